@@ -1,0 +1,66 @@
+"""Roles, permissions, and the Actor every service is called with (DESIGN "Who uses it")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.vocab import Coded
+
+
+class Role(Coded):
+    OPERATOR = ("operator", "接线员")
+    DISPATCHER = ("dispatcher", "派单员")
+    SUPERVISOR = ("supervisor", "督办员")
+    MEDIATOR = ("mediator", "调解员")
+    RETURN_VISITOR = ("return_visitor", "回访员")
+    MANAGER = ("manager", "中心负责人")
+    ADMIN = ("admin", "管理员")
+    PROVINCIAL = ("provincial", "省级")
+
+
+class Permission(Coded):
+    TICKET_REGISTER = ("ticket.register", "受理登记")
+    TICKET_VIEW = ("ticket.view", "查看工单")
+    # 是否保密: the caller's name and phone are masked for everyone else (12345 5.1.4.1).
+    TICKET_VIEW_CONFIDENTIAL = ("ticket.view_confidential", "查看保密诉求人信息")
+    TICKET_IMPORT = ("ticket.import", "导入台账")
+    USER_MANAGE = ("user.manage", "管理账号")
+    TOPIC_MANAGE = ("topic.manage", "管理问题分类")
+
+
+_VIEW = {Permission.TICKET_VIEW}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OPERATOR: frozenset(_VIEW | {Permission.TICKET_REGISTER}),
+    Role.DISPATCHER: frozenset(_VIEW),
+    Role.SUPERVISOR: frozenset(_VIEW),
+    # Mediators and return-visit staff must reach the caller, so they see identity.
+    Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
+    Role.RETURN_VISITOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
+    Role.MANAGER: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER}),
+    Role.ADMIN: frozenset(_VIEW | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.TICKET_IMPORT}),
+    Role.PROVINCIAL: frozenset(_VIEW),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as services see it."""
+
+    user_id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        perms: set[Permission] = set()
+        for role in self.roles:
+            perms |= ROLE_PERMISSIONS[role]
+        return frozenset(perms)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def roles_label(self) -> str:
+        return "、".join(r.label for r in Role if r in self.roles)

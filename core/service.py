@@ -1,0 +1,76 @@
+"""The frame every write runs in: rights checked, one IMMEDIATE transaction, audit.
+
+A service function does ``with write(actor, Permission.X, "action", ...) as tx:``;
+everything inside, the audit entry included, commits or rolls back together.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import clock
+from core.errors import PermissionDenied
+from core.roles import Actor, Permission
+from core.store import storage_errors
+from db.connection import database
+from db.models import Audit
+
+log = logging.getLogger("hotline.service")
+
+
+@dataclass
+class Changes:
+    """What a service changed, so screens refresh only that (Anki's OpChanges)."""
+
+    tickets: bool = False
+    users: bool = False
+    topics: bool = False
+    center: bool = False
+    drafts: bool = False
+    ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Transaction:
+    actor: Actor | None
+    action: str
+    object_type: str
+    object_uid: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def require(actor: Actor | None, permission: Permission) -> None:
+    if actor is None or not actor.can(permission):
+        raise PermissionDenied(f"当前账号没有“{permission.label}”的权限，请联系管理员。")
+
+
+@contextlib.contextmanager
+def write(
+    actor: Actor | None,
+    permission: Permission | None,
+    action: str,
+    object_type: str,
+    object_uid: str = "",
+) -> Iterator[Transaction]:
+    """Check rights, open BEGIN IMMEDIATE, and append the audit entry on success.
+
+    ``actor`` may be None only with ``permission`` None (first-launch setup, demo).
+    """
+    if permission is not None:
+        require(actor, permission)
+    tx = Transaction(actor, action, object_type, object_uid)
+    with storage_errors(), database.atomic("IMMEDIATE"):
+        yield tx
+        Audit.create(
+            at=clock.stamp(),
+            actor=actor.user_id if actor else None,
+            action=tx.action,
+            object_type=tx.object_type,
+            object_uid=tx.object_uid,
+            detail=json.dumps(tx.detail, ensure_ascii=False),
+        )
+    log.info("%s %s %s", action, object_type, tx.object_uid)

@@ -1,0 +1,234 @@
+"""Reading tickets: list pages, the repeat-caller look-up, and the detail with its timeline.
+
+Confidential callers (是否保密, 12345 5.1.4.1) come back masked for anyone
+without ``TICKET_VIEW_CONFIDENTIAL``: masking happens here, once, so no screen
+or export can forget it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import clock, regions, topics
+from core.errors import NotFound
+from core.privacy import mask_name, mask_phone, mask_text
+from core.registration import DETAIL_FIELDS, normalize_phone
+from core.roles import Actor, Permission
+from core.service import require
+from core.store import storage_errors
+from core.vocab import (
+    Category,
+    Channel,
+    EmergencyType,
+    EventKind,
+    NotAcceptedReason,
+    RiskLevel,
+    Status,
+    Urgency,
+)
+from db import ticket_queries
+from db.models import Attachment, Ticket, TicketEvent, User
+
+PAGE_SIZE = 200
+COUNT_CAP = 100_000
+
+
+@dataclass
+class TicketFilter:
+    """What the list's filter bar asks for; dates are local calendar days, inclusive."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    channel: str | None = None
+    phone: str = ""
+    text: str = ""
+    sort: str = "received_at"
+    descending: bool = True
+
+    def to_query(self) -> ticket_queries.TicketQuery:
+        phone = normalize_phone(self.phone) if self.phone.strip() else None
+        return ticket_queries.TicketQuery(
+            received_from=clock.day_start(self.date_from) if self.date_from else None,
+            received_to=clock.day_end_exclusive(self.date_to) if self.date_to else None,
+            status=self.status or None,
+            category=self.category or None,
+            urgency=self.urgency or None,
+            channel=self.channel or None,
+            phone_prefix=phone,
+            text=self.text.strip() or None,
+            sort=self.sort,
+            descending=self.descending,
+        )
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    id: int
+    number: str
+    received_at: str  # for display
+    hotline: str
+    channel: str
+    status: str
+    category: str
+    urgency: str
+    caller_name: str
+    caller_phone: str
+    title: str
+    confidential: bool
+    is_repeat: bool
+    sort_key: tuple[Any, int]  # keyset for the next page
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str
+    kind: str
+    actor: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    kind: str
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class TicketDetail:
+    id: int
+    uid: str
+    number: str
+    fields: list[tuple[str, str]]  # (label, value) in the order of appendix D
+    content: str
+    reply: str
+    confidential: bool
+    masked: bool
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+
+
+_SORT_INDEX = {"received_at": 2, "number": 1, "status": 5, "category": 6}
+
+
+def _row(raw: tuple, sort: str, see_confidential: bool) -> TicketRow:
+    (tid, number, received_at, hotline, channel, status, category, urgency, emergency_type,
+     name, phone, confidential, title, _region, repeat_of) = raw
+    hidden = bool(confidential) and not see_confidential
+    urgency_label = Urgency.label_of(urgency)
+    if emergency_type:
+        urgency_label += f"·{EmergencyType.label_of(emergency_type)}"
+    return TicketRow(
+        id=tid,
+        number=number,
+        received_at=clock.display(received_at),
+        hotline=hotline,
+        channel=Channel.label_of(channel),
+        status=Status.label_of(status),
+        category=Category.label_of(category),
+        urgency=urgency_label,
+        caller_name=mask_name(name) if hidden else name,
+        caller_phone=mask_phone(phone) if hidden else phone,
+        title=title,
+        confidential=bool(confidential),
+        is_repeat=repeat_of is not None,
+        sort_key=(raw[_SORT_INDEX[sort]], tid),
+    )
+
+
+def list_page(actor: Actor, flt: TicketFilter, after: tuple[Any, int] | None = None, limit: int = PAGE_SIZE) -> list[TicketRow]:
+    require(actor, Permission.TICKET_VIEW)
+    see = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
+    with storage_errors():
+        rows = ticket_queries.page(flt.to_query(), after, limit)
+    return [_row(r, flt.sort, see) for r in rows]
+
+
+def count(actor: Actor, flt: TicketFilter, cap: int = COUNT_CAP) -> int:
+    require(actor, Permission.TICKET_VIEW)
+    with storage_errors():
+        return ticket_queries.count(flt.to_query(), cap)
+
+
+def caller_history(actor: Actor, phone: str, limit: int = 20) -> list[TicketRow]:
+    """The caller's earlier tickets, open ones first (shown as the number is typed)."""
+    require(actor, Permission.TICKET_VIEW)
+    digits = normalize_phone(phone)
+    if len(digits) < 5:
+        return []
+    see = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
+    with storage_errors():
+        rows = ticket_queries.by_phone(digits, limit)
+    return [_row(r, "received_at", see) for r in rows]
+
+
+def detail(actor: Actor, ticket_id: int) -> TicketDetail:
+    require(actor, Permission.TICKET_VIEW)
+    with storage_errors():
+        t = Ticket.get_or_none(Ticket.id == ticket_id)
+        if t is None:
+            raise NotFound("工单不存在。")
+        hidden = t.confidential and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
+        details = json.loads(t.details or "{}")
+        repeat_number = ""
+        if t.repeat_of_id:
+            original = Ticket.get_or_none(Ticket.id == t.repeat_of_id)
+            repeat_number = original.number if original else ""
+        name = mask_name(t.caller_name) if hidden else t.caller_name
+        phone = mask_phone(t.caller_phone) if hidden else t.caller_phone
+        fields = [
+            ("工单编号", t.number),
+            ("状态", Status.label_of(t.status)),
+            ("热线", t.hotline),
+            ("诉求来源", Channel.label_of(t.channel)),
+            ("诉求提出时间", clock.display(t.received_at)),
+            ("来电人", name),
+            ("来电号码", phone),
+            ("其他联系方式", mask_text(t.caller_contact) if hidden else t.caller_contact),
+            ("来电人地址", mask_text(t.caller_address) if hidden else t.caller_address),
+            ("工作单位", t.caller_org),
+            ("是否保密", "是" if t.confidential else "否"),
+            ("同意回访", "是" if t.visit_consent else "否"),
+            ("诉求分类", Category.label_of(t.category)),
+            ("问题分类", topics.topic_path(t.topic_id)),
+            ("紧急程度", Urgency.label_of(t.urgency)),
+            ("紧急类型", EmergencyType.label_of(t.emergency_type)),
+            ("风险等级", RiskLevel.label_of(t.risk_level)),
+            ("事发时间", t.occurred_at),
+            ("事发区域", regions.describe(t.region_code) if t.region_code else ""),
+            ("发生地址", t.address),
+            ("被反映单位", t.reported_unit),
+            ("工单标题", t.title),
+            ("不予受理原因", NotAcceptedReason.label_of(t.not_accepted_reason)),
+            ("告知内容", t.referral),
+            ("重复件，原工单", repeat_number),
+        ] + [(DETAIL_FIELDS[k], v) for k, v in details.items() if k in DETAIL_FIELDS]
+        fields = [(label, value) for label, value in fields if value]
+        names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
+        timeline = [
+            TimelineEntry(clock.display(e.at), EventKind.label_of(e.kind), names.get(e.actor_id, ""), e.summary)
+            for e in TicketEvent.select().where(TicketEvent.ticket == t.id).order_by(TicketEvent.at, TicketEvent.id)
+        ]
+        attachments = [
+            AttachmentInfo(a.id, a.kind, a.name, a.size, a.sha256)
+            for a in Attachment.select().where(Attachment.ticket == t.id).order_by(Attachment.id)
+        ]
+    return TicketDetail(
+        id=t.id,
+        uid=t.uid,
+        number=t.number,
+        fields=fields,
+        content=t.content,
+        reply=t.reply,
+        confidential=t.confidential,
+        masked=hidden,
+        timeline=timeline,
+        attachments=attachments,
+    )

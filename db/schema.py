@@ -1,0 +1,196 @@
+"""Schema versions in ``PRAGMA user_version``; upgrades are numbered functions.
+
+Each upgrade is plain SQL so that what a version means never changes with the
+models (calibre's ``schema_upgrades.py``). All pending upgrades run in one
+EXCLUSIVE transaction: a failure leaves the file exactly as it was. A file
+from a newer program is refused before anything is written.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import apsw
+
+log = logging.getLogger("hotline.db.schema")
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer version of the program."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(f"database schema {found} is newer than {supported}")
+        self.found = found
+        self.supported = supported
+
+
+def upgrade_1(conn: apsw.Connection) -> None:
+    """The first schema: center, accounts, topics, tickets, events, audit."""
+    conn.execute(
+        """
+        CREATE TABLE center (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('12345', '12365', 'both')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE user (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE user_role (
+            user_id INTEGER NOT NULL REFERENCES user(id),
+            role TEXT NOT NULL,
+            PRIMARY KEY (user_id, role)
+        ) WITHOUT ROWID;
+        CREATE TABLE topic (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            parent_id INTEGER REFERENCES topic(id),
+            name TEXT NOT NULL,
+            sort INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX topic_parent ON topic(parent_id, sort);
+        CREATE TABLE ticket (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            number TEXT NOT NULL UNIQUE,
+            hotline TEXT NOT NULL DEFAULT '12345' CHECK (hotline IN ('12345', '12365')),
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            caller_name TEXT NOT NULL DEFAULT '',
+            caller_phone TEXT NOT NULL DEFAULT '',
+            caller_contact TEXT NOT NULL DEFAULT '',
+            caller_address TEXT NOT NULL DEFAULT '',
+            caller_org TEXT NOT NULL DEFAULT '',
+            confidential INTEGER NOT NULL DEFAULT 0,
+            visit_consent INTEGER NOT NULL DEFAULT 1,
+            occurred_at TEXT NOT NULL DEFAULT '',
+            region_code TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            reported_unit TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL,
+            content TEXT NOT NULL,
+            category TEXT NOT NULL,
+            topic_id INTEGER REFERENCES topic(id),
+            urgency TEXT NOT NULL DEFAULT 'normal',
+            emergency_type TEXT NOT NULL DEFAULT '',
+            risk_level TEXT NOT NULL DEFAULT '',
+            not_accepted_reason TEXT NOT NULL DEFAULT '',
+            referral TEXT NOT NULL DEFAULT '',
+            reply TEXT NOT NULL DEFAULT '',
+            repeat_of_id INTEGER REFERENCES ticket(id),
+            details TEXT NOT NULL DEFAULT '{}',
+            source_ref TEXT NOT NULL DEFAULT '',
+            created_by INTEGER REFERENCES user(id)
+        );
+        -- Every list ordering pairs a column with id; a one-column index ends in
+        -- the rowid, so these serve ORDER BY col, id and keyset paging alike.
+        CREATE INDEX ticket_received ON ticket(received_at);
+        CREATE INDEX ticket_phone ON ticket(caller_phone, received_at);
+        CREATE INDEX ticket_status ON ticket(status, received_at);
+        CREATE INDEX ticket_category ON ticket(category, received_at);
+        CREATE INDEX ticket_repeat ON ticket(repeat_of_id) WHERE repeat_of_id IS NOT NULL;
+        CREATE INDEX ticket_source_ref ON ticket(source_ref) WHERE source_ref <> '';
+        CREATE TABLE ticket_counter (
+            day TEXT PRIMARY KEY,
+            last INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE ticket_event (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES user(id),
+            summary TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX ticket_event_ticket ON ticket_event(ticket_id, at);
+        CREATE TABLE attachment (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            kind TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mime TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            added_by INTEGER REFERENCES user(id)
+        );
+        CREATE INDEX attachment_ticket ON attachment(ticket_id);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES user(id),
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_uid TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_at ON audit(at);
+        CREATE TABLE draft (
+            user_id INTEGER NOT NULL REFERENCES user(id),
+            form TEXT NOT NULL,
+            data TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, form)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+# Ordered; the version a database is at is the length of the prefix it has run.
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1]
+SCHEMA_VERSION = len(UPGRADES)
+
+
+def schema_version(conn: apsw.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def upgrade(conn: apsw.Connection) -> int:
+    """Bring the schema up to date; return the version found before.
+
+    Raises SchemaTooNew, having written nothing, for a newer database.
+    """
+    found = schema_version(conn)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(found, SCHEMA_VERSION)
+    if found == SCHEMA_VERSION:
+        return found
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        # Re-read inside the lock: another process may have upgraded meanwhile.
+        current = schema_version(conn)
+        for number in range(current + 1, SCHEMA_VERSION + 1):
+            log.info("upgrading schema to version %d", number)
+            UPGRADES[number - 1](conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found

@@ -1,0 +1,120 @@
+"""Hotline Desk (热线工作台): the GUI by default, headless sub-commands for admin work."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from core import APP_NAME, __version__, paths
+from core.errors import HotlineError
+
+log = logging.getLogger("hotline")
+
+
+def _db_option(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    # On the top parser the default is the embedded database; on sub-commands
+    # SUPPRESS keeps a top-level --db from being overwritten by the default.
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=str(paths.default_database()) if top else argparse.SUPPRESS,
+        help=f"数据库文件（默认：{paths.default_database()}）",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME}：12345 / 12365 热线受理与办理。不带子命令时打开图形界面。")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    _db_option(parser, top=True)
+    parser.add_argument("--demo", action="store_true", help="数据库为空时先填入演示中心和演示数据，再打开界面")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    demo = sub.add_parser("demo", help="生成一个演示中心及其工单（用于试用、演示和性能测试）")
+    _db_option(demo)
+    demo.add_argument("--tickets", type=int, default=2000, metavar="N", help="工单数量（默认 2000）")
+    demo.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子，同一种子生成相同数据")
+
+    check = sub.add_parser("check", help="检查数据库完整性与数据结构版本；有问题时退出码非零")
+    _db_option(check)
+    check.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+    imp = sub.add_parser("import-tickets", help="从 Excel/CSV 台账导入历史工单；重复导入不会产生重复工单")
+    _db_option(imp)
+    imp.add_argument("file", metavar="FILE", help=".xlsx 或 .csv 台账文件")
+    imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+    return parser
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from core import demo, store
+
+    store.open_center(args.db)
+    result = demo.fill_demo(args.tickets, seed=args.seed, progress=lambda done, total: None)
+    print(f"演示中心：{result.center_name}（{result.center_code}），新增工单 {result.tickets} 张。")
+    print("演示账号（密码均为 demo1234）：" + "、".join(result.usernames))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from core import store
+
+    if not Path(args.db).exists():
+        print(f"数据库文件不存在：{args.db}", file=sys.stderr)
+        return 2
+    store.open_center(args.db)
+    problems = store.integrity_problems()
+    if args.json:
+        print(json.dumps({"ok": not problems, "problems": problems}, ensure_ascii=False))
+    elif problems:
+        print("发现问题：\n" + "\n".join(f"  - {p}" for p in problems))
+    else:
+        print("数据库完好，数据结构为最新版本。")
+    return 1 if problems else 0
+
+
+def cmd_import_tickets(args: argparse.Namespace) -> int:
+    from core import ledger_import, store
+
+    store.open_center(args.db)
+    report = ledger_import.import_ledger(Path(args.file), username=args.username)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(report.summary())
+        for problem in report.rejected:
+            print(f"  第 {problem.row} 行：{problem.reason}")
+    return 0 if report.ok else 1
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from desktop.app import run
+
+    return run(Path(args.db), demo=args.demo)
+
+
+COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets}
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return run_gui(args)
+        return COMMANDS[args.command](args)
+    except HotlineError as exc:
+        print(f"{exc.title}：{exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
