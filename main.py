@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     _db_option(parser, top=True)
     parser.add_argument("--demo", action="store_true", help="数据库为空时先填入演示中心和演示数据，再打开界面")
+    # For scripted starts (end-to-end tests, benchmarks): log in as USER with the
+    # password in HOTLINE_DESK_PASSWORD, and quit once the main window is shown.
+    parser.add_argument("--login", metavar="USER", help=argparse.SUPPRESS)
+    parser.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     demo = sub.add_parser("demo", help="生成一个演示中心及其工单（用于试用、演示和性能测试）")
@@ -92,7 +96,7 @@ def cmd_import_tickets(args: argparse.Namespace) -> int:
 def run_gui(args: argparse.Namespace) -> int:
     from desktop.app import run
 
-    return run(Path(args.db), demo=args.demo)
+    return run(Path(args.db), demo=args.demo, login=args.login, exit_after_show=args.exit_after_show)
 
 
 COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets}

@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from core import clock, regions
+from core import attachments, clock, regions
 from core.center import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
@@ -122,6 +122,8 @@ class TicketInput:
     reply: str = ""
     repeat_of_id: int | None = None
     details: dict[str, str] = field(default_factory=dict)
+    # Files to attach: {"path": ..., "kind": AttachmentKind code}.
+    attachments: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -312,6 +314,7 @@ def register(actor: Actor, data: TicketInput) -> Registered:
     now = clock.now()
     details = {k: str(v).strip() for k, v in data.details.items() if k in DETAIL_FIELDS and str(v).strip()}
     title = data.title.strip() or derive_title(data.content)
+    stored = [attachments.store_file(a["path"], a.get("kind", "other")) for a in data.attachments]
 
     with write(actor, Permission.TICKET_REGISTER, "register", "ticket") as tx:
         if data.topic_id is not None and not Topic.select().where(Topic.id == data.topic_id).exists():
@@ -367,6 +370,10 @@ def register(actor: Actor, data: TicketInput) -> Registered:
         elif disposition == Disposition.DIRECT_ANSWER:
             add_event(ticket.id, center.code, EventKind.DIRECT_ANSWERED, actor, data.reply.strip(), at=stamp)
             add_event(ticket.id, center.code, EventKind.CLOSED, actor, "直接答复，即时办结", at=stamp)
+        if stored:
+            attachments.add_records(ticket.id, center.code, stored, actor)
+            names = "、".join(f.name for f in stored)
+            add_event(ticket.id, center.code, EventKind.ATTACHMENT_ADDED, actor, f"附件：{names}", at=stamp)
         tx.object_uid = ticket.uid
         tx.detail = {"number": number, "status": status.value}
     return Registered(ticket.id, number, ticket.uid, status)

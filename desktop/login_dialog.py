@@ -1,0 +1,56 @@
+"""登录: who is at the desk; every action is recorded under this account."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from core import users
+from core.center import CenterInfo
+from core.errors import HotlineError
+from core.roles import Actor
+from desktop import settings
+from desktop.errors import show_error
+
+
+class LoginDialog(QDialog):
+    def __init__(self, center: CenterInfo, username: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor: Actor | None = None
+        self.setWindowTitle(f"登录 · {center.name}")
+        self.setMinimumWidth(380)
+        self.username = QLineEdit(username or settings.get("login/last_user"))
+        self.username.setObjectName("loginUser")
+        self.password = QLineEdit()
+        self.password.setObjectName("loginPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setObjectName("loginError")
+        self.error.setStyleSheet("color:#c0392b;")
+        form = QFormLayout()
+        form.addRow("登录名：", self.username)
+        form.addRow("密码：", self.password)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        buttons.accepted.connect(self._login)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        title = QLabel(f"<h3>{center.name}</h3>")
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        (self.password if self.username.text() else self.username).setFocus()
+
+    def _login(self) -> None:
+        try:
+            self.actor = users.authenticate(self.username.text(), self.password.text())
+        except HotlineError as exc:
+            self.error.setText(exc.message)
+            self.password.selectAll()
+            self.password.setFocus()
+            return
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        settings.put("login/last_user", self.actor.username)
+        self.accept()

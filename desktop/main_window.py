@@ -1,0 +1,127 @@
+"""The main window: the areas this user may use, down the left; an unbuilt area is absent."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QHBoxLayout,
+    QStackedWidget,
+    QWidget,
+)
+
+from core import APP_NAME, __version__
+from core.center import CenterInfo
+from core.roles import Actor, Permission
+from desktop import settings
+from desktop.accounts_view import AccountsView
+from desktop.registration_view import RegistrationView
+from desktop.ticket_list import TicketListView
+from desktop.worker import Runner
+
+SHORTCUT_HELP = """<b>受理登记</b><br>
+F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N 下一个来电 · Ctrl+D 标记为重复件<br>
+选择框可直接输入文字、代码或拼音首字母（如 ts → 投诉，zs → 噪声污染）。<br><br>
+<b>工单查询</b><br>Enter 查询 / 打开选中的工单 · 点击列标题排序<br><br>
+<b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
+
+
+class MainWindow(QMainWindow):
+    shown = Signal()
+
+    def __init__(self, actor: Actor, center: CenterInfo, db_path: Path) -> None:
+        super().__init__()
+        self.actor = actor
+        self.center = center
+        self.runner = Runner(self)
+        self.setWindowTitle(f"{APP_NAME} · {center.name}")
+        self.resize(1280, 820)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("areaNav")
+        self.nav.setFixedWidth(150)
+        self.stack = QStackedWidget()
+        self.areas: dict[str, QWidget] = {}
+
+        self.registration: RegistrationView | None = None
+        self.ticket_list: TicketListView | None = None
+        if actor.can(Permission.TICKET_REGISTER):
+            self.registration = RegistrationView(actor, center, self.runner)
+            self._add_area("受理登记", self.registration)
+        if actor.can(Permission.TICKET_VIEW):
+            self.ticket_list = TicketListView(actor, self.runner)
+            self._add_area("工单查询", self.ticket_list)
+        if actor.can(Permission.USER_MANAGE):
+            self._add_area("系统管理", AccountsView(actor, self.runner))
+        if self.registration and self.ticket_list:
+            self.registration.ticket_saved.connect(lambda _id, _no: self.ticket_list.refresh())
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        bar = self.statusBar()
+        bar.addPermanentWidget(QLabel(f"{center.name}（{center.code}）"))
+        bar.addPermanentWidget(QLabel(f"{actor.display_name} · {actor.roles_label}"))
+        bar.addPermanentWidget(QLabel(f"数据库：{db_path}"))
+        if self.registration:
+            self.registration.status_message.connect(lambda m: bar.showMessage(m, 8000))
+
+        self._menus()
+        geometry = settings.get("window/geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        if self.ticket_list:
+            self.ticket_list.apply()
+
+    def _add_area(self, title: str, widget: QWidget) -> None:
+        self.areas[title] = widget
+        self.stack.addWidget(widget)
+        item = QListWidgetItem(title)
+        self.nav.addItem(item)
+        index = self.nav.count()
+        if index <= 9:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index}"))
+            action.triggered.connect(lambda _c=False, row=index - 1: self.nav.setCurrentRow(row))
+            self.addAction(action)
+
+    def show_area(self, title: str) -> None:
+        self.nav.setCurrentRow(list(self.areas).index(title))
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        quit_action = file_menu.addAction("退出")
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        help_menu.addAction("快捷键…").triggered.connect(
+            lambda: QMessageBox.information(self, "快捷键", SHORTCUT_HELP))
+        help_menu.addAction("关于…").triggered.connect(
+            lambda: QMessageBox.about(self, "关于", f"{APP_NAME} {__version__}\n12345 / 12365 热线受理与办理"))
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        self.shown.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.registration is not None:
+            try:
+                self.registration.flush_draft()
+            except Exception:  # the draft is a convenience; closing must not fail on it
+                pass
+        settings.put("window/geometry", bytes(self.saveGeometry().data()))
+        self.runner.wait()
+        super().closeEvent(event)

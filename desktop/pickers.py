@@ -1,0 +1,95 @@
+"""Pickers that filter as you type, by text, code or pinyin initials (``zs`` → 噪声)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+
+from core.pinyin import initials
+
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class _Completer(QCompleter):
+    """Matches on the hidden search key but puts the display text in the box."""
+
+    def pathFromIndex(self, index: QModelIndex) -> str:  # noqa: N802 (Qt name)
+        return str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+
+    def splitPath(self, path: str) -> list[str]:  # noqa: N802
+        return [path.strip().lower()]
+
+
+class PinyinPicker(QComboBox):
+    """An editable combo box of (label, value) pairs; ``value()`` is the chosen value or None."""
+
+    value_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, placeholder: str = "输入文字、代码或拼音首字母") -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # Long lists (regions, topics) must not dictate the form's column widths.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
+        self.lineEdit().setPlaceholderText(placeholder)
+        self._model = QStandardItemModel(self)
+        self.setModel(self._model)
+        completer = _Completer(self._model, self)
+        completer.setCompletionRole(SEARCH_ROLE)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(12)
+        self.setCompleter(completer)
+        completer.activated[QModelIndex].connect(self._on_completed)
+        self.currentIndexChanged.connect(lambda _i: self.value_changed.emit())
+        self.lineEdit().editingFinished.connect(self._settle)
+
+    def set_items(self, items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> None:
+        self.blockSignals(True)
+        self._model.clear()
+        for label, value in items:
+            item = QStandardItem(label)
+            extra = (extra_keys or {}).get(value, "")
+            item.setData(f"{label.lower()} {initials(label)} {extra}".strip(), SEARCH_ROLE)
+            item.setData(value, VALUE_ROLE)
+            self._model.appendRow(item)
+        self.setCurrentIndex(-1)
+        self.blockSignals(False)
+
+    def _on_completed(self, index: QModelIndex) -> None:
+        proxy = self.completer().completionModel()
+        assert isinstance(proxy, QSortFilterProxyModel)
+        source = proxy.mapToSource(index)
+        self.setCurrentIndex(source.row())
+
+    def _settle(self) -> None:
+        """On leaving the box: keep a valid choice, or take the single match typed."""
+        text = self.currentText().strip()
+        if not text:
+            self.setCurrentIndex(-1)
+            return
+        exact = self.findText(text, Qt.MatchFlag.MatchFixedString)
+        if exact >= 0:
+            self.setCurrentIndex(exact)
+            return
+        key = text.lower()
+        hits = [r for r in range(self._model.rowCount()) if key in str(self._model.item(r).data(SEARCH_ROLE))]
+        if len(hits) >= 1:
+            self.setCurrentIndex(hits[0])
+
+    def value(self) -> object | None:
+        index = self.currentIndex()
+        if index < 0 or self.currentText().strip() != self.itemText(index):
+            return None
+        return self._model.item(index).data(VALUE_ROLE)
+
+    def set_value(self, value: object | None) -> None:
+        for row in range(self._model.rowCount()):
+            if self._model.item(row).data(VALUE_ROLE) == value:
+                self.setCurrentIndex(row)
+                return
+        self.setCurrentIndex(-1)
+        self.setEditText("")

@@ -1,0 +1,72 @@
+"""Long work with a progress dialog that appears after a short delay and can cancel it."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QObject, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from desktop.errors import show_error
+
+SHOW_AFTER_MS = 500  # STYLE 4: only when the work lasts
+
+Work = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
+
+
+class _Job(QObject):
+    """The work on a Python thread (see desktop.worker for why not QThread)."""
+
+    progressed = Signal(int, int)
+    finished = Signal()
+
+    def __init__(self, work: Work) -> None:
+        super().__init__()
+        self.work = work
+        self.cancel = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="hotline-progress", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self.work(lambda done, total: self.progressed.emit(done, total), self.cancel.is_set)
+        except BaseException as exc:  # reported on the UI thread
+            self.error = exc
+        finally:
+            self.finished.emit()
+
+
+def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
+    """Run ``work(progress, cancelled)`` off the UI thread; None if it failed or was cancelled.
+
+    ``work`` must check ``cancelled()`` between units and leave nothing half-written.
+    """
+    dialog = QProgressDialog(title, "取消", 0, 0, parent)
+    dialog.setWindowTitle("请稍候")
+    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    thread = _Job(work)
+    loop = QEventLoop()
+
+    def progressed(done: int, total: int) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, total))
+
+    thread.progressed.connect(progressed)
+    dialog.canceled.connect(thread.cancel.set)
+    thread.finished.connect(loop.quit)
+    thread.thread.start()
+    loop.exec(QEventLoop.ProcessEventsFlag.AllEvents)
+    thread.thread.join()
+    dialog.close()
+    if thread.error is not None:
+        show_error(parent, thread.error)
+        return None
+    if thread.cancel.is_set():
+        return None
+    return thread.result
+
+

@@ -1,0 +1,140 @@
+"""The registration form's fields: one row each, with label, widget and inline error.
+
+Values go in and out as plain Python values so the form, drafts and
+``core.registration.TicketInput`` share one shape.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import clock
+from desktop.pickers import PinyinPicker
+
+ERROR_STYLE = "color: #c0392b; font-size: 12px;"
+
+
+class FieldRow:
+    """Label + editor + error line for one field of the ticket."""
+
+    def __init__(self, name: str, label: str, editor: QWidget, hint: str = "") -> None:
+        self.name = name
+        self.base_label = label
+        self.editor = editor
+        self.label = QLabel(label)
+        self.label.setBuddy(editor)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.label.setMinimumWidth(96)
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.box = QWidget()
+        layout = QVBoxLayout(self.box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(editor)
+        layout.addWidget(self.error)
+        editor.setObjectName(f"field_{name}")
+        editor.setAccessibleName(label)
+        if hint:
+            editor.setToolTip(hint)
+
+    def set_required(self, required: bool) -> None:
+        self.label.setText(f"<span style='color:#c0392b'>*</span> {self.base_label}" if required else self.base_label)
+
+    def set_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        self.editor.setProperty("invalid", bool(message))
+        self.editor.style().unpolish(self.editor)
+        self.editor.style().polish(self.editor)
+
+    def set_visible(self, visible: bool) -> None:
+        for w in (self.label, self.box):
+            w.setVisible(visible)
+
+    # Values -------------------------------------------------------------
+
+    def value(self) -> Any:
+        e = self.editor
+        if isinstance(e, PinyinPicker):
+            return e.value()
+        if isinstance(e, QCheckBox):
+            return e.isChecked()
+        if isinstance(e, QPlainTextEdit):
+            return e.toPlainText()
+        if isinstance(e, QDateTimeEdit):
+            return clock.stamp(e.dateTime().toPython())
+        assert isinstance(e, QLineEdit)
+        return e.text()
+
+    def set_value(self, value: Any) -> None:
+        e = self.editor
+        if isinstance(e, PinyinPicker):
+            e.set_value(value)
+        elif isinstance(e, QCheckBox):
+            e.setChecked(bool(value))
+        elif isinstance(e, QPlainTextEdit):
+            e.setPlainText(value or "")
+        elif isinstance(e, QDateTimeEdit):
+            when = clock.parse_stamp(value) if value else clock.now()
+            e.setDateTime(QDateTime(when.replace(tzinfo=None)))
+        else:
+            assert isinstance(e, QLineEdit)
+            e.setText(value or "")
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        e = self.editor
+        if isinstance(e, PinyinPicker):
+            e.value_changed.connect(callback)
+            e.lineEdit().textEdited.connect(lambda _t: callback())
+        elif isinstance(e, QCheckBox):
+            e.toggled.connect(lambda _v: callback())
+        elif isinstance(e, QPlainTextEdit):
+            e.textChanged.connect(callback)
+        elif isinstance(e, QDateTimeEdit):
+            e.dateTimeChanged.connect(lambda _v: callback())
+        else:
+            e.textChanged.connect(lambda _t: callback())
+
+
+def line(placeholder: str = "", max_length: int = 0) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    if max_length:
+        edit.setMaxLength(max_length)
+    return edit
+
+
+def text(placeholder: str = "", height: int = 80) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setTabChangesFocus(True)  # keyboard-first: Tab leaves the box, as in every other field
+    edit.setMinimumHeight(height)
+    return edit
+
+
+def picker(items: list[tuple[str, Any]], placeholder: str = "输入文字或拼音首字母",
+           extra: dict[Any, str] | None = None) -> PinyinPicker:
+    p = PinyinPicker(placeholder=placeholder)
+    p.set_items(items, extra)
+    return p
+
+
+def when() -> QDateTimeEdit:
+    edit = QDateTimeEdit()
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setCalendarPopup(True)
+    return edit

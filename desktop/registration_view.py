@@ -1,0 +1,514 @@
+"""受理登记: the form an operator fills while the caller is on the line.
+
+Keyboard first: fields in the order a call goes (number, caller, matter,
+disposition), Tab moves on, pickers filter by pinyin initials, Ctrl+S saves,
+Ctrl+N starts the next call. What the call type requires is marked and checked
+by ``core.registration`` (12345 appendix C); a failed save keeps everything
+typed and names each problem next to its field. A draft is saved every few
+seconds so a crash mid-call loses nothing.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import clock, drafts, regions, registration, tickets, topics
+from core.center import CenterInfo
+from core.errors import ValidationError
+from core.registration import DETAIL_FIELDS, FIELD_LABELS, TicketInput
+from core.roles import Actor
+from core.vocab import (
+    DEFAULT_REFERRALS,
+    AttachmentKind,
+    Category,
+    CenterKind,
+    Channel,
+    Disposition,
+    EmergencyType,
+    NotAcceptedReason,
+    RiskLevel,
+    Urgency,
+)
+from desktop import settings
+from desktop.errors import show_error
+from desktop.registration_fields import FieldRow, line, picker, text, when
+from desktop.worker import Runner
+
+log = logging.getLogger("hotline.desktop.register")
+
+DRAFT_FORM = "register"
+
+# Labels short enough for the form; the standard's full wording is the tooltip
+# and the placeholder, and core's error messages use it.
+SHORT_LABELS = {
+    "landmark": "标志性建筑物",
+    "reported_unit": "被反映单位",
+    "threat_action": "拟采取的行为",
+    "threat_time_place": "威胁时间地点",
+    "emergency_called": "是否已求助",
+    "onsite_departments": "现场处置部门",
+    "suggestion_reason": "建议理由",
+    "prior_handling": "前期处理情况",
+    "not_accepted_reason": "不予受理原因",
+}
+HISTORY_DEBOUNCE_MS = 250
+
+
+def _choices(kind: type) -> list[tuple[str, str]]:
+    return [(m.label, m.value) for m in kind]
+
+
+class RegistrationView(QWidget):
+    """The 受理登记 area."""
+
+    ticket_saved = Signal(int, str)  # id, number
+    status_message = Signal(str)
+
+    def __init__(self, actor: Actor, center: CenterInfo, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.center = center
+        self.runner = runner
+        self.rows: dict[str, FieldRow] = {}
+        self.repeat_of: tuple[int, str] | None = None
+        self.attachments: list[dict[str, str]] = []
+        self._loading = False
+        self._saving = False
+        self._last_referral_default = ""
+
+        self._build()
+        self._autosave = QTimer(self, singleShot=True, interval=settings.get("register/autosave_ms"))
+        self._autosave.timeout.connect(self._save_draft)
+        self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DEBOUNCE_MS)
+        self._history_timer.timeout.connect(self._look_up_caller)
+        for row in self.rows.values():
+            row.on_change(self._changed)
+        self.rows["caller_phone"].editor.textEdited.connect(lambda _t: self._history_timer.start())
+        self.rows["not_accepted_reason"].editor.value_changed.connect(self._suggest_referral)
+        self._shortcuts()
+        self.new_call(keep_draft=True)
+        self._restore_draft()
+
+    # Building -------------------------------------------------------------
+
+    def _add(self, grid: QGridLayout, name: str, editor: QWidget, row: int, col: int, span: int = 1,
+             label: str | None = None) -> FieldRow:
+        field = FieldRow(name, label or SHORT_LABELS.get(name) or FIELD_LABELS.get(name, name), editor,
+                         hint=FIELD_LABELS.get(name, ""))
+        self.rows[name] = field
+        grid.addWidget(field.label, row, col * 2)
+        grid.addWidget(field.box, row, col * 2 + 1, 1, span * 2 - 1)
+        return field
+
+    def _group(self, title: str) -> tuple[QGroupBox, QGridLayout]:
+        box = QGroupBox(title)
+        grid = QGridLayout(box)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(6)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setColumnMinimumWidth(1, 250)
+        grid.setColumnMinimumWidth(3, 250)
+        return box, grid
+
+    def _build(self) -> None:
+        form = QWidget()
+        column = QVBoxLayout(form)
+        column.setSpacing(10)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("draftBanner")
+        self.banner.setStyleSheet("background:#fff4d6; border:1px solid #e0c070; padding:6px; border-radius:4px;")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        column.addWidget(self.banner)
+
+        box, g = self._group("来电与诉求人")
+        self._add(g, "caller_phone", line("来电号码，如 13812345678", 30), 0, 0)
+        self._add(g, "caller_name", line("姓名；不愿透露可填“匿名”", 50), 0, 1)
+        self._add(g, "channel", picker(_choices(Channel)), 1, 0)
+        self._add(g, "received_at", when(), 1, 1)
+        if self.center.kind == CenterKind.BOTH:
+            self._add(g, "hotline", picker([("12345", "12345"), ("12365", "12365")]), 2, 0)
+        self._add(g, "caller_contact", line("其他电话、邮箱等", 100), 3, 0)
+        self._add(g, "caller_org", line("", 100), 3, 1)
+        self._add(g, "caller_address", line("", 200), 4, 0, span=2)
+        flags = QHBoxLayout()
+        self.rows["confidential"] = FieldRow("confidential", "是否保密", QCheckBox("保密（对无权限人员隐藏姓名和号码）"))
+        self.rows["visit_consent"] = FieldRow("visit_consent", "同意回访", QCheckBox("同意回访"))
+        flags.addWidget(self.rows["confidential"].box)
+        flags.addWidget(self.rows["visit_consent"].box)
+        flags.addStretch(1)
+        g.addLayout(flags, 5, 1, 1, 3)
+        column.addWidget(box)
+
+        box, g = self._group("诉求内容")
+        self._add(g, "category", picker(_choices(Category), "咨询/求助/投诉/举报/建议，可输拼音首字母"), 0, 0)
+        topic_items = [(t.path, t.id) for t in topics.active_topics()]
+        self._add(g, "topic_id", picker(topic_items, "如 zs → 噪声污染"), 0, 1)
+        self._add(g, "urgency", picker(_choices(Urgency)), 1, 0)
+        self._add(g, "emergency_type", picker(_choices(EmergencyType)), 1, 1)
+        self._add(g, "risk_level", picker(_choices(RiskLevel)), 2, 0)
+        self._add(g, "occurred_at", line("如 11月20日晚10点后", 50), 3, 0)
+        region_items = [(r.full_name, r.code) for r in regions.counties()]
+        self._add(g, "region_code", picker(region_items, "区县名称、代码或拼音首字母",
+                                            {r.code: r.code for r in regions.counties()}), 3, 1)
+        self._add(g, "address", line("街道、小区、门牌号", 200), 4, 0, span=2)
+        self._add(g, "landmark", line("地点说不清时：周边标志性建筑物及方位、距离", 200), 5, 0, span=2)
+        self._add(g, "reported_unit", line("被投诉、举报或涉及的单位、个人", 100), 6, 0, span=2)
+        self._add(g, "title", line("可不填：自动取主要内容的第一句", 100), 7, 0, span=2)
+        self._add(g, "content", text("诉求人反映的事项：时间、地点、经过、现状和诉求", 110), 8, 0, span=2)
+        self._add(g, "prior_handling", line("此前向谁反映过、结果如何", 1000), 9, 0, span=2)
+        self._add(g, "suggestion_reason", line("建议的理由", 1000), 10, 0, span=2)
+        self._add(g, "threat_action", line("将通过何种渠道、何种方式反映问题，实施何种行为；原话加引号", 1000), 11, 0, span=2)
+        self._add(g, "threat_time_place", line("", 1000), 12, 0, span=2)
+        self._add(g, "incident_status", line("", 1000), 13, 0)
+        self._add(g, "incident_scope", line("", 1000), 13, 1)
+        self._add(g, "incident_harm", line("", 1000), 14, 0)
+        self._add(g, "emergency_called", line("是/否；向110、119、120等求助的情况", 1000), 14, 1)
+        self._add(g, "onsite_departments", line("现场是否有相关部门处理", 1000), 15, 0, span=2)
+        column.addWidget(box)
+
+        box, g = self._group("处理")
+        self._add(g, "disposition", picker(_choices(Disposition)), 0, 0)
+        self._add(g, "reply", text("直接答复诉求人的内容", 70), 1, 0, span=2)
+        self._add(g, "not_accepted_reason", picker(_choices(NotAcceptedReason)), 2, 0, span=2)
+        self._add(g, "referral", text("告知诉求人的去向或办理途径", 60), 3, 0, span=2)
+        attach = QHBoxLayout()
+        self.attach_button = QPushButton("添加附件…")
+        self.attach_button.clicked.connect(self._add_attachment)
+        self.attach_label = QLabel("无附件")
+        attach.addWidget(self.attach_button)
+        attach.addWidget(self.attach_label, 1)
+        g.addWidget(QLabel("附件"), 4, 0, Qt.AlignmentFlag.AlignRight)
+        g.addLayout(attach, 4, 1, 1, 3)
+        column.addWidget(box)
+        column.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(form)
+
+        # The caller's earlier tickets, as the number is typed.
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 0, 0, 0)
+        heading = QLabel("来电历史")
+        heading.setStyleSheet("font-weight:bold;")
+        self.history_hint = QLabel("输入来电号码后，这里显示该号码以前的工单（未办结的在前）。")
+        self.history_hint.setWordWrap(True)
+        self.history = QListWidget()
+        self.history.setObjectName("callerHistory")
+        self.history.setWordWrap(True)
+        self.repeat_button = QPushButton("标记为重复件 (Ctrl+D)")
+        self.repeat_button.clicked.connect(self.mark_repeat)
+        self.repeat_label = QLabel()
+        self.repeat_label.setWordWrap(True)
+        side_layout.addWidget(heading)
+        side_layout.addWidget(self.history_hint)
+        side_layout.addWidget(self.history, 1)
+        side_layout.addWidget(self.repeat_button)
+        side_layout.addWidget(self.repeat_label)
+
+        split = QSplitter()
+        split.addWidget(scroll)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([760, 260])
+
+        self.status = QLabel()
+        self.status.setObjectName("registerStatus")
+        self.new_button = QPushButton("下一个来电 (Ctrl+N)")
+        self.new_button.clicked.connect(lambda: self.new_call())
+        self.save_button = QPushButton("保存工单 (Ctrl+S)")
+        self.save_button.setDefault(True)
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        bar = QHBoxLayout()
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.save_button)
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(split, 1)
+        outer.addLayout(bar)
+
+    def _shortcuts(self) -> None:
+        for keys, slot in (
+            ("Ctrl+S", self.save),
+            ("Ctrl+Return", self.save),
+            ("Ctrl+N", self.new_call),
+            ("Ctrl+D", self.mark_repeat),
+            ("F2", lambda: self.rows["caller_phone"].editor.setFocus()),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # State ----------------------------------------------------------------
+
+    def gather(self) -> TicketInput:
+        values: dict[str, Any] = {}
+        details: dict[str, str] = {}
+        for name, row in self.rows.items():
+            value = row.value()
+            if name in DETAIL_FIELDS:
+                if value and row.label.isVisible():
+                    details[name] = value
+            else:
+                values[name] = value
+        data = TicketInput(
+            channel=values["channel"] or "",
+            hotline=values.get("hotline") or (self.center.kind.value if self.center.kind != CenterKind.BOTH else "12345"),
+            received_at=values["received_at"],
+            caller_name=values["caller_name"],
+            caller_phone=values["caller_phone"],
+            caller_contact=values["caller_contact"],
+            caller_address=values["caller_address"],
+            caller_org=values["caller_org"],
+            confidential=values["confidential"],
+            visit_consent=values["visit_consent"],
+            occurred_at=values["occurred_at"],
+            region_code=values["region_code"] or "",
+            address=values["address"],
+            reported_unit=values["reported_unit"],
+            title=values["title"],
+            content=values["content"],
+            category=values["category"] or "",
+            topic_id=values["topic_id"],
+            urgency=values["urgency"] or "",
+            emergency_type=(values["emergency_type"] or "") if values["urgency"] == Urgency.URGENT else "",
+            risk_level=(values["risk_level"] or "") if self.rows["risk_level"].label.isVisible() else "",
+            disposition=values["disposition"] or Disposition.REGISTER.value,
+            not_accepted_reason=values["not_accepted_reason"] or "",
+            referral=values["referral"],
+            reply=values["reply"],
+            repeat_of_id=self.repeat_of[0] if self.repeat_of else None,
+            details=details,
+            attachments=list(self.attachments),
+        )
+        return data
+
+    def load(self, data: TicketInput) -> None:
+        self._loading = True
+        try:
+            for name, row in self.rows.items():
+                if name in DETAIL_FIELDS:
+                    row.set_value(data.details.get(name, ""))
+                elif hasattr(data, name):
+                    row.set_value(getattr(data, name))
+            self.attachments = list(data.attachments)
+            self._show_attachments()
+            self.repeat_of = None
+            if data.repeat_of_id:
+                self.repeat_of = (data.repeat_of_id, "")
+            self._show_repeat()
+        finally:
+            self._loading = False
+        self._refresh_rules()
+
+    def new_call(self, keep_draft: bool = False) -> None:
+        """Clear the form for the next caller."""
+        self.load(TicketInput(
+            channel=Channel.PHONE.value,
+            hotline=self.center.kind.value if self.center.kind != CenterKind.BOTH else "12345",
+            received_at=clock.stamp(),
+            region_code=self.center.code,
+        ))
+        self.history.clear()
+        self.repeat_label.clear()
+        for row in self.rows.values():
+            row.set_error("")
+        self.banner.hide()
+        if not keep_draft:
+            self.runner.write(lambda: drafts.clear_draft(self.actor, DRAFT_FORM), on_done=lambda _r: None)
+        self.rows["caller_phone"].editor.setFocus()
+
+    def _changed(self) -> None:
+        if self._loading:
+            return
+        self._refresh_rules()
+        self._autosave.start()
+
+    def _refresh_rules(self) -> None:
+        """Show the fields this call type has and mark those it requires (appendix C)."""
+        data = self.gather()
+        need = registration.required_fields(data, self.center)
+        urgent = data.urgency == Urgency.URGENT
+        category = data.category
+        visible = {
+            "emergency_type": urgent,
+            "risk_level": data.hotline == "12365",
+            "prior_handling": category in (Category.HELP, Category.COMPLAINT, Category.REPORT),
+            "suggestion_reason": category == Category.SUGGESTION,
+            "threat_action": urgent and data.emergency_type == EmergencyType.INSTABILITY,
+            "threat_time_place": urgent and data.emergency_type == EmergencyType.INSTABILITY,
+            "reply": data.disposition == Disposition.DIRECT_ANSWER,
+            "not_accepted_reason": data.disposition == Disposition.NOT_ACCEPTED,
+            "referral": data.disposition == Disposition.NOT_ACCEPTED,
+        }
+        for name in ("incident_status", "incident_scope", "incident_harm", "emergency_called", "onsite_departments"):
+            visible[name] = urgent and data.emergency_type == EmergencyType.INCIDENT
+        for name, row in self.rows.items():
+            row.set_visible(visible.get(name, True))
+            row.set_required(name in need)
+
+    # Actions --------------------------------------------------------------
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        data = self.gather()
+        for row in self.rows.values():
+            row.set_error("")
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.status.setText("正在保存…")
+        self.runner.write(lambda: registration.register(self.actor, data), self._saved, self._save_failed)
+
+    def _saved(self, result: registration.Registered) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self._autosave.stop()
+        message = f"已保存工单 {result.number}（{result.status.label}）"
+        self.new_call()
+        self.status.setText(message)
+        self.status_message.emit(message)
+        self.ticket_saved.emit(result.id, result.number)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            first = None
+            for name, message in exc.fields.items():
+                row = self.rows.get(name)
+                if row is None:
+                    continue
+                row.set_visible(True)
+                row.set_error(message)
+                if first is None:
+                    first = row
+            self.status.setText(f"未保存：{len(exc.fields)} 处需要修改，已在对应栏目下方标出。")
+            if first is not None:
+                first.editor.setFocus()
+            return
+        self.status.setText("未保存，填写的内容仍在。")
+        show_error(self, exc)
+
+    def _suggest_referral(self) -> None:
+        """Fill the default referral for the reason, unless the operator wrote their own."""
+        reason = self.rows["not_accepted_reason"].value()
+        current = self.rows["referral"].value().strip()
+        if reason and (not current or current == self._last_referral_default):
+            default = DEFAULT_REFERRALS.get(NotAcceptedReason(reason), "")
+            self.rows["referral"].set_value(default)
+            self._last_referral_default = default
+
+    def _look_up_caller(self) -> None:
+        phone = self.rows["caller_phone"].value()
+        self.runner.read(lambda: tickets.caller_history(self.actor, phone), lambda rows: self._show_history(phone, rows))
+
+    def _show_history(self, phone: str, rows: list[tickets.TicketRow]) -> None:
+        if phone != self.rows["caller_phone"].value():
+            return  # typed on since; a newer look-up is coming
+        self.history.clear()
+        for r in rows:
+            item = QListWidgetItem(f"{r.number}  【{r.status}】\n{r.received_at}  {r.category}\n{r.title}")
+            item.setData(Qt.ItemDataRole.UserRole, (r.id, r.number))
+            self.history.addItem(item)
+        if rows:
+            self.history.setCurrentRow(0)
+            self.history_hint.setText(f"该号码有 {len(rows)} 张以前的工单。选中后按 Ctrl+D 标记为重复件。")
+        else:
+            self.history_hint.setText("该号码没有以前的工单。" if len(registration.normalize_phone(phone)) >= 5 else
+                                      "输入来电号码后，这里显示该号码以前的工单（未办结的在前）。")
+
+    def mark_repeat(self) -> None:
+        item = self.history.currentItem()
+        if item is None:
+            self.status.setText("来电历史中没有可标记的工单。")
+            return
+        self.repeat_of = item.data(Qt.ItemDataRole.UserRole)
+        self._show_repeat()
+        self._changed()
+
+    def _show_repeat(self) -> None:
+        if self.repeat_of:
+            number = self.repeat_of[1] or f"#{self.repeat_of[0]}"
+            self.repeat_label.setText(f"本工单标记为重复件，原工单 {number}")
+        else:
+            self.repeat_label.clear()
+
+    def _add_attachment(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "选择附件（录音、照片、来信扫描件）")
+        for path in files:
+            lower = path.lower()
+            kind = AttachmentKind.OTHER
+            if lower.endswith((".mp3", ".wav", ".amr", ".m4a", ".wma")):
+                kind = AttachmentKind.RECORDING
+            elif lower.endswith((".jpg", ".jpeg", ".png", ".bmp", ".heic")):
+                kind = AttachmentKind.PHOTO
+            elif lower.endswith((".pdf", ".tif", ".tiff")):
+                kind = AttachmentKind.LETTER
+            self.attachments.append({"path": path, "kind": kind.value})
+        self._show_attachments()
+        self._changed()
+
+    def _show_attachments(self) -> None:
+        from pathlib import Path
+
+        names = [Path(a["path"]).name for a in self.attachments]
+        self.attach_label.setText("、".join(names) if names else "无附件")
+
+    # Drafts ---------------------------------------------------------------
+
+    def _save_draft(self) -> None:
+        data = self.gather().to_json()
+        self.runner.write(lambda: drafts.save_draft(self.actor, DRAFT_FORM, data), on_done=lambda _r: None,
+                          on_error=lambda exc: log.warning("draft not saved: %s", type(exc).__name__))
+
+    def _restore_draft(self) -> None:
+        try:
+            saved = drafts.load_draft(self.actor, DRAFT_FORM)
+        except Exception as exc:  # a broken draft must never stop registration
+            log.warning("draft not restored: %s", type(exc).__name__)
+            return
+        if not saved:
+            return
+        try:
+            data = TicketInput.from_json(saved)
+        except (ValueError, TypeError):
+            log.warning("draft unreadable; ignored")
+            return
+        if not (data.content or data.caller_phone or data.caller_name or data.title):
+            return
+        self.load(data)
+        self.banner.setText("已恢复上次未保存的登记内容（程序上次关闭时正在登记）。核对后保存，或按 Ctrl+N 放弃。")
+        self.banner.show()
+
+    def flush_draft(self) -> None:
+        """Save the draft now (on close), if anything is pending."""
+        if self._autosave.isActive():
+            self._autosave.stop()
+            drafts.save_draft(self.actor, DRAFT_FORM, self.gather().to_json())

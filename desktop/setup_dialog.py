@@ -1,0 +1,157 @@
+"""First launch on an empty database: set up the center, or make a demo center."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import center, regions
+from core.errors import ValidationError
+from core.vocab import CenterKind
+from desktop.errors import show_error
+from desktop.pickers import PinyinPicker
+from desktop.progress import run_with_progress
+from desktop.worker import Runner
+
+DEMO_TICKETS = 3000
+
+
+class SetupDialog(QDialog):
+    """Accepted with ``demo_created`` telling which path was taken."""
+
+    def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.demo_created = False
+        self.setWindowTitle("热线工作台 · 首次设置")
+        self.setMinimumWidth(560)
+
+        intro = QLabel(
+            "<b>欢迎使用热线工作台。</b><br>这是一个新的数据库。请设置本中心的信息和第一个管理员账号；"
+            "想先看看程序，可以创建一个带演示数据的演示中心。"
+        )
+        intro.setWordWrap(True)
+
+        self.kind = QComboBox()
+        for kind in CenterKind:
+            self.kind.addItem(kind.label, kind.value)
+        self.region = PinyinPicker(placeholder="输入区县名称、代码或拼音首字母，如 xwq")
+        counties = regions.counties()
+        self.region.set_items([(r.full_name, r.code) for r in counties], {r.code: r.code for r in counties})
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("6 位行政区划代码")
+        self.code.setMaxLength(6)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("如 南京市玄武区12345政务服务便民热线")
+        self.admin_username = QLineEdit("admin")
+        self.admin_name = QLineEdit()
+        self.admin_name.setPlaceholderText("管理员姓名")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("至少 8 位")
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        for name, w in (("setupKind", self.kind), ("setupRegion", self.region), ("setupCode", self.code),
+                        ("setupName", self.name), ("setupAdmin", self.admin_username),
+                        ("setupAdminName", self.admin_name), ("setupPassword", self.password),
+                        ("setupPassword2", self.password2)):
+            w.setObjectName(name)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("中心类型：", self.kind)
+        form.addRow("所在区县：", self.region)
+        form.addRow("中心代码：", self.code)
+        form.addRow("中心名称：", self.name)
+        form.addRow("管理员登录名：", self.admin_username)
+        form.addRow("管理员姓名：", self.admin_name)
+        form.addRow("密码：", self.password)
+        form.addRow("再次输入密码：", self.password2)
+
+        self.errors = QLabel()
+        self.errors.setObjectName("setupErrors")
+        self.errors.setStyleSheet("color:#c0392b;")
+        self.errors.setWordWrap(True)
+
+        self.create_button = QPushButton("创建中心")
+        self.create_button.setDefault(True)
+        self.demo_button = QPushButton("创建演示中心（试用）")
+        cancel = QPushButton("退出")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.create_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addLayout(buttons)
+
+        self.region.value_changed.connect(self._region_chosen)
+        self.kind.currentIndexChanged.connect(lambda _i: self._region_chosen())
+        self.create_button.clicked.connect(self._create)
+        self.demo_button.clicked.connect(self._create_demo)
+        cancel.clicked.connect(self.reject)
+        self._suggested_name = ""
+
+    def _region_chosen(self) -> None:
+        code = self.region.value()
+        if not code:
+            return
+        self.code.setText(str(code))
+        region = regions.lookup(str(code))
+        if region is None:
+            return
+        kind = self.kind.currentData()
+        suffix = {"12345": "12345政务服务便民热线", "12365": "12365质检举报处置指挥中心"}.get(kind, "12345/12365热线中心")
+        suggested = region.full_name.replace(" ", "") + suffix
+        if not self.name.text().strip() or self.name.text() == self._suggested_name:
+            self.name.setText(suggested)
+            self._suggested_name = suggested
+
+    def _create(self) -> None:
+        if self.password.text() != self.password2.text():
+            self.errors.setText("两次输入的密码不一致。")
+            self.password2.setFocus()
+            return
+        try:
+            center.setup_center(
+                self.kind.currentData(), self.code.text().strip(), self.name.text(),
+                self.admin_username.text().strip(), self.admin_name.text(), self.password.text(),
+            )
+        except ValidationError as exc:
+            self.errors.setText("\n".join(exc.fields.values()))
+            return
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+    def _create_demo(self) -> None:
+        from core import demo
+
+        def work(progress, cancelled):  # type: ignore[no-untyped-def]
+            return demo.fill_demo(DEMO_TICKETS, seed=1, progress=progress, should_cancel=cancelled)
+
+        result = run_with_progress(self, "正在创建演示中心…", work)
+        if result is None:
+            return
+        self.demo_created = True
+        QMessageBox.information(
+            self, "演示中心已创建",
+            f"{result.center_name}\n已生成 {result.tickets} 张演示工单。\n\n"
+            f"演示账号：{'、'.join(result.usernames)}\n密码均为 demo1234（接线员用 op1 登录）。",
+        )
+        self.accept()

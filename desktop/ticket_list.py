@@ -1,0 +1,199 @@
+"""工单查询: filter bar, the lazy ticket table, and the detail dialog on Enter."""
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import tickets
+from core.roles import Actor
+from core.tickets import TicketFilter
+from core.vocab import Category, Channel, Status, Urgency
+from desktop.errors import show_error
+from desktop.ticket_detail import TicketDetailDialog
+from desktop.ticket_model import COLUMNS, TicketTableModel
+from desktop.worker import Runner
+
+NO_DATE = QDate(2000, 1, 1)
+
+
+def _combo(kind: type, everything: str = "全部") -> QComboBox:
+    box = QComboBox()
+    box.addItem(everything, None)
+    for member in kind:
+        box.addItem(member.label, member.value)
+    return box
+
+
+def _date_edit() -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText("不限")  # shown at the minimum date: no bound
+    edit.setDate(NO_DATE)
+    return edit
+
+
+class TicketListView(QWidget):
+    def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.runner = runner
+        self.model = TicketTableModel(actor, runner)
+        self._count_generation = 0
+
+        self.date_from = _date_edit()
+        self.date_to = _date_edit()
+        self.status = _combo(Status)
+        self.category = _combo(Category)
+        self.urgency = _combo(Urgency)
+        self.channel = _combo(Channel)
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText("来电号码")
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("标题、内容、地址、被反映单位或工单编号中的文字")
+        self.search_button = QPushButton("查询 (Enter)")
+        self.reset_button = QPushButton("清空条件")
+        for name, widget in (("filterDateFrom", self.date_from), ("filterDateTo", self.date_to),
+                             ("filterStatus", self.status), ("filterCategory", self.category),
+                             ("filterUrgency", self.urgency), ("filterChannel", self.channel),
+                             ("filterPhone", self.phone), ("filterText", self.text)):
+            widget.setObjectName(name)
+
+        grid = QGridLayout()
+        pairs = [
+            ("受理日期从", self.date_from), ("到", self.date_to), ("状态", self.status), ("诉求分类", self.category),
+            ("紧急程度", self.urgency), ("渠道", self.channel), ("来电号码", self.phone), ("文字", self.text),
+        ]
+        for i, (label, widget) in enumerate(pairs):
+            lab = QLabel(label)
+            lab.setBuddy(widget)
+            grid.addWidget(lab, i // 4, (i % 4) * 2, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(widget, i // 4, (i % 4) * 2 + 1)
+        for col in (1, 3, 5, 7):
+            grid.setColumnStretch(col, 1)
+        buttons = QHBoxLayout()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("ticketCount")
+        buttons.addWidget(self.count_label, 1)
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.search_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("ticketTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((190, 130, 70, 70, 110, 70, 70, 110)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self._open)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+
+        self.search_button.clicked.connect(self.apply)
+        self.reset_button.clicked.connect(self.reset)
+        for edit in (self.phone, self.text):
+            edit.returnPressed.connect(self.apply)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self._open_current,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.model.load_failed.connect(lambda exc: show_error(self, exc))
+        self.model.page_loaded.connect(self._page_loaded)
+        self._pending_count = QTimer(self, singleShot=True, interval=0)
+        self._pending_count.timeout.connect(self._count)
+
+    def current_filter(self) -> TicketFilter:
+        def day(edit: QDateEdit):  # type: ignore[no-untyped-def]
+            return None if edit.date() == NO_DATE else edit.date().toPython()
+
+        sort_col = self.table.horizontalHeader().sortIndicatorSection()
+        key = COLUMNS[sort_col][2] if 0 <= sort_col < len(COLUMNS) else None
+        return TicketFilter(
+            date_from=day(self.date_from),
+            date_to=day(self.date_to),
+            status=self.status.currentData(),
+            category=self.category.currentData(),
+            urgency=self.urgency.currentData(),
+            channel=self.channel.currentData(),
+            phone=self.phone.text(),
+            text=self.text.text(),
+            sort=key or "received_at",
+            descending=self.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
+        )
+
+    def apply(self) -> None:
+        flt = self.current_filter()
+        if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
+            self.count_label.setText("受理日期的起始日晚于结束日，请调整。")
+            return
+        self.count_label.setText("正在查询…")
+        self.model.set_filter(flt)
+        self._pending_count.start()
+
+    def reset(self) -> None:
+        for edit in (self.date_from, self.date_to):
+            edit.setDate(NO_DATE)
+        for box in (self.status, self.category, self.urgency, self.channel):
+            box.setCurrentIndex(0)
+        self.phone.clear()
+        self.text.clear()
+        self.apply()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._pending_count.start()
+
+    def _count(self) -> None:
+        self._count_generation += 1
+        generation = self._count_generation
+        flt = self.model.filter
+        self.runner.read(lambda: tickets.count(self.actor, flt), lambda n: self._show_count(generation, n),
+                         lambda exc: None)
+
+    def _show_count(self, generation: int, n: int) -> None:
+        if generation != self._count_generation:
+            return
+        shown = f"超过 {tickets.COUNT_CAP:,}" if n >= tickets.COUNT_CAP else f"{n:,}"
+        self.count_label.setText(f"共 {shown} 张工单。双击或按 Enter 查看详情；滚动到底部自动加载更多。")
+
+    def _page_loaded(self, _rows: int) -> None:
+        if self.table.currentIndex().row() < 0 and self.model.rowCount() > 0:
+            self.table.selectRow(0)
+
+    def _open_current(self) -> None:
+        self._open(self.table.currentIndex())
+
+    def _open(self, index: QModelIndex) -> None:
+        ticket_id = self.model.ticket_id(index.row()) if index.isValid() else None
+        if ticket_id is None:
+            return
+        try:
+            detail = tickets.detail(self.actor, ticket_id)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        TicketDetailDialog(detail, self).exec()
