@@ -62,11 +62,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_db(path: str) -> bool:
+    """Commands that read a center must not create an empty database on a typo."""
+    if Path(path).exists():
+        return True
+    print(f"数据库文件不存在：{path}", file=sys.stderr)
+    return False
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from core import store
 
-    if not Path(args.db).exists():
-        print(f"数据库文件不存在：{args.db}", file=sys.stderr)
+    if not _existing_db(args.db):
         return 2
     store.open_center(args.db)
     problems = store.integrity_problems()
@@ -82,6 +89,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_import_tickets(args: argparse.Namespace) -> int:
     from core import ledger_import, store
 
+    if not _existing_db(args.db):
+        return 2
     store.open_center(args.db)
     report = ledger_import.import_ledger(Path(args.file), username=args.username)
     if args.json:

@@ -160,6 +160,17 @@ def required_fields(data: TicketInput, center: CenterInfo | None) -> dict[str, s
     checks them. One function, so what is shown and what is checked agree.
     """
     need: dict[str, str] = {"channel": "5.1.4.1", "category": "5.1.4.1", "content": "附录C", "urgency": "5.1.4.1"}
+    if data.urgency == Urgency.URGENT:
+        need["emergency_type"] = "5.1.4.1"
+    if data.disposition == Disposition.NOT_ACCEPTED:
+        # Redirected at once (5.1.2.2): appendix C's elements describe matters
+        # the center will handle, so they are not asked of a caller sent elsewhere.
+        need |= {"not_accepted_reason": "5.1.2.2", "referral": "5.1.2.2"}
+        if data.not_accepted_reason == NotAcceptedReason.REPEAT_NO_NEW_FACTS:
+            need["repeat_of_id"] = "5.1.2.2"
+        return need
+    if data.disposition == Disposition.DIRECT_ANSWER:
+        need["reply"] = "5.2.1"
     category = data.category
     if category == Category.SUGGESTION:
         need["suggestion_reason"] = "附录C.2"
@@ -172,28 +183,16 @@ def required_fields(data: TicketInput, center: CenterInfo | None) -> dict[str, s
             "reported_unit": "附录C.3",
             "prior_handling": "附录C.3",
         }
-    if data.urgency == Urgency.URGENT:
-        need["emergency_type"] = "5.1.4.1"
-        if data.emergency_type == EmergencyType.INSTABILITY:
-            need["threat_action"] = "附录C.4"
-        elif data.emergency_type == EmergencyType.INCIDENT:
-            need |= {
-                "occurred_at": "附录C.5",
-                "address": "附录C.5",
-                "incident_status": "附录C.5",
-                "incident_scope": "附录C.5",
-                "incident_harm": "附录C.5",
-                "emergency_called": "附录C.5",
-                "onsite_departments": "附录C.5",
-            }
+    if data.urgency == Urgency.URGENT and data.emergency_type == EmergencyType.INSTABILITY:
+        need["threat_action"] = "附录C.4"
+    elif data.urgency == Urgency.URGENT and data.emergency_type == EmergencyType.INCIDENT:
+        need |= {
+            name: "附录C.5"
+            for name in ("occurred_at", "address", "incident_status", "incident_scope", "incident_harm",
+                         "emergency_called", "onsite_departments")
+        }
     if data.hotline == "12365" and category in (Category.COMPLAINT, Category.REPORT):
         need["risk_level"] = "12365 6.3.4/6.4.3"
-    if data.disposition == Disposition.NOT_ACCEPTED:
-        need |= {"not_accepted_reason": "5.1.2.2", "referral": "5.1.2.2"}
-        if data.not_accepted_reason == NotAcceptedReason.REPEAT_NO_NEW_FACTS:
-            need["repeat_of_id"] = "5.1.2.2"
-    elif data.disposition == Disposition.DIRECT_ANSWER:
-        need["reply"] = "5.2.1"
     return need
 
 
@@ -260,7 +259,7 @@ def validate(data: TicketInput, center: CenterInfo | None) -> dict[str, str]:
     return errors
 
 
-def _next_number(center_code: str, today: dt.date) -> str:
+def next_number(center_code: str, today: dt.date) -> str:
     """``320102-20261122-0007``: per center, per day; inside the write transaction."""
     day = today.strftime("%Y%m%d")
     counter = TicketCounter.get_or_none(TicketCounter.day == day)
@@ -324,7 +323,7 @@ def register(actor: Actor, data: TicketInput) -> Registered:
             repeat_of = Ticket.get_or_none(Ticket.id == data.repeat_of_id)
             if repeat_of is None:
                 raise NotFound("要标记为重复的原工单不存在。")
-        number = _next_number(center.code, now.date())
+        number = next_number(center.code, now.date())
         ticket = Ticket.create(
             uid=str(uuid.uuid4()),
             origin=center.code,

@@ -1,9 +1,9 @@
 """Pickers that filter as you type, by text, code or pinyin initials (``zs`` → 噪声)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
 from core.pinyin import initials
 
@@ -44,8 +44,9 @@ class PinyinPicker(QComboBox):
         completer.setMaxVisibleItems(12)
         self.setCompleter(completer)
         completer.activated[QModelIndex].connect(self._on_completed)
+        completer.popup().installEventFilter(self)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         self.currentIndexChanged.connect(lambda _i: self.value_changed.emit())
-        self.lineEdit().editingFinished.connect(self._settle)
 
     def set_items(self, items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> None:
         self.blockSignals(True)
@@ -58,6 +59,32 @@ class PinyinPicker(QComboBox):
             self._model.appendRow(item)
         self.setCurrentIndex(-1)
         self.blockSignals(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Tab in the suggestion list takes the highlighted (or first) suggestion and moves on."""
+        if (
+            watched is self.completer().popup()
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+        ):
+            popup = self.completer().popup()
+            index = popup.currentIndex()
+            if not index.isValid():
+                index = self.completer().completionModel().index(0, 0)
+            if index.isValid():
+                self._on_completed(index)
+            popup.hide()
+            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        # Not focusOutEvent: while the suggestion list is open Qt routes focus
+        # through the popup, and the combo never sees its own focus-out.
+        inside = lambda w: w is not None and (w is self or self.isAncestorOf(w))  # noqa: E731
+        if inside(old) and not inside(new) and new is not self.completer().popup():
+            self._settle()
 
     def _on_completed(self, index: QModelIndex) -> None:
         proxy = self.completer().completionModel()

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFileDialog,
     QFrame,
@@ -341,7 +342,7 @@ class RegistrationView(QWidget):
             row.set_error("")
         self.banner.hide()
         if not keep_draft:
-            self.runner.write(lambda: drafts.clear_draft(self.actor, DRAFT_FORM), on_done=lambda _r: None)
+            self.runner.write(lambda: drafts.clear_draft(self.actor, DRAFT_FORM), on_done=lambda _r: None, owner=self)
         self.rows["caller_phone"].editor.setFocus()
 
     def _changed(self) -> None:
@@ -384,7 +385,7 @@ class RegistrationView(QWidget):
         self._saving = True
         self.save_button.setEnabled(False)
         self.status.setText("正在保存…")
-        self.runner.write(lambda: registration.register(self.actor, data), self._saved, self._save_failed)
+        self.runner.write(lambda: registration.register(self.actor, data), self._saved, self._save_failed, owner=self)
 
     def _saved(self, result: registration.Registered) -> None:
         self._saving = False
@@ -427,7 +428,7 @@ class RegistrationView(QWidget):
 
     def _look_up_caller(self) -> None:
         phone = self.rows["caller_phone"].value()
-        self.runner.read(lambda: tickets.caller_history(self.actor, phone), lambda rows: self._show_history(phone, rows))
+        self.runner.read(lambda: tickets.caller_history(self.actor, phone), lambda rows: self._show_history(phone, rows), owner=self)
 
     def _show_history(self, phone: str, rows: list[tickets.TicketRow]) -> None:
         if phone != self.rows["caller_phone"].value():
@@ -481,12 +482,22 @@ class RegistrationView(QWidget):
         names = [Path(a["path"]).name for a in self.attachments]
         self.attach_label.setText("、".join(names) if names else "无附件")
 
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        # Arriving at the area puts the cursor where a call starts, unless it is already in the form.
+        QTimer.singleShot(0, self._focus_start)
+
+    def _focus_start(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus):
+            self.rows["caller_phone"].editor.setFocus()
+
     # Drafts ---------------------------------------------------------------
 
     def _save_draft(self) -> None:
         data = self.gather().to_json()
         self.runner.write(lambda: drafts.save_draft(self.actor, DRAFT_FORM, data), on_done=lambda _r: None,
-                          on_error=lambda exc: log.warning("draft not saved: %s", type(exc).__name__))
+                          on_error=lambda exc: log.warning("draft not saved: %s", type(exc).__name__), owner=self)
 
     def _restore_draft(self) -> None:
         try:

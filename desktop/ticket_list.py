@@ -172,7 +172,7 @@ class TicketListView(QWidget):
         generation = self._count_generation
         flt = self.model.filter
         self.runner.read(lambda: tickets.count(self.actor, flt), lambda n: self._show_count(generation, n),
-                         lambda exc: None)
+                         lambda exc: None, owner=self)
 
     def _show_count(self, generation: int, n: int) -> None:
         if generation != self._count_generation:

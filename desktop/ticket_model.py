@@ -128,6 +128,7 @@ class TicketTableModel(QAbstractTableModel):
             lambda: tickets.list_page(self.actor, flt, after, size),
             lambda rows: self._arrived(generation, rows),
             lambda exc: self._failed(generation, exc),
+            owner=self,
         )
 
     def _arrived(self, generation: int, rows: list[TicketRow]) -> None:

@@ -22,7 +22,13 @@ log = logging.getLogger("hotline.desktop.worker")
 
 
 class _Relay(QObject):
-    """Lives on the UI thread; emitting from a worker queues the call to it."""
+    """Lives on the UI thread; emitting from a worker queues the call to it.
+
+    Parented to the widget that asked, so a result for a closed screen dies
+    with it instead of reaching a deleted widget. Values travel wrapped in a
+    1-tuple: a bare None sent through a queued ``Signal(object)`` corrupted
+    None's reference count in PySide6 6.12 (a fatal "deallocating None").
+    """
 
     done = Signal(object)
     failed = Signal(object)
@@ -44,14 +50,17 @@ class Runner(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
+        owner: QObject | None,
     ) -> None:
-        relay = _Relay()
+        relay = _Relay(owner)
         self._relays.add(relay)
         self._pending += 1
+        relay.destroyed.connect(lambda *_: self._forget(relay))
 
-        def finish(callback: Callable[[Any], None] | None, value: Any) -> None:
-            self._relays.discard(relay)
-            self._pending -= 1
+        def finish(callback: Callable[[Any], None] | None, boxed: tuple[Any]) -> None:
+            (value,) = boxed
+            if not self._forget(relay):
+                return
             if callback is not None:
                 callback(value)
             elif isinstance(value, BaseException):
@@ -66,19 +75,30 @@ class Runner(QObject):
             try:
                 result = fn()
             except BaseException as exc:  # handed to the UI thread's error handler
-                relay.failed.emit(exc)
+                signal, value = relay.failed, exc
             else:
-                relay.done.emit(result)
+                signal, value = relay.done, result
+            try:
+                signal.emit((value,))
+            except RuntimeError:  # the owner was closed meanwhile; nobody is waiting
+                pass
 
         pool.submit(task)
 
+    def _forget(self, relay: _Relay) -> bool:
+        if relay in self._relays:
+            self._relays.discard(relay)
+            self._pending -= 1
+            return True
+        return False
+
     def write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-              on_error: Callable[[BaseException], None] | None = None) -> None:
-        self._submit(self.writer, fn, on_done, on_error)
+              on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
+        self._submit(self.writer, fn, on_done, on_error, owner)
 
     def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> None:
-        self._submit(self.reader, fn, on_done, on_error)
+             on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
+        self._submit(self.reader, fn, on_done, on_error, owner)
 
     @property
     def busy(self) -> bool:
