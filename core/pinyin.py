@@ -10,7 +10,10 @@ from pypinyin import Style, lazy_pinyin
 def initials(text: str) -> str:
     """``噪声扰民`` → ``zsrm``; Latin letters and digits pass through lowered."""
     letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False)
-    return "".join(part[:1] if len(part) > 0 else "" for part in letters).lower()
+    # Spaces and punctuation are dropped so "江苏省 南京市 玄武区" answers to "njsxwq".
+    # A Han character comes back as one letter; a run of anything else (ETC,
+    # 12345) comes back whole and is kept whole, so "etc" still finds ETC.
+    return "".join(ch for part in letters for ch in part if ch.isalnum()).lower()
 
 
 def matches(text: str, query: str) -> bool:

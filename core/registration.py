@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 
@@ -17,7 +18,7 @@ from core import attachments, clock, regions
 from core.center import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import Changes, write
+from core.service import Changes, require, write
 from core.vocab import (
     Category,
     Channel,
@@ -145,12 +146,14 @@ class Registered:
 
 def normalize_phone(text: str) -> str:
     """Digits only, without the +86 / 0086 country prefix; '' if not a number."""
-    digits = _PHONE_CHARS.sub("", text.strip())
+    # NFKC: full-width digits typed with a Chinese input method become ASCII,
+    # so the same number always finds the caller's earlier tickets.
+    digits = _PHONE_CHARS.sub("", unicodedata.normalize("NFKC", text).strip())
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
-    return digits if digits.isdigit() else ""
+    return digits if digits.isascii() and digits.isdigit() else ""
 
 
 def required_fields(data: TicketInput, center: CenterInfo | None) -> dict[str, str]:
@@ -298,6 +301,7 @@ def add_event(
 
 def register(actor: Actor, data: TicketInput) -> Registered:
     """Save the call as a ticket with its events, in one transaction."""
+    require(actor, Permission.TICKET_REGISTER)
     center = current_center()
     if center is None:
         raise Conflict("中心尚未设置，请先完成首次设置。")
@@ -333,7 +337,7 @@ def register(actor: Actor, data: TicketInput) -> Registered:
             hotline=data.hotline,
             channel=data.channel,
             status=status.value,
-            received_at=data.received_at or clock.stamp(now),
+            received_at=clock.stamp(clock.parse_stamp(data.received_at)) if data.received_at else clock.stamp(now),
             caller_name=data.caller_name.strip(),
             caller_phone=normalize_phone(data.caller_phone),
             caller_contact=data.caller_contact.strip(),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
+import peewee
 
 from core.errors import NewerDatabaseError, StorageError
 from db import connection, schema
@@ -21,8 +22,10 @@ def storage_errors() -> Iterator[None]:
     """Turn APSW environment failures into StorageError with a Chinese message."""
     try:
         yield
-    except apsw.Error as exc:
-        message = storage_message(exc)
+    except (apsw.Error, peewee.PeeweeException) as exc:
+        # peewee re-raises APSW failures as its own types; the APSW one is the context.
+        original = exc if isinstance(exc, apsw.Error) else exc.__context__
+        message = storage_message(original) if isinstance(original, apsw.Error) else None
         if message is None:
             raise
         raise StorageError(message) from exc
@@ -40,6 +43,7 @@ def open_center(path: str | os.PathLike[str]) -> Path:
         with open(target, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise StorageError(f"“{target.name}”不是热线工作台的数据库文件（文件头不对），程序没有改动它。")
+        _refuse_if_newer(target)
     with storage_errors():
         connection.open_database(target)
         conn = connection.raw_connection()
@@ -56,6 +60,25 @@ def open_center(path: str | os.PathLike[str]) -> Path:
             connection.close_database()
             raise
     return target
+
+
+def _refuse_if_newer(target: Path) -> None:
+    """Read the schema version read-only, before any pragma can touch the file.
+
+    Even ``journal_mode=WAL`` rewrites the header, so a newer database must be
+    refused before the ordinary connection is made (DESIGN "Data": never touched).
+    """
+    with storage_errors():
+        probe = apsw.Connection(str(target), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            found = schema.schema_version(probe)
+        finally:
+            probe.close()
+    if found > schema.SCHEMA_VERSION:
+        raise NewerDatabaseError(
+            f"这个数据库由更新版本的热线工作台创建（数据结构版本 {found}，本程序支持到 {schema.SCHEMA_VERSION}）。"
+            "为避免损坏数据，程序没有打开它。请安装新版本后再打开。"
+        )
 
 
 def close_center() -> None:

@@ -51,7 +51,10 @@ class TicketFilter:
     descending: bool = True
 
     def to_query(self) -> ticket_queries.TicketQuery:
-        phone = normalize_phone(self.phone) if self.phone.strip() else None
+        phone = None
+        if self.phone.strip():
+            # Something typed that is not a number matches nothing, not everything.
+            phone = normalize_phone(self.phone) or "\uffff"
         return ticket_queries.TicketQuery(
             received_from=clock.day_start(self.date_from) if self.date_from else None,
             received_to=clock.day_end_exclusive(self.date_to) if self.date_to else None,
@@ -193,7 +196,7 @@ def detail(actor: Actor, ticket_id: int) -> TicketDetail:
             ("来电号码", phone),
             ("其他联系方式", mask_text(t.caller_contact) if hidden else t.caller_contact),
             ("来电人地址", mask_text(t.caller_address) if hidden else t.caller_address),
-            ("工作单位", t.caller_org),
+            ("工作单位", mask_text(t.caller_org) if hidden else t.caller_org),
             ("是否保密", "是" if t.confidential else "否"),
             ("同意回访", "是" if t.visit_consent else "否"),
             ("诉求分类", Category.label_of(t.category)),

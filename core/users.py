@@ -17,6 +17,7 @@ from db.models import User, UserRole
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 8
+_DUMMY_HASH = _hasher.hash("not-a-password")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 
 
@@ -140,6 +141,11 @@ def authenticate(username: str, password: str) -> Actor:
     failed = AuthenticationFailed("登录名或密码不正确。")
     user = User.get_or_none(User.username == username.strip())
     if user is None:
+        # Spend the same time as a wrong password, so timing does not tell which names exist.
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            pass
         raise failed
     try:
         _hasher.verify(user.password_hash, password)

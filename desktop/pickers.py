@@ -1,7 +1,7 @@
 """Pickers that filter as you type, by text, code or pinyin initials (``zs`` → 噪声)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractProxyModel, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
@@ -88,7 +88,7 @@ class PinyinPicker(QComboBox):
 
     def _on_completed(self, index: QModelIndex) -> None:
         proxy = self.completer().completionModel()
-        assert isinstance(proxy, QSortFilterProxyModel)
+        assert isinstance(proxy, QAbstractProxyModel)
         source = proxy.mapToSource(index)
         self.setCurrentIndex(source.row())
 

@@ -51,6 +51,9 @@ class FieldRow:
         if hint:
             editor.setToolTip(hint)
 
+    def is_shown(self) -> bool:
+        return not self.box.isHidden()
+
     def set_required(self, required: bool) -> None:
         self.label.setText(f"<span style='color:#c0392b'>*</span> {self.base_label}" if required else self.base_label)
 
@@ -62,8 +65,11 @@ class FieldRow:
         self.editor.style().polish(self.editor)
 
     def set_visible(self, visible: bool) -> None:
-        for w in (self.label, self.box):
-            w.setVisible(visible)
+        self.box.setVisible(visible)
+        # A check box carries its own text and its label is never placed;
+        # showing a parentless label would open it as a window of its own.
+        if self.label.parent() is not None:
+            self.label.setVisible(visible)
 
     # Values -------------------------------------------------------------
 

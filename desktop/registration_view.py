@@ -274,7 +274,7 @@ class RegistrationView(QWidget):
         for name, row in self.rows.items():
             value = row.value()
             if name in DETAIL_FIELDS:
-                if value and row.label.isVisible():
+                if value and row.is_shown():
                     details[name] = value
             else:
                 values[name] = value
@@ -299,7 +299,7 @@ class RegistrationView(QWidget):
             topic_id=values["topic_id"],
             urgency=values["urgency"] or "",
             emergency_type=(values["emergency_type"] or "") if values["urgency"] == Urgency.URGENT else "",
-            risk_level=(values["risk_level"] or "") if self.rows["risk_level"].label.isVisible() else "",
+            risk_level=(values["risk_level"] or "") if self.rows["risk_level"].is_shown() else "",
             disposition=values["disposition"] or Disposition.REGISTER.value,
             not_accepted_reason=values["not_accepted_reason"] or "",
             referral=values["referral"],

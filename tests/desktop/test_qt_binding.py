@@ -19,7 +19,7 @@ def test_reading_an_unset_role_leaves_none_refcount_alone(qapp):
     before = sys.getrefcount(None)
     for _ in range(1000):
         assert item.data(Qt.ItemDataRole.UserRole + 7) is None
-    assert sys.getrefcount(None) - before >= -10
+    assert sys.getrefcount(None) - before > -200  # the bad release: -1000 and -2000 here
 
 
 def test_filling_and_clearing_a_model_leaves_none_refcount_alone(qapp):
@@ -30,4 +30,4 @@ def test_filling_and_clearing_a_model_leaves_none_refcount_alone(qapp):
         row.setData(f"v{i}", Qt.ItemDataRole.UserRole + 1)
         model.appendRow(row)
     model.clear()
-    assert sys.getrefcount(None) - before >= -10
+    assert sys.getrefcount(None) - before > -200  # the bad release: -1000 and -2000 here

@@ -215,3 +215,13 @@ def test_confidential_flag_masks_the_caller_in_the_list(qtbot, window, operator)
         reg.save()
     rows = tickets.list_page(operator, TicketFilter())
     assert rows[0].caller_name == "赵*" and rows[0].caller_phone == "135****7777"
+
+
+def test_only_the_main_window_is_open(qtbot, window):
+    """No stray top-level widgets: a parentless label once opened as a window of its own."""
+    reg = window.registration
+    reg.rows["urgency"].set_value("urgent")
+    reg.rows["category"].set_value("suggestion")
+    visible = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow() and not w.isHidden()
+               and w.windowType() not in (Qt.WindowType.Popup, Qt.WindowType.ToolTip)]
+    assert visible == [window]
