@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import lru_cache
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -17,7 +18,6 @@ from db.models import User, UserRole
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 8
-_DUMMY_HASH = _hasher.hash("not-a-password")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 
 
@@ -32,6 +32,12 @@ class UserInfo:
     @property
     def roles_label(self) -> str:
         return "、".join(r.label for r in Role if r in self.roles)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Made on first need: hashing at import would cost every start-up 0.1 s."""
+    return _hasher.hash("not-a-password")
 
 
 def _check_account_fields(username: str, display_name: str, roles: set[Role]) -> dict[str, str]:
@@ -143,7 +149,7 @@ def authenticate(username: str, password: str) -> Actor:
     if user is None:
         # Spend the same time as a wrong password, so timing does not tell which names exist.
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             pass
         raise failed

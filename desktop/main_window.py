@@ -1,6 +1,7 @@
 """The main window: the areas this user may use, down the left; an unbuilt area is absent."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Signal
@@ -47,21 +48,19 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("areaNav")
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget()
-        self.areas: dict[str, QWidget] = {}
+        self.areas: dict[str, QWidget | None] = {}
 
         self.registration: RegistrationView | None = None
-        self.ticket_list: TicketListView | None = None
+        self._ticket_list: TicketListView | None = None
+        # Areas are built when first opened: start-up pays only for the first one.
+        self._factories: list[Callable[[], QWidget]] = []
         if actor.can(Permission.TICKET_REGISTER):
-            self.registration = RegistrationView(actor, center, self.runner)
-            self._add_area("受理登记", self.registration)
+            self._add_area("受理登记", self._make_registration)
         if actor.can(Permission.TICKET_VIEW):
-            self.ticket_list = TicketListView(actor, self.runner)
-            self._add_area("工单查询", self.ticket_list)
+            self._add_area("工单查询", self._make_ticket_list)
         if actor.can(Permission.USER_MANAGE):
-            self._add_area("系统管理", AccountsView(actor, self.runner))
-        if self.registration and self.ticket_list:
-            self.registration.ticket_saved.connect(lambda _id, _no: self.ticket_list.refresh())
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self._add_area("系统管理", lambda: AccountsView(actor, self.runner))
+        self.nav.currentRowChanged.connect(self._open_area)
         self.nav.setCurrentRow(0)
 
         central = QWidget()
@@ -76,19 +75,49 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(QLabel(f"{center.name}（{center.code}）"))
         bar.addPermanentWidget(QLabel(f"{actor.display_name} · {actor.roles_label}"))
         bar.addPermanentWidget(QLabel(f"数据库：{db_path}"))
-        if self.registration:
-            self.registration.status_message.connect(lambda m: bar.showMessage(m, 8000))
 
         self._menus()
         geometry = settings.get("window/geometry")
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
-        if self.ticket_list:
-            self.ticket_list.apply()
 
-    def _add_area(self, title: str, widget: QWidget) -> None:
-        self.areas[title] = widget
-        self.stack.addWidget(widget)
+    def _make_registration(self) -> QWidget:
+        self.registration = RegistrationView(self.actor, self.center, self.runner)
+        self.registration.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.registration.ticket_saved.connect(lambda _id, _no: self._ticket_list and self._ticket_list.refresh())
+        return self.registration
+
+    def _make_ticket_list(self) -> QWidget:
+        self._ticket_list = TicketListView(self.actor, self.runner)
+        self._ticket_list.apply()
+        return self._ticket_list
+
+    @property
+    def ticket_list(self) -> TicketListView | None:
+        """The list area, built on first use."""
+        if self._ticket_list is None and "工单查询" in self.areas:
+            self._open_area(list(self.areas).index("工单查询"), switch=False)
+        return self._ticket_list
+
+    def _open_area(self, row: int, switch: bool = True) -> None:
+        if row < 0:
+            return
+        title = list(self.areas)[row]
+        widget = self.areas[title]
+        if widget is None:
+            widget = self._factories[row]()
+            self.areas[title] = widget
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, widget)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        if switch:
+            self.stack.setCurrentIndex(row)
+
+    def _add_area(self, title: str, factory: Callable[[], QWidget]) -> None:
+        self.areas[title] = None
+        self._factories.append(factory)
+        self.stack.addWidget(QWidget())  # stands in until the area is first opened
         item = QListWidgetItem(title)
         self.nav.addItem(item)
         index = self.nav.count()

@@ -5,7 +5,18 @@ from PySide6.QtCore import QAbstractProxyModel, QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
-from core.pinyin import initials
+Prepared = list[tuple[str, object, str]]  # (label, value, search key)
+
+
+def prepare(items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> Prepared:
+    """Search keys for a picker's items; pure Python, safe to run on a worker thread.
+
+    pypinyin is imported here, not at start-up: it is a fifth of a cold start.
+    """
+    from core.pinyin import initials
+
+    extra = extra_keys or {}
+    return [(label, value, f"{label.lower()} {initials(label)} {extra.get(value, '')}".strip()) for label, value in items]
 
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -35,6 +46,7 @@ class PinyinPicker(QComboBox):
         self.setMinimumContentsLength(8)
         self.lineEdit().setPlaceholderText(placeholder)
         self._model = QStandardItemModel(self)
+        self._wanted: object | None = None
         self.setModel(self._model)
         completer = _Completer(self._model, self)
         completer.setCompletionRole(SEARCH_ROLE)
@@ -49,16 +61,26 @@ class PinyinPicker(QComboBox):
         self.currentIndexChanged.connect(lambda _i: self.value_changed.emit())
 
     def set_items(self, items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> None:
+        self.set_prepared(prepare(items, extra_keys))
+
+    def set_prepared(self, rows: Prepared) -> None:
+        """Fill the list; a value asked for before the items arrived is then chosen."""
+        wanted = self._wanted if self._model.rowCount() == 0 else self.value()
         self.blockSignals(True)
         self._model.clear()
-        for label, value in items:
+        for label, value, key in rows:
             item = QStandardItem(label)
-            extra = (extra_keys or {}).get(value, "")
-            item.setData(f"{label.lower()} {initials(label)} {extra}".strip(), SEARCH_ROLE)
+            item.setData(key, SEARCH_ROLE)
             item.setData(value, VALUE_ROLE)
             self._model.appendRow(item)
         self.setCurrentIndex(-1)
         self.blockSignals(False)
+        if wanted is not None:
+            self.set_value(wanted)
+
+    @property
+    def loaded(self) -> bool:
+        return self._model.rowCount() > 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Tab in the suggestion list takes the highlighted (or first) suggestion and moves on."""
@@ -108,12 +130,15 @@ class PinyinPicker(QComboBox):
             self.setCurrentIndex(hits[0])
 
     def value(self) -> object | None:
+        if self._model.rowCount() == 0:
+            return self._wanted  # items still being prepared: the value set meanwhile
         index = self.currentIndex()
         if index < 0 or self.currentText().strip() != self.itemText(index):
             return None
         return self._model.item(index).data(VALUE_ROLE)
 
     def set_value(self, value: object | None) -> None:
+        self._wanted = value
         for row in range(self._model.rowCount()):
             if self._model.item(row).data(VALUE_ROLE) == value:
                 self.setCurrentIndex(row)

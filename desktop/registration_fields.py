@@ -132,11 +132,9 @@ def text(placeholder: str = "", height: int = 80) -> QPlainTextEdit:
     return edit
 
 
-def picker(items: list[tuple[str, Any]], placeholder: str = "输入文字或拼音首字母",
-           extra: dict[Any, str] | None = None) -> PinyinPicker:
-    p = PinyinPicker(placeholder=placeholder)
-    p.set_items(items, extra)
-    return p
+def picker(placeholder: str = "输入文字或拼音首字母") -> PinyinPicker:
+    """An empty picker; RegistrationView fills every picker off the UI thread after start."""
+    return PinyinPicker(placeholder=placeholder)
 
 
 def when() -> QDateTimeEdit:

@@ -51,6 +51,7 @@ from core.vocab import (
 )
 from desktop import settings
 from desktop.errors import show_error
+from desktop.pickers import PinyinPicker, Prepared, prepare
 from desktop.registration_fields import FieldRow, line, picker, text, when
 from desktop.worker import Runner
 
@@ -82,6 +83,7 @@ class RegistrationView(QWidget):
     """The 受理登记 area."""
 
     ticket_saved = Signal(int, str)  # id, number
+    pickers_ready = Signal()
     status_message = Signal(str)
 
     def __init__(self, actor: Actor, center: CenterInfo, runner: Runner, parent: QWidget | None = None) -> None:
@@ -108,6 +110,7 @@ class RegistrationView(QWidget):
         self._shortcuts()
         self.new_call(keep_draft=True)
         self._restore_draft()
+        self.runner.read(self._picker_items, self._fill_pickers, owner=self)
 
     # Building -------------------------------------------------------------
 
@@ -146,10 +149,10 @@ class RegistrationView(QWidget):
         box, g = self._group("来电与诉求人")
         self._add(g, "caller_phone", line("来电号码，如 13812345678", 30), 0, 0)
         self._add(g, "caller_name", line("姓名；不愿透露可填“匿名”", 50), 0, 1)
-        self._add(g, "channel", picker(_choices(Channel)), 1, 0)
+        self._add(g, "channel", picker(), 1, 0)
         self._add(g, "received_at", when(), 1, 1)
         if self.center.kind == CenterKind.BOTH:
-            self._add(g, "hotline", picker([("12345", "12345"), ("12365", "12365")]), 2, 0)
+            self._add(g, "hotline", picker(), 2, 0)
         self._add(g, "caller_contact", line("其他电话、邮箱等", 100), 3, 0)
         self._add(g, "caller_org", line("", 100), 3, 1)
         self._add(g, "caller_address", line("", 200), 4, 0, span=2)
@@ -163,16 +166,13 @@ class RegistrationView(QWidget):
         column.addWidget(box)
 
         box, g = self._group("诉求内容")
-        self._add(g, "category", picker(_choices(Category), "咨询/求助/投诉/举报/建议，可输拼音首字母"), 0, 0)
-        topic_items = [(t.path, t.id) for t in topics.active_topics()]
-        self._add(g, "topic_id", picker(topic_items, "如 zs → 噪声污染"), 0, 1)
-        self._add(g, "urgency", picker(_choices(Urgency)), 1, 0)
-        self._add(g, "emergency_type", picker(_choices(EmergencyType)), 1, 1)
-        self._add(g, "risk_level", picker(_choices(RiskLevel)), 2, 0)
+        self._add(g, "category", picker("咨询/求助/投诉/举报/建议，可输拼音首字母"), 0, 0)
+        self._add(g, "topic_id", picker("如 zs → 噪声污染"), 0, 1)
+        self._add(g, "urgency", picker(), 1, 0)
+        self._add(g, "emergency_type", picker(), 1, 1)
+        self._add(g, "risk_level", picker(), 2, 0)
         self._add(g, "occurred_at", line("如 11月20日晚10点后", 50), 3, 0)
-        region_items = [(r.full_name, r.code) for r in regions.counties()]
-        self._add(g, "region_code", picker(region_items, "区县名称、代码或拼音首字母",
-                                            {r.code: r.code for r in regions.counties()}), 3, 1)
+        self._add(g, "region_code", picker("区县名称、代码或拼音首字母"), 3, 1)
         self._add(g, "address", line("街道、小区、门牌号", 200), 4, 0, span=2)
         self._add(g, "landmark", line("地点说不清时：周边标志性建筑物及方位、距离", 200), 5, 0, span=2)
         self._add(g, "reported_unit", line("被投诉、举报或涉及的单位、个人", 100), 6, 0, span=2)
@@ -190,9 +190,9 @@ class RegistrationView(QWidget):
         column.addWidget(box)
 
         box, g = self._group("处理")
-        self._add(g, "disposition", picker(_choices(Disposition)), 0, 0)
+        self._add(g, "disposition", picker(), 0, 0)
         self._add(g, "reply", text("直接答复诉求人的内容", 70), 1, 0, span=2)
-        self._add(g, "not_accepted_reason", picker(_choices(NotAcceptedReason)), 2, 0, span=2)
+        self._add(g, "not_accepted_reason", picker(), 2, 0, span=2)
         self._add(g, "referral", text("告知诉求人的去向或办理途径", 60), 3, 0, span=2)
         attach = QHBoxLayout()
         self.attach_button = QPushButton("添加附件…")
@@ -373,6 +373,38 @@ class RegistrationView(QWidget):
         for name, row in self.rows.items():
             row.set_visible(visible.get(name, True))
             row.set_required(name in need)
+
+    def _picker_items(self) -> dict[str, Prepared]:
+        """Every picker's items with pinyin search keys; runs on a worker thread.
+
+        The region list (2,900 counties) and pypinyin cost most of a second:
+        done here, the window shows at once and the lists arrive moments later.
+        """
+        counties = regions.counties()
+        return {
+            "hotline": prepare([("12345", "12345"), ("12365", "12365")]),
+            "channel": prepare(_choices(Channel)),
+            "category": prepare(_choices(Category)),
+            "topic_id": prepare([(t.path, t.id) for t in topics.active_topics()]),
+            "urgency": prepare(_choices(Urgency)),
+            "emergency_type": prepare(_choices(EmergencyType)),
+            "risk_level": prepare(_choices(RiskLevel)),
+            "region_code": prepare([(r.full_name, r.code) for r in counties], {r.code: r.code for r in counties}),
+            "disposition": prepare(_choices(Disposition)),
+            "not_accepted_reason": prepare(_choices(NotAcceptedReason)),
+        }
+
+    def _fill_pickers(self, prepared: dict[str, Prepared]) -> None:
+        self._loading = True
+        try:
+            for name, rows in prepared.items():
+                if name in self.rows:
+                    editor = self.rows[name].editor
+                    assert isinstance(editor, PinyinPicker)
+                    editor.set_prepared(rows)
+        finally:
+            self._loading = False
+        self.pickers_ready.emit()
 
     # Actions --------------------------------------------------------------
 

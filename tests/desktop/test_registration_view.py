@@ -19,6 +19,7 @@ def window(qtbot, operator, db_path):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.registration.rows["region_code"].editor.loaded, timeout=10_000)
     yield win
     win.runner.wait()
 
