@@ -56,9 +56,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from core import demo, store
 
     store.open_center(args.db)
-    result = demo.fill_demo(args.tickets, seed=args.seed, progress=lambda done, total: None)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r已生成 {done:,}/{total:,} 张工单", end="", file=sys.stderr, flush=True)
+
+    result = demo.fill_demo(args.tickets, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
     print(f"演示中心：{result.center_name}（{result.center_code}），新增工单 {result.tickets} 张。")
-    print("演示账号（密码均为 demo1234）：" + "、".join(result.usernames))
+    if result.usernames:
+        print("演示账号（密码均为 demo1234）：" + "、".join(result.usernames))
     return 0
 
 

@@ -30,6 +30,8 @@ from core.vocab import (
     Status,
     Urgency,
 )
+from db import bulk
+from db.connection import raw_connection
 from db.models import Ticket, TicketCounter, TicketEvent, Topic
 
 # Elements of 12345 appendix C kept in the ticket's ``details``; the label is the
@@ -269,8 +271,7 @@ def next_number(center_code: str, today: dt.date) -> str:
     if counter is None:
         # Start after any number already used that day (tickets imported or synced in).
         prefix = f"{center_code}-{day}-"
-        last = Ticket.select(Ticket.number).where(Ticket.number.startswith(prefix)).order_by(Ticket.number.desc()).first()
-        seq = int(last.number.rsplit("-", 1)[1]) + 1 if last else 1
+        seq = bulk.last_ticket_sequence(raw_connection(), day, prefix) + 1
         TicketCounter.insert(day=day, last=seq).execute()
     else:
         seq = counter.last + 1

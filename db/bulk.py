@@ -87,9 +87,11 @@ def last_ticket_sequence(conn: apsw.Connection, day: str, number_prefix: str) ->
     """
     row = conn.execute("SELECT last FROM ticket_counter WHERE day = ?", (day,)).fetchone()
     counted = int(row[0]) if row else 0
-    # The UNIQUE index on number makes this one index probe.
+    # Longest first: as text, "…-10000" sorts below "…-9999". The range keeps
+    # the scan to one day's tickets on the UNIQUE index of number.
     top = conn.execute(
-        "SELECT number FROM ticket WHERE number >= ? AND number < ? ORDER BY number DESC LIMIT 1",
+        "SELECT number FROM ticket WHERE number >= ? AND number < ? "
+        "ORDER BY length(number) DESC, number DESC LIMIT 1",
         (number_prefix, number_prefix + "\uffff"),
     ).fetchone()
     numbered = 0

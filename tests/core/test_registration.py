@@ -769,3 +769,22 @@ def test_validation_lists_every_problem_at_once(operator):
     data = dataclasses.replace(c3("complaint"), caller_name="", reported_unit="", caller_phone="abc")
     fields = registration.validate(data, center.current_center())
     assert {"caller_name", "reported_unit", "caller_phone"} <= set(fields)
+
+
+def test_numbering_continues_past_9999_a_day(operator):
+    """Text order puts '…-10000' below '…-9999'; the next number must still be 10001."""
+    from core import clock
+    from core.registration import next_number
+    from db.models import Ticket, TicketCounter
+
+    day = clock.now().date()
+    registration.register(operator, TicketInput(caller_phone="13800000000", content="咨询", category="consult"))
+    base = Ticket.select().first()  # copy its required fields
+    prefix = f"320102-{day:%Y%m%d}-"
+    for seq in (9999, 10000):
+        Ticket.insert(**{**{f.name: getattr(base, f.name) for f in Ticket._meta.sorted_fields if f.name != "id"},
+                         "uid": f"uid-{seq}", "number": f"{prefix}{seq}"}).execute()
+    TicketCounter.delete().execute()
+    from db.connection import database
+    with database.atomic():
+        assert next_number("320102", day) == f"{prefix}10001"

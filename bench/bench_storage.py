@@ -1,0 +1,283 @@
+"""Storage figures: registration save, ticket list pages, caller look-up, demo fill.
+
+    python -m bench.bench_storage [--tickets 1000000] [--db PATH] [--rebuild] [--runs 30]
+
+Builds (or reuses) a demo database of ``--tickets`` tickets made with seed 1
+under bench/out/, then prints one JSON object: each figure with its target and
+whether it passes. Progress goes to stderr. See bench/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    OUT,
+    evict_from_os_cache,
+    file_mb,
+    judged,
+    machine,
+    peak_rss_mb,
+    rss_mb,
+    summary,
+    time_ms,
+)
+from core import center, clock, demo, registration, store, tickets, users
+from core.roles import Actor, Permission, Role
+from core.tickets import TicketFilter
+from db import ticket_queries
+from db.connection import raw_connection
+
+REGISTRATION_MEDIAN_MS = 30
+LIST_P95_MS = 150
+CALLER_HISTORY_P95_MS = 20
+FILL_SECONDS_PER_MILLION = 300  # "well under 5 minutes" for a million tickets
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _remove(path: Path) -> None:
+    for p in _companions(path):
+        p.unlink(missing_ok=True)
+
+
+# --- (d) the demo database -------------------------------------------------------
+
+def demo_database(path: Path, count: int, rebuild: bool, given: bool) -> dict[str, Any]:
+    """Fill ``path`` with ``count`` seed-1 tickets unless a matching one is cached; the fill's figures."""
+    meta = path.with_name(path.name + ".json")
+    if not rebuild and path.exists():
+        info = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else None
+        if given or (info is not None and info.get("tickets") == count):
+            _say(f"reusing {path}")
+            return (info or {"note": "given database; no fill figures"}) | {"cached": True}
+    _remove(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _say(f"filling {path} with {count:,} tickets …")
+    store.open_center(path)
+    try:
+        seconds, result = time_ms(lambda: demo.fill_demo(count, seed=1))
+        seconds /= 1000
+    finally:
+        store.close_center()
+    size = file_mb(*_companions(path))
+    info = {
+        "tickets": result.tickets,
+        "seconds": round(seconds, 1),
+        "tickets_per_s": round(result.tickets / seconds),
+        "database_mb": size,
+        "bytes_per_ticket": round(size * 1e6 / max(1, result.tickets)),
+        "peak_rss_mb": peak_rss_mb(),
+        "built_at": clock.stamp(),
+    }
+    meta.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    return info | {"cached": False}
+
+
+def fill_figure(info: dict[str, Any]) -> dict[str, Any]:
+    if "seconds" not in info:
+        return info
+    limit = FILL_SECONDS_PER_MILLION * info["tickets"] / 1_000_000
+    return judged(dict(info), "seconds", round(limit, 1))
+
+
+# --- (a) registration save ---------------------------------------------------------
+
+def bench_registration(count: int) -> dict[str, Any]:
+    """register() on a fresh, set-up file with the production pragmas (synchronous=FULL)."""
+    path = OUT / "registration.db"
+    _remove(path)
+    store.open_center(path)
+    try:
+        center.setup_center("12345", "320102", "南京市玄武区12345热线", "admin", "管理员", "admin-pass-1")
+        users.create_user(users.actor_for("admin"), "op1", "王小丽", "operator-pass", {Role.OPERATOR})
+        operator = users.actor_for("op1")
+        inputs = demo.sample_inputs(count, seed=1)
+        conn = raw_connection()
+        pragmas = {
+            "synchronous": conn.execute("PRAGMA synchronous").fetchone()[0],
+            "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+        }
+        samples = [time_ms(lambda d=d: registration.register(operator, d))[0] for d in inputs]
+    finally:
+        store.close_center()
+    return judged(summary(samples) | pragmas, "median_ms", REGISTRATION_MEDIAN_MS)
+
+
+# --- (b), (c) reading the big database ---------------------------------------------
+
+class _Recorder:
+    """Stands in for the connection inside db.ticket_queries to catch the SQL it runs."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.calls.append((sql, params))
+        return raw_connection().execute(sql, params)
+
+
+def query_plan(fn: Callable[[], Any]) -> list[str]:
+    """EXPLAIN QUERY PLAN of the statements ``fn`` runs through db.ticket_queries."""
+    recorder = _Recorder()
+    original = ticket_queries.raw_connection
+    ticket_queries.raw_connection = lambda: recorder  # type: ignore[assignment]
+    try:
+        fn()
+    finally:
+        ticket_queries.raw_connection = original  # type: ignore[assignment]
+    plan: list[str] = []
+    for sql, params in recorder.calls:
+        plan += [row[3] for row in raw_connection().execute("EXPLAIN QUERY PLAN " + sql, params)]
+    return plan
+
+
+def _reopen_cold(path: Path) -> None:
+    """Close, drop the file from the OS cache, open again: the next read is a cold one."""
+    store.close_center()
+    for p in _companions(path):
+        evict_from_os_cache(p)
+    store.open_center(path)
+
+
+def _measure(path: Path, calls: list[Callable[[], Any]], runs: int, key: str, limit: float) -> dict[str, Any]:
+    """Cold first call, then ``runs`` warm calls cycling through ``calls``."""
+    _reopen_cold(path)
+    cold, result = time_ms(calls[0])
+    warm = [time_ms(calls[(i + 1) % len(calls)])[0] for i in range(runs)]
+    figure = {"cold_ms": round(cold, 2)} | summary(warm)
+    if isinstance(result, list):
+        figure["rows"] = len(result)
+    figure["plan"] = query_plan(calls[0])
+    return judged(figure, key, limit)
+
+
+def _viewer() -> Actor:
+    """An operator of the center if there is one, else any account that may view tickets."""
+    accounts = sorted((u for u in users.list_users() if u.active), key=lambda u: Role.OPERATOR not in u.roles)
+    for info in accounts:
+        actor = users.actor_for(info.username)
+        if actor.can(Permission.TICKET_VIEW):
+            return actor
+    raise SystemExit("这个数据库里没有可以查看工单的账号。")
+
+
+def _sample_phones(limit: int = 60) -> tuple[list[str], list[str]]:
+    """Existing numbers: callers with several tickets, and a spread of all callers."""
+    conn = raw_connection()
+    repeat = [r[0] for r in conn.execute(
+        "SELECT caller_phone FROM ticket WHERE id % 211 = 0 AND caller_phone <> '' "
+        "AND (SELECT count(*) FROM ticket t2 WHERE t2.caller_phone = ticket.caller_phone) > 1 LIMIT ?", (limit,))]
+    spread = [r[0] for r in conn.execute(
+        "SELECT caller_phone FROM ticket WHERE id % 997 = 0 AND caller_phone <> '' LIMIT ?", (limit,))]
+    return repeat, spread
+
+
+def bench_reads(path: Path, runs: int) -> dict[str, Any]:
+    store.open_center(path)
+    try:
+        actor = _viewer()
+        today = clock.now().date()
+        repeat, spread = _sample_phones()
+        phones = repeat or spread
+
+        def page(flt: TicketFilter, after: Any = None) -> Callable[[], Any]:
+            return lambda: tickets.list_page(actor, flt, after)
+
+        deep_key = None
+        for _ in range(50):  # keyset of page 51, walking as a user scrolling would
+            rows = tickets.list_page(actor, TicketFilter(), deep_key)
+            deep_key = rows[-1].sort_key
+        cases: dict[str, list[Callable[[], Any]]] = {
+            "default": [page(TicketFilter())],
+            "default_page_51": [page(TicketFilter(), deep_key)],
+            "status_pending": [page(TicketFilter(status="pending"))],
+            "status_not_accepted": [page(TicketFilter(status="not_accepted"))],
+            "category_report": [page(TicketFilter(category="report"))],
+            "date_range_one_month": [page(TicketFilter(date_from=today - dt.timedelta(days=200),
+                                                       date_to=today - dt.timedelta(days=170)))],
+            "date_range_month_status": [page(TicketFilter(date_from=today - dt.timedelta(days=200),
+                                                          date_to=today - dt.timedelta(days=170), status="closed"))],
+            "phone_full_number": [page(TicketFilter(phone=p)) for p in phones],
+            "phone_prefix_7_digits": [page(TicketFilter(phone=p[:7])) for p in spread],
+            "phone_prefix_3_digits": [page(TicketFilter(phone=p)) for p in ("139", "186", "158")],
+            # Nanjing's area code: a fifth of all tickets match, the worst prefix there is.
+            "phone_prefix_area_code_025": [page(TicketFilter(phone="025"))],
+            "status_category_last_30_days": [page(TicketFilter(status="pending", category="complaint",
+                                                               date_from=today - dt.timedelta(days=30)))],
+            "text_search": [page(TicketFilter(text=t)) for t in ("噪音", "物业", "拖欠工资", "窨井盖")],
+            # Nothing matches: LIKE reads every row (DESIGN plans FTS5 for this).
+            "text_search_no_match": [page(TicketFilter(text="地铁站漏水"))],
+        }
+        lists: dict[str, Any] = {}
+        for name, calls in cases.items():
+            _say(f"list: {name}")
+            n = 5 if name.startswith("text_search") else runs  # full scans: a few runs tell enough
+            lists[name] = _measure(path, calls, n, "p95_ms", LIST_P95_MS)
+        counts: dict[str, Any] = {}
+        for name, flt in {"default": TicketFilter(), "status_pending": TicketFilter(status="pending")}.items():
+            _say(f"count: {name}")
+            counts[name] = _measure(path, [lambda flt=flt: tickets.count(actor, flt)], runs, "p95_ms", LIST_P95_MS)
+        _say("caller history")
+        history = {
+            "repeat_callers": _measure(path, [lambda p=p: tickets.caller_history(actor, p) for p in repeat or spread],
+                                       runs * 3, "p95_ms", CALLER_HISTORY_P95_MS),
+            "any_callers": _measure(path, [lambda p=p: tickets.caller_history(actor, p) for p in spread],
+                                    runs * 3, "p95_ms", CALLER_HISTORY_P95_MS),
+        }
+        ticket_count = raw_connection().execute("SELECT count(*) FROM ticket").fetchone()[0]
+    finally:
+        store.close_center()
+    return {"tickets_in_database": ticket_count, "list_first_page": lists, "list_count_capped": counts,
+            "caller_history": history, "rss_mb_after_reads": rss_mb()}
+
+
+def _passes(node: Any) -> list[bool]:
+    if isinstance(node, dict):
+        found = [node["pass"]] if isinstance(node.get("pass"), bool) else []
+        return found + [p for v in node.values() for p in _passes(v)]
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_storage", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="demo tickets in the read database")
+    parser.add_argument("--db", type=Path, default=None, help="database to read (default: bench/out/demo-N-seed1.db)")
+    parser.add_argument("--rebuild", action="store_true", help="fill the database again even if cached")
+    parser.add_argument("--runs", type=int, default=30, help="warm runs per read figure")
+    parser.add_argument("--registrations", type=int, default=200, help="tickets registered for the save figure")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    path = args.db or OUT / f"demo-{args.tickets}-seed1.db"
+    fill = fill_figure(demo_database(path, args.tickets, args.rebuild, given=args.db is not None))
+    _say("registration")
+    save = bench_registration(args.registrations)
+    reads = bench_reads(path, args.runs)
+    report = {
+        "machine": machine(),
+        "database": str(path),
+        "registration_save": save,
+        "demo_fill": fill,
+        **reads,
+    }
+    verdicts = _passes(report)
+    report["summary"] = {"figures": len(verdicts), "passed": sum(verdicts), "all_pass": all(verdicts)}
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
