@@ -18,7 +18,7 @@ from core import attachments, clock, regions
 from core.center import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import Changes, require, write
+from core.service import require, write
 from core.vocab import (
     Category,
     Channel,
@@ -381,7 +381,3 @@ def register(actor: Actor, data: TicketInput) -> Registered:
         tx.object_uid = ticket.uid
         tx.detail = {"number": number, "status": status.value}
     return Registered(ticket.id, number, ticket.uid, status)
-
-
-def changes_for(registered: Registered) -> Changes:
-    return Changes(tickets=True, ids=[registered.id])

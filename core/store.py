@@ -50,12 +50,9 @@ def open_center(path: str | os.PathLike[str]) -> Path:
         try:
             # Reading the version touches the file: a corrupt or foreign file fails here.
             schema.upgrade(conn)
-        except schema.SchemaTooNew as exc:
+        except schema.SchemaTooNew as exc:  # upgraded by a newer program since the probe
             connection.close_database()
-            raise NewerDatabaseError(
-                f"这个数据库由更新版本的热线工作台创建（数据结构版本 {exc.found}，本程序支持到 {exc.supported}）。"
-                "为避免损坏数据，程序没有打开它。请安装新版本后再打开。"
-            ) from exc
+            raise _newer(exc.found) from exc
         except BaseException:
             connection.close_database()
             raise
@@ -75,10 +72,14 @@ def _refuse_if_newer(target: Path) -> None:
         finally:
             probe.close()
     if found > schema.SCHEMA_VERSION:
-        raise NewerDatabaseError(
-            f"这个数据库由更新版本的热线工作台创建（数据结构版本 {found}，本程序支持到 {schema.SCHEMA_VERSION}）。"
-            "为避免损坏数据，程序没有打开它。请安装新版本后再打开。"
-        )
+        raise _newer(found)
+
+
+def _newer(found: int) -> NewerDatabaseError:
+    return NewerDatabaseError(
+        f"这个数据库由更新版本的热线工作台创建（数据结构版本 {found}，本程序支持到 {schema.SCHEMA_VERSION}）。"
+        "为避免损坏数据，程序没有打开它。请安装新版本后再打开。"
+    )
 
 
 def close_center() -> None:

@@ -214,10 +214,12 @@ def detail(actor: Actor, ticket_id: int) -> TicketDetail:
             ("重复件，原工单", repeat_number),
         ] + [(DETAIL_FIELDS[k], v) for k, v in details.items() if k in DETAIL_FIELDS]
         fields = [(label, value) for label, value in fields if value]
-        names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
+        events = list(TicketEvent.select().where(TicketEvent.ticket == t.id).order_by(TicketEvent.at, TicketEvent.id))
+        actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+        names = {u.id: u.display_name for u in User.select(User.id, User.display_name).where(User.id.in_(actor_ids))}
         timeline = [
             TimelineEntry(clock.display(e.at), EventKind.label_of(e.kind), names.get(e.actor_id, ""), e.summary)
-            for e in TicketEvent.select().where(TicketEvent.ticket == t.id).order_by(TicketEvent.at, TicketEvent.id)
+            for e in events
         ]
         attachments = [
             AttachmentInfo(a.id, a.kind, a.name, a.size, a.sha256)

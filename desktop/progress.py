@@ -48,25 +48,25 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
     dialog.setMinimumDuration(SHOW_AFTER_MS)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    thread = _Job(work)
+    job = _Job(work)
     loop = QEventLoop()
 
     def progressed(done: int, total: int) -> None:
         dialog.setMaximum(max(total, 1))
         dialog.setValue(min(done, total))
 
-    thread.progressed.connect(progressed)
-    dialog.canceled.connect(thread.cancel.set)
-    thread.finished.connect(loop.quit)
-    thread.thread.start()
+    job.progressed.connect(progressed)
+    dialog.canceled.connect(job.cancel.set)
+    job.finished.connect(loop.quit)
+    job.thread.start()
     loop.exec(QEventLoop.ProcessEventsFlag.AllEvents)
-    thread.thread.join()
+    job.thread.join()
     dialog.close()
-    if thread.error is not None:
-        show_error(parent, thread.error)
+    if job.error is not None:
+        show_error(parent, job.error)
         return None
-    if thread.cancel.is_set():
+    if job.cancel.is_set():
         return None
-    return thread.result
+    return job.result
 
 

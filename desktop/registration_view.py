@@ -10,6 +10,7 @@ seconds so a crash mid-call loses nothing.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -241,7 +243,7 @@ class RegistrationView(QWidget):
         self.status = QLabel()
         self.status.setObjectName("registerStatus")
         self.new_button = QPushButton("下一个来电 (Ctrl+N)")
-        self.new_button.clicked.connect(lambda: self.new_call())
+        self.new_button.clicked.connect(self.next_caller)
         self.save_button = QPushButton("保存工单 (Ctrl+S)")
         self.save_button.setDefault(True)
         self.save_button.setObjectName("primary")
@@ -259,7 +261,7 @@ class RegistrationView(QWidget):
         for keys, slot in (
             ("Ctrl+S", self.save),
             ("Ctrl+Return", self.save),
-            ("Ctrl+N", self.new_call),
+            ("Ctrl+N", self.next_caller),
             ("Ctrl+D", self.mark_repeat),
             ("F2", lambda: self.rows["caller_phone"].editor.setFocus()),
         ):
@@ -280,7 +282,7 @@ class RegistrationView(QWidget):
                 values[name] = value
         data = TicketInput(
             channel=values["channel"] or "",
-            hotline=values.get("hotline") or (self.center.kind.value if self.center.kind != CenterKind.BOTH else "12345"),
+            hotline=values.get("hotline") or self._default_hotline(),
             received_at=values["received_at"],
             caller_name=values["caller_name"],
             caller_phone=values["caller_phone"],
@@ -328,11 +330,31 @@ class RegistrationView(QWidget):
             self._loading = False
         self._refresh_rules()
 
+    def _default_hotline(self) -> str:
+        return self.center.kind.value if self.center.kind != CenterKind.BOTH else "12345"
+
+    def has_input(self) -> bool:
+        """Has the operator typed anything of this call that a reset would lose?"""
+        data = self.gather()
+        return any(s.strip() for s in (data.caller_phone, data.caller_name, data.content, data.title,
+                                       data.address, data.reply, data.referral)) or bool(data.attachments)
+
+    def next_caller(self) -> None:
+        """Ctrl+N: start the next call; asks first if this one has unsaved input."""
+        if self.has_input():
+            answer = QMessageBox.question(
+                self, "放弃当前登记？", "当前来电的登记内容尚未保存，确定要清空并开始下一个来电吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._autosave.stop()
+        self.new_call()
+
     def new_call(self, keep_draft: bool = False) -> None:
         """Clear the form for the next caller."""
         self.load(TicketInput(
             channel=Channel.PHONE.value,
-            hotline=self.center.kind.value if self.center.kind != CenterKind.BOTH else "12345",
+            hotline=self._default_hotline(),
             received_at=clock.stamp(),
             region_code=self.center.code,
         ))
@@ -509,8 +531,6 @@ class RegistrationView(QWidget):
         self._changed()
 
     def _show_attachments(self) -> None:
-        from pathlib import Path
-
         names = [Path(a["path"]).name for a in self.attachments]
         self.attach_label.setText("、".join(names) if names else "无附件")
 

@@ -147,6 +147,13 @@ class SetupDialog(QDialog):
 
         result = run_with_progress(self, "正在创建演示中心…", work)
         if result is None:
+            if center.is_set_up():
+                # Cancelled after the center was made: the chunks written are whole,
+                # so it is a usable demo center with fewer tickets, not a half state.
+                self.demo_created = True
+                QMessageBox.information(self, "演示中心已创建", "已取消生成其余演示工单；已生成的工单可以正常使用。\n"
+                                        "演示账号密码均为 demo1234（接线员用 op1 登录）。")
+                self.accept()
             return
         self.demo_created = True
         QMessageBox.information(

@@ -57,6 +57,25 @@ def manager(center_db):
     return users.authenticate("boss", "manager-pass")
 
 
+@pytest.fixture
+def cheap_password_hashing(monkeypatch):
+    """Fixtures make accounts for every test; argon2 at full cost (~0.15 s a hash) would be most
+    of the run. Hashing at the real cost is tested in tests/core/test_users.py."""
+    from argon2 import PasswordHasher
+
+    from core import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def close_center_after():
+    from core import store
+
+    yield
+    store.close_center()
+
+
 def shared_file(relative: str) -> Path:
     """A file of ../shared/data, or skip the test with the reason."""
     path = SHARED_DATA / relative

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from argon2 import PasswordHasher
 
 from core import center, store, topics, users
 from core.errors import Conflict, ValidationError
@@ -13,10 +12,7 @@ from core.vocab import CenterKind
 from db.models import Audit, Center, Topic, User, UserRole
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """The stored hash is tested in test_users.py at full cost; here it only slows setup down."""
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 from collections import Counter
 
 import pytest
-from argon2 import PasswordHasher
 
 from core import clock, demo, registration, store, tickets, users
 from core.center import current_center
@@ -23,10 +22,7 @@ from db.models import Audit, Ticket, TicketCounter, TicketEvent
 COUNT = 300
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Account creation is tested at full cost in its own tests; here it only slows setup down."""
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @pytest.fixture

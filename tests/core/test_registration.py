@@ -13,7 +13,6 @@ import re
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 
 from core import center, clock, registration, store, users
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -25,11 +24,7 @@ from db.models import Audit, Ticket, TicketCounter, TicketEvent, Topic
 FIXED_NOW = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=clock.LOCAL_TZ)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Accounts are set up for every test; argon2 at its cost of ~0.15 s a hash would make the
-    setup the bulk of the run. Hashing itself is covered in test_users.py with the real cost."""
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @pytest.fixture

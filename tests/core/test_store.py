@@ -5,7 +5,6 @@ storage error with a Chinese message a person can act on; a traceback never reac
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import apsw
 import pytest
-from argon2 import PasswordHasher
+
+from tests.helpers import file_sha256
 
 from core import center, registration, store, users
 from core.errors import HotlineError, StorageError
@@ -23,20 +23,7 @@ from db import connection
 from db.models import Ticket
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """The stored hash is tested in test_users.py at full cost; here it only slows setup down."""
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture(autouse=True)
-def _close_after():
-    yield
-    store.close_center()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing", "close_center_after")
 
 
 def _siblings(path: Path) -> list[str]:
@@ -64,12 +51,12 @@ def _set_up_center_with_operator(path: Path) -> None:
 
 def test_text_file_is_refused_with_a_chinese_message_and_left_unchanged(db_path):
     db_path.write_text("工单编号,来电号码\n320102-20261122-0001,13812345678\n", encoding="utf-8")
-    digest = _sha256(db_path)
+    digest = file_sha256(db_path)
     with pytest.raises(StorageError) as caught:
         store.open_center(db_path)
     assert _has_chinese(caught.value.message)
     assert db_path.name in caught.value.message
-    assert _sha256(db_path) == digest
+    assert file_sha256(db_path) == digest
     assert _siblings(db_path) == [db_path.name]
     assert connection.database.is_closed()
 
@@ -79,23 +66,23 @@ def test_renamed_docx_is_refused_and_left_unchanged(tmp_path):
     with zipfile.ZipFile(path, "w") as docx:
         docx.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
         docx.writestr("word/document.xml", "<w:document/>")
-    digest = _sha256(path)
+    digest = file_sha256(path)
     with pytest.raises(StorageError) as caught:
         store.open_center(path)
     assert _has_chinese(caught.value.message)
-    assert _sha256(path) == digest
+    assert file_sha256(path) == digest
     assert _siblings(path) == [path.name]
 
 
 def test_corrupt_file_with_a_sqlite_header_is_a_storage_error(db_path):
     db_path.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 20)
-    digest = _sha256(db_path)
+    digest = file_sha256(db_path)
     try:
         with pytest.raises(StorageError) as caught:
             store.open_center(db_path)
         assert _has_chinese(caught.value.message)
     finally:
-        assert _sha256(db_path) == digest
+        assert file_sha256(db_path) == digest
 
 
 def test_a_folder_is_refused(tmp_path):
@@ -169,7 +156,7 @@ def read_only_setup(tmp_path) -> Path:
 def test_read_only_database_and_folder_give_a_storage_error_and_stay_unchanged(read_only_setup, make_read_only, undo):
     db = read_only_setup
     targets = [db, db.parent]
-    digest = _sha256(db)
+    digest = file_sha256(db)
     make_read_only(targets)
     try:
         with pytest.raises(StorageError) as caught:
@@ -180,7 +167,7 @@ def test_read_only_database_and_folder_give_a_storage_error_and_stay_unchanged(r
     finally:
         store.close_center()
         undo(targets)
-    assert _sha256(db) == digest
+    assert file_sha256(db) == digest
 
 
 @pytest.mark.parametrize("make_read_only, undo", READ_ONLY_WAYS)
@@ -189,7 +176,7 @@ def test_read_only_file_in_a_writable_folder_refuses_to_register_with_a_storage_
 ):
     """The file opens (the folder takes the WAL files) but cannot be written: say so in Chinese."""
     db = read_only_setup
-    digest = _sha256(db)
+    digest = file_sha256(db)
     make_read_only([db])
     try:
         store.open_center(db)
@@ -200,7 +187,7 @@ def test_read_only_file_in_a_writable_folder_refuses_to_register_with_a_storage_
     finally:
         store.close_center()
         undo([db])
-    assert _sha256(db) == digest
+    assert file_sha256(db) == digest
 
 
 # --- locked -----------------------------------------------------------------------------------

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from argon2 import PasswordHasher
 
-from core import clock, registration, tickets, users
+from core import clock, registration, tickets
 from core.errors import NotFound, PermissionDenied
 from core.registration import TicketInput
 from core.roles import Actor
@@ -22,10 +21,7 @@ from db.ticket_queries import SORT_COLUMNS
 NOW = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=clock.LOCAL_TZ)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Fixtures make accounts for every test; hashing at full argon2 cost is covered in test_users.py."""
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @pytest.fixture(autouse=True)

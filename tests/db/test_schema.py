@@ -3,11 +3,12 @@ and refusal of a database written by a newer program (DESIGN "Data"; STYLE "Do t
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import apsw
 import pytest
+
+from tests.helpers import file_sha256
 
 from core import store
 from core.errors import NewerDatabaseError, StorageError
@@ -15,14 +16,7 @@ from db import connection, schema
 from db.models import ALL_MODELS
 
 
-@pytest.fixture(autouse=True)
-def _close_after():
-    yield
-    store.close_center()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+pytestmark = pytest.mark.usefixtures("close_center_after")
 
 
 def _snapshot(path: Path) -> tuple[int, list[tuple]]:
@@ -78,10 +72,10 @@ def test_upgrade_reports_the_version_found_before(db_path):
 def test_reopening_an_up_to_date_file_changes_nothing(db_path):
     _made_by_program(db_path)
     before = _snapshot(db_path)
-    digest = _sha256(db_path)
+    digest = file_sha256(db_path)
     _made_by_program(db_path)
     assert _snapshot(db_path) == before
-    assert _sha256(db_path) == digest
+    assert file_sha256(db_path) == digest
 
 
 def test_upgrade_runs_every_pending_step_in_order(db_path, monkeypatch):
@@ -137,7 +131,7 @@ def test_upgrade_holds_the_write_lock_for_the_whole_upgrade(db_path, monkeypatch
 def test_a_failing_upgrade_step_leaves_the_file_exactly_as_it_was(db_path, monkeypatch):
     _made_by_program(db_path)
     before = _snapshot(db_path)
-    digest = _sha256(db_path)
+    digest = file_sha256(db_path)
 
     def upgrade_2(conn: apsw.Connection) -> None:
         conn.execute("CREATE TABLE half_done (x)")
@@ -154,7 +148,7 @@ def test_a_failing_upgrade_step_leaves_the_file_exactly_as_it_was(db_path, monke
     assert version == 1
     assert (version, objects) == before
     assert "half_done" not in _tables(db_path)
-    assert _sha256(db_path) == digest
+    assert file_sha256(db_path) == digest
 
 
 def test_a_failing_later_step_also_undoes_the_earlier_steps_of_the_same_run(db_path, monkeypatch):
@@ -201,7 +195,7 @@ def test_schema_upgrade_raises_schema_too_new_and_writes_nothing(db_path):
 
 def test_newer_database_is_refused_with_a_chinese_message_and_not_touched(db_path):
     _make_newer(db_path)
-    digest = _sha256(db_path)
+    digest = file_sha256(db_path)
     with pytest.raises(NewerDatabaseError) as caught:
         store.open_center(db_path)
     assert isinstance(caught.value, StorageError)
@@ -209,7 +203,7 @@ def test_newer_database_is_refused_with_a_chinese_message_and_not_touched(db_pat
     assert "更新版本" in message and "没有打开" in message
     assert str(schema.SCHEMA_VERSION + 1) in message
     assert connection.database.is_closed()
-    assert _sha256(db_path) == digest
+    assert file_sha256(db_path) == digest
     assert _snapshot(db_path)[0] == schema.SCHEMA_VERSION + 1
     # No leftover WAL or shared-memory files next to it either.
     assert sorted(p.name for p in db_path.parent.iterdir() if p.name.startswith(db_path.name)) == [db_path.name]
@@ -226,7 +220,7 @@ def test_newer_database_in_rollback_journal_mode_is_not_touched(db_path):
     finally:
         conn.close()
     assert db_path.read_bytes()[18:20] == b"\x01\x01"  # legacy (rollback-journal) file format
-    digest = _sha256(db_path)
+    digest = file_sha256(db_path)
     with pytest.raises(NewerDatabaseError):
         store.open_center(db_path)
-    assert _sha256(db_path) == digest
+    assert file_sha256(db_path) == digest

@@ -226,3 +226,26 @@ def test_only_the_main_window_is_open(qtbot, window):
     visible = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow() and not w.isHidden()
                and w.windowType() not in (Qt.WindowType.Popup, Qt.WindowType.ToolTip)]
     assert visible == [window]
+
+
+def test_ctrl_n_asks_before_discarding_a_call_in_progress(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    reg = window.registration
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+
+    def question(parent, title, text, *args):
+        asked.append(title)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    reg.rows["caller_phone"].editor.setFocus()
+    qtbot.keyClicks(reg.rows["caller_phone"].editor, "13900001111")
+    qtbot.keyClick(reg.rows["caller_phone"].editor, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert asked == ["放弃当前登记？"]
+    assert reg.rows["caller_phone"].value() == "13900001111"  # "No" keeps the call
+    qtbot.keyClick(reg.rows["caller_phone"].editor, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert reg.rows["caller_phone"].value() == ""
+    qtbot.keyClick(reg.rows["caller_phone"].editor, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(asked) == 2  # an empty form is cleared without asking

@@ -1,7 +1,6 @@
 """The real program as a subprocess: headless commands, bad databases, and the GUI start."""
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -9,6 +8,8 @@ from pathlib import Path
 
 import apsw
 import pytest
+
+from tests.helpers import file_sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -19,10 +20,6 @@ def run(*args: str, env_extra: dict[str, str] | None = None, timeout: int = 300)
     env.update(env_extra or {})
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=timeout)
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_version_and_help_list_the_commands():
@@ -53,21 +50,21 @@ def test_newer_database_is_refused_and_left_untouched(tmp_path):
     conn = apsw.Connection(str(db))
     conn.execute("CREATE TABLE t(x); PRAGMA user_version = 999")
     conn.close()
-    before = sha(db)
+    before = file_sha256(db)
     result = run("check", "--db", str(db))
     assert result.returncode == 2
     assert "更新版本" in result.stderr and "Traceback" not in result.stderr
-    assert sha(db) == before
+    assert file_sha256(db) == before
 
 
 def test_foreign_file_is_refused_with_a_message(tmp_path):
     db = tmp_path / "notes.db"
     db.write_bytes("这不是数据库".encode() * 100)
-    before = sha(db)
+    before = file_sha256(db)
     result = run("check", "--db", str(db))
     assert result.returncode == 2
     assert "不是热线工作台的数据库" in result.stderr and "Traceback" not in result.stderr
-    assert sha(db) == before
+    assert file_sha256(db) == before
 
 
 def test_missing_database_is_not_created_by_check_or_import(tmp_path):
