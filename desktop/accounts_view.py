@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from core import users
 from core.errors import ValidationError
 from core.roles import Actor, Role
+from desktop import theme
 from desktop.errors import show_error
 from desktop.worker import Runner
 
@@ -55,7 +56,7 @@ class AccountDialog(QDialog):
         form.addRow("角色：", roles)
         form.addRow("", self.active)
         self.error = QLabel()
-        self.error.setStyleSheet("color:#c0392b;")
+        theme.set_text_color(self.error, theme.ERROR)
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -146,7 +147,7 @@ class AccountsView(QWidget):
         password = QLineEdit()
         password.setEchoMode(QLineEdit.EchoMode.Password)
         error = QLabel()
-        error.setStyleSheet("color:#c0392b;")
+        theme.set_text_color(error, theme.ERROR)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)

@@ -8,20 +8,17 @@ import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from core import APP_NAME, center, paths, store, users
 from core.errors import HotlineError
+from desktop import theme
 from desktop.errors import install_excepthook, show_error
 
 log = logging.getLogger("hotline.desktop")
-
-# Fonts present on Windows first, then macOS, then Linux with Noto CJK.
-UI_FONTS = ["Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
-            "WenQuanYi Micro Hei"]
-
 
 def _log_to_file() -> None:
     folder = paths.data_home() / "logs"
@@ -35,19 +32,31 @@ def _log_to_file() -> None:
 def make_app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
-    font = QFont()
-    font.setFamilies(UI_FONTS)
-    font.setPointSize(10)
-    app.setFont(font)
-    qss = paths.asset("style.qss")
-    if qss.exists():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    theme.apply(app)
     return app  # type: ignore[return-value]
 
 
 def _fatal(message: str) -> int:
     QMessageBox.critical(None, APP_NAME, message)
     return 2
+
+
+def _report_when_shown(widget: QWidget, marker: str, started: float, close: Callable[[], object]) -> None:
+    """For benchmarks and end-to-end tests: print ``marker seconds`` once painted, then close."""
+
+    def report() -> None:
+        print(f"{marker} {time.perf_counter() - started:.3f}", flush=True)
+        QTimer.singleShot(0, close)
+
+    class _Watch(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+            if event.type() == QEvent.Type.Show:
+                widget.removeEventFilter(self)
+                QTimer.singleShot(0, report)  # after the first paint the show queued
+            return False
+
+    watch = _Watch(widget)
+    widget.installEventFilter(watch)
 
 
 def run(db_path: Path, demo: bool = False, login: str | None = None, exit_after_show: bool = False) -> int:
@@ -82,6 +91,8 @@ def run(db_path: Path, demo: bool = False, login: str | None = None, exit_after_
             from desktop.login_dialog import LoginDialog
 
             dialog = LoginDialog(info, login or "")
+            if exit_after_show:
+                _report_when_shown(dialog, "login-shown", started, dialog.reject)
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
                 return 0
             actor = dialog.actor
@@ -93,11 +104,7 @@ def run(db_path: Path, demo: bool = False, login: str | None = None, exit_after_
 
     window = MainWindow(actor, info, db_path)
     if exit_after_show:
-        def report() -> None:
-            print(f"main-window-shown {time.perf_counter() - started:.3f}", flush=True)
-            QTimer.singleShot(0, window.close)
-
-        window.shown.connect(lambda: QTimer.singleShot(0, report))
+        _report_when_shown(window, "main-window-shown", started, window.close)
     window.show()
     code = app.exec()
     store.close_center()

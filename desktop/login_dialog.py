@@ -7,7 +7,7 @@ from core import users
 from core.center import CenterInfo
 from core.errors import HotlineError
 from core.roles import Actor
-from desktop import settings
+from desktop import settings, theme
 from desktop.errors import show_error
 
 
@@ -24,7 +24,7 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel()
         self.error.setObjectName("loginError")
-        self.error.setStyleSheet("color:#c0392b;")
+        theme.set_text_color(self.error, theme.ERROR)
         form = QFormLayout()
         form.addRow("登录名：", self.username)
         form.addRow("密码：", self.password)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -20,11 +21,12 @@ from PySide6.QtWidgets import (
 from core import APP_NAME, __version__
 from core.center import CenterInfo
 from core.roles import Actor, Permission
-from desktop import settings
-from desktop.accounts_view import AccountsView
-from desktop.registration_view import RegistrationView
-from desktop.ticket_list import TicketListView
+from desktop import settings, theme
 from desktop.worker import Runner
+
+if TYPE_CHECKING:
+    from desktop.registration_view import RegistrationView
+    from desktop.ticket_list import TicketListView
 
 SHORTCUT_HELP = """<b>受理登记</b><br>
 F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N 下一个来电 · Ctrl+D 标记为重复件<br>
@@ -34,8 +36,6 @@ F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N
 
 
 class MainWindow(QMainWindow):
-    shown = Signal()
-
     def __init__(self, actor: Actor, center: CenterInfo, db_path: Path) -> None:
         super().__init__()
         self.actor = actor
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("areaNav")
+        self.nav.setStyleSheet(theme.NAV_SHEET)
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget()
         self.areas: dict[str, QWidget | None] = {}
@@ -59,7 +60,7 @@ class MainWindow(QMainWindow):
         if actor.can(Permission.TICKET_VIEW):
             self._add_area("工单查询", self._make_ticket_list)
         if actor.can(Permission.USER_MANAGE):
-            self._add_area("系统管理", lambda: AccountsView(actor, self.runner))
+            self._add_area("系统管理", self._make_accounts)
         self.nav.currentRowChanged.connect(self._open_area)
         self.nav.setCurrentRow(0)
 
@@ -81,16 +82,26 @@ class MainWindow(QMainWindow):
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
 
+    # Each area's module is imported when the area is first opened, not at start-up.
     def _make_registration(self) -> QWidget:
+        from desktop.registration_view import RegistrationView
+
         self.registration = RegistrationView(self.actor, self.center, self.runner)
         self.registration.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.registration.ticket_saved.connect(lambda _id, _no: self._ticket_list and self._ticket_list.refresh())
         return self.registration
 
     def _make_ticket_list(self) -> QWidget:
+        from desktop.ticket_list import TicketListView
+
         self._ticket_list = TicketListView(self.actor, self.runner)
         self._ticket_list.apply()
         return self._ticket_list
+
+    def _make_accounts(self) -> QWidget:
+        from desktop.accounts_view import AccountsView
+
+        return AccountsView(self.actor, self.runner)
 
     @property
     def ticket_list(self) -> TicketListView | None:
@@ -140,10 +151,6 @@ class MainWindow(QMainWindow):
             lambda: QMessageBox.information(self, "快捷键", SHORTCUT_HELP))
         help_menu.addAction("关于…").triggered.connect(
             lambda: QMessageBox.about(self, "关于", f"{APP_NAME} {__version__}\n12345 / 12365 热线受理与办理"))
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        super().showEvent(event)
-        self.shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.registration is not None:

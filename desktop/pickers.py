@@ -11,12 +11,14 @@ Prepared = list[tuple[str, object, str]]  # (label, value, search key)
 def prepare(items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> Prepared:
     """Search keys for a picker's items; pure Python, safe to run on a worker thread.
 
-    pypinyin is imported here, not at start-up: it is a fifth of a cold start.
+    The initials come through core.pinyin's cache file, so pypinyin is only
+    imported when a label is new.
     """
-    from core.pinyin import initials
+    from core.pinyin import initials_of
 
     extra = extra_keys or {}
-    return [(label, value, f"{label.lower()} {initials(label)} {extra.get(value, '')}".strip()) for label, value in items]
+    keys = initials_of(label for label, _value in items)
+    return [(label, value, f"{label.lower()} {keys[label]} {extra.get(value, '')}".strip()) for label, value in items]
 
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from core import clock
+from desktop import theme
 from desktop.pickers import PinyinPicker
-
-ERROR_STYLE = "color: #c0392b; font-size: 12px;"
 
 
 class FieldRow:
@@ -37,7 +36,8 @@ class FieldRow:
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.label.setMinimumWidth(96)
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        theme.set_text_color(self.error, theme.ERROR)
+        theme.small(self.error)
         self.error.setWordWrap(True)
         self.error.hide()
         self.box = QWidget()
@@ -55,14 +55,12 @@ class FieldRow:
         return not self.box.isHidden()
 
     def set_required(self, required: bool) -> None:
-        self.label.setText(f"<span style='color:#c0392b'>*</span> {self.base_label}" if required else self.base_label)
+        self.label.setText(f"<span style='color:{theme.ERROR}'>*</span> {self.base_label}" if required else self.base_label)
 
     def set_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(bool(message))
-        self.editor.setProperty("invalid", bool(message))
-        self.editor.style().unpolish(self.editor)
-        self.editor.style().polish(self.editor)
+        theme.mark_invalid(self.editor, bool(message))
 
     def set_visible(self, visible: bool) -> None:
         self.box.setVisible(visible)

@@ -51,7 +51,7 @@ from core.vocab import (
     RiskLevel,
     Urgency,
 )
-from desktop import settings
+from desktop import settings, theme
 from desktop.errors import show_error
 from desktop.pickers import PinyinPicker, Prepared, prepare
 from desktop.registration_fields import FieldRow, line, picker, text, when
@@ -247,6 +247,7 @@ class RegistrationView(QWidget):
         self.save_button = QPushButton("保存工单 (Ctrl+S)")
         self.save_button.setDefault(True)
         self.save_button.setObjectName("primary")
+        self.save_button.setStyleSheet(theme.PRIMARY_SHEET)
         self.save_button.clicked.connect(self.save)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from core import center, regions
 from core.errors import ValidationError
 from core.vocab import CenterKind
+from desktop import theme
 from desktop.errors import show_error
 from desktop.pickers import PinyinPicker
 from desktop.progress import run_with_progress
@@ -80,7 +81,7 @@ class SetupDialog(QDialog):
 
         self.errors = QLabel()
         self.errors.setObjectName("setupErrors")
-        self.errors.setStyleSheet("color:#c0392b;")
+        theme.set_text_color(self.errors, theme.ERROR)
         self.errors.setWordWrap(True)
 
         self.create_button = QPushButton("创建中心")

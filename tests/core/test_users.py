@@ -39,10 +39,19 @@ def _counts() -> tuple[int, int, int]:
 def test_an_argon2_hash_is_stored_not_the_password(real_argon2, center_db, operator):
     stored = _user("op1").password_hash
     assert stored.startswith("$argon2id$")
-    # The library's recommended cost (RFC 9106 low-memory profile), not a weakened one.
-    assert "m=65536,t=3,p=4" in stored
+    # OWASP's argon2id setting (19 MiB, 2 passes, 1 lane), not a weakened one.
+    assert "m=19456,t=2,p=1" in stored
     assert "operator-pass" not in stored
     assert PasswordHasher().verify(stored, "operator-pass")
+
+
+def test_a_hash_made_with_other_settings_is_upgraded_at_login(real_argon2, center_db, operator):
+    old = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("operator-pass")
+    User.update(password_hash=old).where(User.username == "op1").execute()
+    assert users.authenticate("op1", "operator-pass").username == "op1"
+    upgraded = _user("op1").password_hash
+    assert upgraded != old and "m=19456,t=2,p=1" in upgraded
+    assert users.authenticate("op1", "operator-pass").username == "op1"
 
 
 def test_same_password_gives_different_hashes(real_argon2, center_db):
