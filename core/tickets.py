@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import clock, regions, topics
-from core.errors import NotFound
+from core import clock, regions, text_search, topics
+from core.errors import NotFound, ValidationError
 from core.privacy import mask_name, mask_phone, mask_text
 from core.registration import DETAIL_FIELDS, normalize_phone
 from core.roles import Actor, Permission
@@ -50,7 +50,20 @@ class TicketFilter:
     sort: str = "received_at"
     descending: bool = True
 
+    def problems(self) -> dict[str, str]:
+        """What makes this filter unusable, by field, in words for the filter bar."""
+        found: dict[str, str] = {}
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            found["date_to"] = "受理日期的起始日晚于结束日，请调整。"
+        text_problem = text_search.query_problem(self.text)
+        if text_problem:
+            found["text"] = text_problem
+        return found
+
     def to_query(self) -> ticket_queries.TicketQuery:
+        problems = self.problems()
+        if problems:
+            raise ValidationError(problems)
         phone = None
         if self.phone.strip():
             # Something typed that is not a number matches nothing, not everything.

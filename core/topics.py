@@ -4,8 +4,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from peewee import fn
+
 from core import clock
-from db.models import Topic
+from core.errors import NotFound, ValidationError
+from core.roles import Actor, Permission
+from core.service import write
+from db.models import Center, Topic
 
 # A starting tree drawn from what 12345 and 12365 centers commonly classify;
 # the admin edits it. (12345 6.4.2.3.3 asks for monthly high-frequency topics,
@@ -53,6 +58,8 @@ def active_topics() -> list[TopicInfo]:
         if t.parent_id is None:
             continue
         parent = by_id.get(t.parent_id)
+        if parent is None:  # under a retired 大类: retired with it
+            continue
         path = f"{parent.name} / {t.name}" if parent else t.name
         out.append(TopicInfo(t.id, t.name, path, t.parent_id))
     order = {t.id: (t.sort, t.id) for t in rows}
@@ -71,3 +78,116 @@ def topic_path(topic_id: int | None) -> str:
         if parent:
             return f"{parent.name} / {topic.name}"
     return topic.name
+
+
+# --- the admin edits the tree (系统管理 · 问题分类) -------------------------------------------
+
+MAX_TOPIC_NAME = 20
+
+
+@dataclass(frozen=True)
+class TopicNode:
+    """One topic for the admin's tree: retired ones included, children in order."""
+
+    id: int
+    name: str
+    active: bool
+    children: tuple[TopicNode, ...] = ()
+
+
+def topic_tree() -> list[TopicNode]:
+    rows = list(Topic.select().order_by(Topic.sort, Topic.id))
+    children: dict[int, list[Topic]] = {}
+    for t in rows:
+        if t.parent_id is not None:
+            children.setdefault(t.parent_id, []).append(t)
+    return [
+        TopicNode(t.id, t.name, t.active, tuple(TopicNode(c.id, c.name, c.active) for c in children.get(t.id, [])))
+        for t in rows
+        if t.parent_id is None
+    ]
+
+
+def _clean_name(name: str, parent_id: int | None, exclude: int | None = None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "请填写分类名称"})
+    if len(name) > MAX_TOPIC_NAME:
+        raise ValidationError({"name": f"分类名称不能超过 {MAX_TOPIC_NAME} 个字（现在 {len(name)} 个）"})
+    if "/" in name:
+        raise ValidationError({"name": "分类名称里不能有“/”，它用来分隔大类和小类"})
+    parent_clause = Topic.parent.is_null() if parent_id is None else (Topic.parent == parent_id)
+    clash = Topic.select().where(parent_clause, Topic.name == name)
+    if exclude is not None:
+        clash = clash.where(Topic.id != exclude)
+    if clash.exists():
+        raise ValidationError({"name": f"同一级已有名为“{name}”的分类（可能已停用，可重新启用）"})
+    return name
+
+
+def _topic(topic_id: int) -> Topic:
+    topic = Topic.get_or_none(Topic.id == topic_id)
+    if topic is None:
+        raise NotFound("这个问题分类已不存在，请刷新后重试。")
+    return topic
+
+
+def _touch(topic: Topic, **fields: object) -> None:
+    Topic.update(rev=Topic.rev + 1, updated_at=clock.stamp(), **fields).where(Topic.id == topic.id).execute()
+
+
+def add_topic(actor: Actor, parent_id: int | None, name: str) -> int:
+    """A new 大类 (parent None) or 小类 under a 大类; two levels, as tickets show ``大类 / 小类``."""
+    with write(actor, Permission.TOPIC_MANAGE, "topic.add", "topic") as tx:
+        if parent_id is not None and _topic(parent_id).parent_id is not None:
+            raise ValidationError({"parent": "小类下面不能再分小类：问题分类只有“大类 / 小类”两级"})
+        clean = _clean_name(name, parent_id)
+        parent_clause = Topic.parent.is_null() if parent_id is None else (Topic.parent == parent_id)
+        last = Topic.select(fn.MAX(Topic.sort)).where(parent_clause).scalar()
+        topic = Topic.create(uid=str(uuid.uuid4()), parent=parent_id, name=clean, sort=(last or 0) + 1,
+                             origin=_origin(), updated_at=clock.stamp())
+        tx.object_uid = topic.uid
+        tx.detail = {"name": clean, "parent_id": parent_id}
+    return topic.id
+
+
+def rename_topic(actor: Actor, topic_id: int, name: str) -> None:
+    """Tickets keep their topic by id, so they show the new name too."""
+    with write(actor, Permission.TOPIC_MANAGE, "topic.rename", "topic") as tx:
+        topic = _topic(topic_id)
+        clean = _clean_name(name, topic.parent_id, exclude=topic.id)
+        _touch(topic, name=clean)
+        tx.object_uid = topic.uid
+        tx.detail = {"from": topic.name, "to": clean}
+
+
+def set_topic_active(actor: Actor, topic_id: int, active: bool) -> None:
+    """Retire or restore. A retired topic leaves the pickers; tickets filed under it keep it."""
+    with write(actor, Permission.TOPIC_MANAGE, "topic.enable" if active else "topic.retire", "topic") as tx:
+        topic = _topic(topic_id)
+        _touch(topic, active=active)
+        tx.object_uid = topic.uid
+        tx.detail = {"name": topic.name}
+
+
+def move_topic(actor: Actor, topic_id: int, step: int) -> None:
+    """Up (-1) or down (+1) among its siblings; the pickers follow this order."""
+    with write(actor, Permission.TOPIC_MANAGE, "topic.move", "topic") as tx:
+        topic = _topic(topic_id)
+        parent_clause = Topic.parent.is_null() if topic.parent_id is None else (Topic.parent == topic.parent_id)
+        siblings = list(Topic.select().where(parent_clause).order_by(Topic.sort, Topic.id))
+        at = next(i for i, s in enumerate(siblings) if s.id == topic.id)
+        to = at + step
+        if not 0 <= to < len(siblings):
+            return
+        siblings.insert(to, siblings.pop(at))
+        for sort, sibling in enumerate(siblings):
+            if sibling.sort != sort:
+                _touch(sibling, sort=sort)
+        tx.object_uid = topic.uid
+        tx.detail = {"name": topic.name, "step": step}
+
+
+def _origin() -> str:
+    center = Center.get_or_none(Center.id == 1)
+    return center.code if center else ""

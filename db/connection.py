@@ -8,11 +8,25 @@ from pathlib import Path
 import apsw
 from playhouse.apsw_ext import APSWDatabase
 
+from db import search
+
 log = logging.getLogger("hotline.db")
+
+class CenterDatabase(APSWDatabase):
+    """peewee's APSW database, with the Chinese search tokenizer on every connection.
+
+    Triggers keep the search index current on every write, so any connection
+    that writes tickets must know the tokenizer, whichever thread opened it.
+    """
+
+    def _add_conn_hooks(self, conn: apsw.Connection) -> None:
+        super()._add_conn_hooks(conn)
+        search.register(conn)
+
 
 # Late-initialised (peewee's documented pattern): models bind to this object and
 # ``open_database`` points it at a file.
-database = APSWDatabase(None)
+database = CenterDatabase(None)
 
 BUSY_TIMEOUT_SECONDS = 5.0
 
@@ -47,6 +61,13 @@ def open_database(path: str | os.PathLike[str]) -> APSWDatabase:
 def close_database() -> None:
     if database.database is not None and not database.is_closed():
         database.close()
+
+
+def connect(path: str | os.PathLike[str], **kwargs: object) -> apsw.Connection:
+    """A plain APSW connection outside peewee (tools, tests) that can use the search index."""
+    conn = apsw.Connection(str(path), **kwargs)  # type: ignore[arg-type]
+    search.register(conn)
+    return conn
 
 
 def raw_connection() -> apsw.Connection:

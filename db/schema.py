@@ -12,6 +12,8 @@ from typing import Callable
 
 import apsw
 
+from db import search
+
 log = logging.getLogger("hotline.db.schema")
 
 
@@ -163,7 +165,38 @@ def upgrade_1(conn: apsw.Connection) -> None:
 
 
 # Ordered; the version a database is at is the length of the prefix it has run.
-UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1]
+def upgrade_2(conn: apsw.Connection) -> None:
+    """Chinese full-text search over tickets (db.search), kept current by triggers.
+
+    External content: the index stores no second copy of the text. Only the
+    searchable columns fire the update trigger, so status changes cost nothing.
+    """
+    conn.execute(
+        f"""
+        CREATE VIRTUAL TABLE ticket_fts USING fts5(
+            title, content, address, reported_unit,
+            content='ticket', content_rowid='id', tokenize='{search.TOKENIZER}'
+        );
+        CREATE TRIGGER ticket_fts_insert AFTER INSERT ON ticket BEGIN
+            INSERT INTO ticket_fts(rowid, title, content, address, reported_unit)
+            VALUES (new.id, new.title, new.content, new.address, new.reported_unit);
+        END;
+        CREATE TRIGGER ticket_fts_delete AFTER DELETE ON ticket BEGIN
+            INSERT INTO ticket_fts(ticket_fts, rowid, title, content, address, reported_unit)
+            VALUES ('delete', old.id, old.title, old.content, old.address, old.reported_unit);
+        END;
+        CREATE TRIGGER ticket_fts_update AFTER UPDATE OF title, content, address, reported_unit ON ticket BEGIN
+            INSERT INTO ticket_fts(ticket_fts, rowid, title, content, address, reported_unit)
+            VALUES ('delete', old.id, old.title, old.content, old.address, old.reported_unit);
+            INSERT INTO ticket_fts(rowid, title, content, address, reported_unit)
+            VALUES (new.id, new.title, new.content, new.address, new.reported_unit);
+        END;
+        INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild');
+        """
+    )
+
+
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2]
 SCHEMA_VERSION = len(UPGRADES)
 
 

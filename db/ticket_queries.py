@@ -6,10 +6,14 @@ the rowid (see ``db.schema``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from db import search
 from db.connection import raw_connection
+
+_NUMBERISH = re.compile(r"[0-9A-Z][0-9A-Z\-]{3,}")
 
 # Sortable columns the list offers; each is indexed.
 SORT_COLUMNS = ("received_at", "number", "status", "category")
@@ -55,13 +59,18 @@ def _where(query: TicketQuery) -> tuple[list[str], list[Any]]:
         clauses.append("caller_phone >= ? AND caller_phone < ?")
         params += [query.phone_prefix, query.phone_prefix + "\uffff"]
     if query.text:
-        escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        clauses.append(
-            "(title LIKE ? ESCAPE '\\' OR content LIKE ? ESCAPE '\\' OR number LIKE ? ESCAPE '\\' "
-            "OR address LIKE ? ESCAPE '\\' OR reported_unit LIKE ? ESCAPE '\\')"
-        )
-        params += [pattern] * 5
+        # Title, content, event address and reported unit through the search
+        # index (db.search); a ticket number, whole or its start, through its index.
+        match = search.match_all(query.text)
+        number = query.text.strip().upper()
+        options: list[str] = []
+        if match:
+            options.append("id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)")
+            params.append(match)
+        if _NUMBERISH.fullmatch(number):
+            options.append("(number >= ? AND number < ?)")
+            params += [number, number + "\uffff"]
+        clauses.append("(" + " OR ".join(options) + ")" if options else "0")
     return clauses, params
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QHBoxLayout,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -59,8 +60,8 @@ class MainWindow(QMainWindow):
             self._add_area("受理登记", self._make_registration)
         if actor.can(Permission.TICKET_VIEW):
             self._add_area("工单查询", self._make_ticket_list)
-        if actor.can(Permission.USER_MANAGE):
-            self._add_area("系统管理", self._make_accounts)
+        if actor.can(Permission.USER_MANAGE) or actor.can(Permission.TOPIC_MANAGE):
+            self._add_area("系统管理", self._make_admin)
         self.nav.currentRowChanged.connect(self._open_area)
         self.nav.setCurrentRow(0)
 
@@ -98,10 +99,19 @@ class MainWindow(QMainWindow):
         self._ticket_list.apply()
         return self._ticket_list
 
-    def _make_accounts(self) -> QWidget:
-        from desktop.accounts_view import AccountsView
+    def _make_admin(self) -> QWidget:
+        tabs = QTabWidget()
+        if self.actor.can(Permission.USER_MANAGE):
+            from desktop.accounts_view import AccountsView
 
-        return AccountsView(self.actor, self.runner)
+            tabs.addTab(AccountsView(self.actor, self.runner), "账号")
+        if self.actor.can(Permission.TOPIC_MANAGE):
+            from desktop.topics_view import TopicsView
+
+            view = TopicsView(self.actor, self.runner)
+            view.changed.connect(lambda: self.registration and self.registration.reload_topics())
+            tabs.addTab(view, "问题分类")
+        return tabs
 
     @property
     def ticket_list(self) -> TicketListView | None:

@@ -417,6 +417,11 @@ class RegistrationView(QWidget):
             "not_accepted_reason": prepare(_choices(NotAcceptedReason)),
         }
 
+    def reload_topics(self) -> None:
+        """After the admin edits the topic tree; the chosen topic stays chosen if still offered."""
+        self.runner.read(lambda: {"topic_id": prepare([(t.path, t.id) for t in topics.active_topics()])},
+                         self._fill_pickers, owner=self)
+
     def _fill_pickers(self, prepared: dict[str, Prepared]) -> None:
         self._loading = True
         try:

@@ -147,8 +147,9 @@ class TicketListView(QWidget):
 
     def apply(self) -> None:
         flt = self.current_filter()
-        if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
-            self.count_label.setText("受理日期的起始日晚于结束日，请调整。")
+        problems = flt.problems()
+        if problems:  # the list keeps its rows and the boxes what was typed
+            self.count_label.setText(" ".join(problems.values()))
             return
         self.count_label.setText("正在查询…")
         self.model.set_filter(flt)

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from core import clock, registration, tickets
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied, ValidationError
 from core.registration import TicketInput
 from core.roles import Actor
 from core.tickets import TicketFilter
@@ -118,19 +118,51 @@ def test_phone_filter_matches_a_normalised_prefix(operator):
     assert listed(operator, phone="13700000000") == []
 
 
-def test_text_filter_treats_like_wildcards_literally(operator):
+def test_text_filter_finds_one_and_two_character_words(operator):
+    gas = reg(operator, title="燃气泄漏", content="楼下有燃气味")
+    fund = reg(operator, title="住房公积金提取", content="想问公积金怎么提取")
+    noise = reg(operator, title="噪声扰民", content="工地夜间施工")
+    assert listed(operator, text="燃") == [gas]
+    assert listed(operator, text="施工") == [noise]
+    assert listed(operator, text="公积金") == [fund]
+    assert listed(operator, text="气泄") == [gas]  # any substring, not only dictionary words
+    assert listed(operator, text="燃气 漏") == [gas]  # every term must occur
+    assert listed(operator, text="燃气 公积金") == []
+    assert listed(operator, text="积公") == []
+
+
+def test_text_filter_matches_latin_and_digits_by_word_start(operator):
     percent = reg(operator, title="满50%减10元促销被拒")
     five_hundred = reg(operator, title="满500减10元促销被拒")
-    underscore = reg(operator, title="网站账号 a_b 无法登录")
-    axb = reg(operator, title="网站账号 axb 无法登录")
-    backslash = reg(operator, title="路径 C:\\temp 报错")
-    assert listed(operator, text="50%") == [percent]
+    etc = reg(operator, title="ＥＴＣ卡无法使用")  # full-width letters fold to ETC
+    hotline = reg(operator, title="打12345热线没人接")
     assert sorted(listed(operator, text="50")) == sorted([percent, five_hundred])
-    assert listed(operator, text="a_b") == [underscore]
-    assert listed(operator, text="%") == [percent]
-    assert listed(operator, text="_") == [underscore]
-    assert listed(operator, text="C:\\temp") == [backslash]
-    assert axb not in listed(operator, text="a_b")
+    assert listed(operator, text="500") == [five_hundred]
+    assert listed(operator, text="etc") == [etc]
+    assert listed(operator, text="ET") == [etc]
+    assert listed(operator, text="12345") == [hotline]
+
+
+def test_text_filter_takes_fts_syntax_and_punctuation_as_plain_text(operator):
+    near = reg(operator, title="NEAR 小区 OR 门口")
+    plain = reg(operator, title="小区门口积水")
+    # The words are searched for (OR, NEAR as text), the syntax characters dropped.
+    assert listed(operator, text='"小区" OR (门口*') == [near]
+    assert listed(operator, text="小区门口") == [plain]  # 小区 OR 门口 are apart in the other
+    assert plain in listed(operator, text="小区 门口")
+    assert listed(operator, text="50%") == []
+    assert listed(operator, text="C:\\temp") == []
+
+
+@pytest.mark.parametrize("text, message", [
+    ("%", "没有可以查找"), ('"*()', "没有可以查找"), ("，。！", "没有可以查找"), ("燃" * 201, "太长"),
+])
+def test_text_filter_refuses_what_cannot_be_searched_with_a_message(operator, text, message):
+    flt = TicketFilter(text=text)
+    assert message in flt.problems()["text"]
+    with pytest.raises(ValidationError) as caught:
+        tickets.list_page(operator, flt, None, 10)
+    assert message in caught.value.fields["text"]
 
 
 def test_text_filter_searches_title_content_number_address_and_unit(operator):

@@ -1,0 +1,112 @@
+"""db.search: the Chinese FTS5 tokenizer, query building, and the ticket index kept current.
+
+DESIGN "Data": FTS5 with a tokenization that finds 1- and 2-character words
+(SQLite's trigram cannot).
+"""
+from __future__ import annotations
+
+import pytest
+
+from core import registration, store
+from core.registration import TicketInput
+from db import connection, schema, search
+from db.connection import raw_connection
+from db.models import Ticket
+
+pytestmark = pytest.mark.usefixtures("close_center_after")
+
+
+def _tokens(text: str, for_query: bool = False) -> list[tuple]:
+    return list(search.tokens(text, for_query))
+
+
+def test_han_characters_are_indexed_with_the_bigram_they_start():
+    assert _tokens("燃气漏") == [(0, 1, "燃", "燃气"), (1, 2, "气", "气漏"), (2, 3, "漏")]
+
+
+def test_a_query_becomes_the_bigrams_of_each_han_run():
+    assert [t[2] for t in _tokens("燃气泄漏", for_query=True)] == ["燃气", "气泄", "泄漏"]
+    assert [t[2] for t in _tokens("燃", for_query=True)] == ["燃"]
+
+
+def test_letters_and_digits_are_whole_folded_words():
+    assert [t[2] for t in _tokens("ＥＴＣ卡 12345热线 Wi-Fi")] == ["etc", "卡", "12345", "热", "线", "wi", "fi"]
+
+
+def test_offsets_point_into_the_text():
+    text = "问：ETC办理"
+    for start, end, token, *_ in _tokens(text):
+        assert search._fold(text[start:end]) == token or text[start:end] == token
+
+
+def test_terms_drop_punctuation_and_query_syntax():
+    assert search.terms('"燃气" OR (泄漏* NEAR') == ["燃气", "or", "泄漏", "near"]
+    assert search.terms('"*()：，。') == []
+
+
+def test_match_all_quotes_every_term():
+    assert search.match_all('燃气 "x" OR') == '"燃气" AND "x" * AND "or" *'
+    assert search.match_all("，。") is None
+
+
+def test_match_any_spreads_a_question_over_bigrams_without_repeats():
+    assert search.match_any("公积金公积金") == '"公积" OR "积金" OR "金公"'
+    assert search.match_any("怎么提取公积金", drop=frozenset({"怎么"})) == (
+        '"怎么" OR "么提" OR "提取" OR "取公" OR "公积" OR "积金"'.replace('"怎么" OR ', ""))
+
+
+# --- the ticket index --------------------------------------------------------------------
+
+
+def _register(actor, title: str, content: str = "请问社保卡补办需要什么材料？") -> int:
+    data = TicketInput(category="consult", title=title, content=content, caller_phone="13812345678")
+    return registration.register(actor, data).id
+
+
+def _found(text: str) -> list[int]:
+    sql = "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid"
+    return [row[0] for row in raw_connection().execute(sql, (search.match_all(text),))]
+
+
+def test_a_registered_ticket_is_found_at_once(operator):
+    ticket = _register(operator, "燃气泄漏")
+    assert _found("燃气") == [ticket]
+
+
+def test_the_index_follows_edits_and_deletes(operator):
+    ticket = _register(operator, "燃气泄漏")
+    Ticket.update(title="路灯不亮").where(Ticket.id == ticket).execute()
+    assert _found("燃气") == []
+    assert _found("路灯") == [ticket]
+    raw_connection().execute("DELETE FROM ticket_event WHERE ticket_id = ?", (ticket,))
+    raw_connection().execute("DELETE FROM ticket WHERE id = ?", (ticket,))
+    assert _found("路灯") == []
+    assert list(raw_connection().execute("INSERT INTO ticket_fts(ticket_fts) VALUES ('integrity-check')")) == []
+
+
+def test_upgrading_an_older_database_indexes_the_tickets_it_holds(db_path, monkeypatch):
+    from core import center, users
+    from core.roles import Role
+
+    with monkeypatch.context() as older:  # a database made before the index existed
+        older.setattr(schema, "UPGRADES", schema.UPGRADES[:1])
+        older.setattr(schema, "SCHEMA_VERSION", 1)
+        store.open_center(db_path)
+        center.setup_center("12345", "320102", "南京市玄武区12345热线", "admin", "管理员", "admin-pass-1")
+        admin = users.authenticate("admin", "admin-pass-1")
+        users.create_user(admin, "op1", "王小丽", "operator-pass", {Role.OPERATOR})
+        ticket = _register(users.authenticate("op1", "operator-pass"), "噪声扰民")
+        store.close_center()
+    store.open_center(db_path)
+    assert schema.schema_version(raw_connection()) == schema.SCHEMA_VERSION
+    assert _found("噪声") == [ticket]
+
+
+def test_a_plain_connection_from_db_connection_can_write_tickets(operator, db_path):
+    _register(operator, "燃气泄漏")
+    other = connection.connect(db_path)
+    try:
+        other.execute("UPDATE ticket SET title = '积水'")
+    finally:
+        other.close()
+    assert len(_found("积水")) == 1
