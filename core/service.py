@@ -14,9 +14,9 @@ from typing import Any
 
 from core import clock
 from core.errors import PermissionDenied
-from core.roles import Actor, Permission
+from core.roles import ROLE_PERMISSIONS, Actor, Permission, Role
 from core.store import storage_errors
-from db.connection import database
+from db.connection import database, raw_connection
 from db.models import Audit
 
 log = logging.getLogger("hotline.service")
@@ -48,6 +48,17 @@ def require(actor: Actor | None, permission: Permission) -> None:
         raise PermissionDenied(f"当前账号没有“{permission.label}”的权限，请联系管理员。")
 
 
+def _still_allowed(actor: Actor, permission: Permission) -> None:
+    """The Actor was made at login; an account disabled or a role removed since then
+    stops writing at once, not at the next login."""
+    row = raw_connection().execute("SELECT active FROM user WHERE id = ?", (actor.user_id,)).fetchone()
+    if row is None or not row[0]:
+        raise PermissionDenied("这个账号已被停用，不能再进行操作。请联系管理员。")
+    roles = {r for (r,) in raw_connection().execute("SELECT role FROM user_role WHERE user_id = ?", (actor.user_id,))}
+    if not any(permission in ROLE_PERMISSIONS[Role(r)] for r in roles if r in Role._value2member_map_):
+        raise PermissionDenied(f"当前账号已没有“{permission.label}”的权限（角色已被管理员修改），请重新登录。")
+
+
 @contextlib.contextmanager
 def write(
     actor: Actor | None,
@@ -64,6 +75,8 @@ def write(
         require(actor, permission)
     tx = Transaction(actor, action, object_type, object_uid)
     with storage_errors(), database.atomic("IMMEDIATE"):
+        if permission is not None and actor is not None:
+            _still_allowed(actor, permission)
         yield tx
         Audit.create(
             at=clock.stamp(),

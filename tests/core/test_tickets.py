@@ -438,3 +438,26 @@ def test_reading_needs_the_view_right(operator):
         tickets.caller_history(nobody, "13812345678")
     with pytest.raises(PermissionDenied):
         tickets.detail(nobody, 1)
+
+
+@pytest.mark.parametrize("few", [2, 10_000])
+def test_text_search_pages_alike_whether_matches_are_few_or_many(operator, monkeypatch, few):
+    """Many matches are read in list order, few from the index and sorted: same rows, same order."""
+    from db import ticket_queries
+
+    monkeypatch.setattr(ticket_queries, "FEW_TEXT_MATCHES", few)
+    noisy = [reg(operator, title=f"噪音扰民第{i}次", received_at=at(10 + i, 9, 0, 0)) for i in range(5)]
+    reg(operator, title="路灯不亮", received_at=at(20, 9, 0, 0))
+    seen: list[int] = []
+    after = None
+    while True:
+        rows = tickets.list_page(operator, TicketFilter(text="噪音"), after, limit=2)
+        if not rows:
+            break
+        seen += ids(rows)
+        after = rows[-1].sort_key
+    assert seen == noisy[::-1]
+    assert tickets.count(operator, TicketFilter(text="噪音")) == 5
+    number = Ticket.get_by_id(noisy[0]).number
+    assert listed(operator, text=number) == [noisy[0]]
+    assert len(listed(operator, text=number.rsplit("-", 1)[0])) == 6  # the day's numbers: all registered today

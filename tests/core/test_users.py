@@ -253,3 +253,21 @@ def test_actor_for(center_db, operator):
 
 def test_has_users(center_db):
     assert users.has_users()
+
+
+def test_a_disabled_account_stops_writing_at_once_not_at_next_login(center_db, operator):
+    from core import registration
+    from core.registration import TicketInput
+
+    users.update_user(center_db, operator.user_id, "王小丽", {Role.OPERATOR}, active=False)
+    with pytest.raises(PermissionDenied, match="已被停用"):
+        registration.register(operator, TicketInput(category="consult", content="问社保", caller_phone="13812345678"))
+
+
+def test_a_role_taken_away_stops_its_writes_at_once(center_db, operator):
+    from core import registration
+    from core.registration import TicketInput
+
+    users.update_user(center_db, operator.user_id, "王小丽", {Role.DISPATCHER}, active=True)
+    with pytest.raises(PermissionDenied, match="受理登记"):
+        registration.register(operator, TicketInput(category="consult", content="问社保", caller_phone="13812345678"))
