@@ -39,10 +39,10 @@ def summary(samples_ms: list[float]) -> dict[str, float | int]:
     }
 
 
-def judged(figure: dict[str, Any], key: str, limit: float) -> dict[str, Any]:
-    """Add the target (``key`` at most ``limit``) and whether the figure meets it."""
-    figure["target"] = f"{key} <= {limit:g}"
-    figure["pass"] = figure[key] <= limit
+def judged(figure: dict[str, Any], key: str, limit: float, above: bool = False) -> dict[str, Any]:
+    """Add the target (``key`` at most ``limit``, or at least with ``above``) and whether it is met."""
+    figure["target"] = f"{key} {'>=' if above else '<='} {limit:g}"
+    figure["pass"] = figure[key] >= limit if above else figure[key] <= limit
     return figure
 
 

@@ -25,9 +25,15 @@ class Permission(Coded):
     TICKET_IMPORT = ("ticket.import", "导入台账")
     USER_MANAGE = ("user.manage", "管理账号")
     TOPIC_MANAGE = ("topic.manage", "管理问题分类")
+    # 知识库 (12345 6.3): everyone looks answers up and flags wrong ones; editors
+    # write; 校核 (6.3.4: "经校核后录入和更新") publishes, retires and edits synonyms.
+    KB_USE = ("kb.use", "查阅知识库")
+    KB_EDIT = ("kb.edit", "编写知识库")
+    KB_REVIEW = ("kb.review", "校核知识库")
 
 
-_VIEW = {Permission.TICKET_VIEW}
+_VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
+_KB_EDITOR = {Permission.KB_EDIT, Permission.KB_REVIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_VIEW | {Permission.TICKET_REGISTER}),
@@ -36,8 +42,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Mediators and return-visit staff must reach the caller, so they see identity.
     Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
     Role.RETURN_VISITOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
-    Role.MANAGER: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER}),
-    Role.ADMIN: frozenset(_VIEW | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.TICKET_IMPORT}),
+    Role.MANAGER: frozenset(_VIEW | _KB_EDITOR | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER}),
+    Role.ADMIN: frozenset(_VIEW | _KB_EDITOR | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE,
+                                                Permission.TICKET_IMPORT}),
     Role.PROVINCIAL: frozenset(_VIEW),
 }
 

@@ -148,3 +148,18 @@ class EventKind(Coded):
     MARKED_REPEAT = ("marked_repeat", "标记为重复件")
     ATTACHMENT_ADDED = ("attachment_added", "添加附件")
     IMPORTED = ("imported", "从台账导入")
+
+
+class ArticleStatus(Coded):
+    """A knowledge-base article's life: written, checked (校核, 12345 6.3.4), in use, withdrawn."""
+
+    DRAFT = ("draft", "草稿")
+    PENDING = ("pending", "待校核")
+    PUBLISHED = ("published", "已发布")
+    RETIRED = ("retired", "已停用")
+
+
+class FeedbackKind(Coded):
+    WRONG = ("wrong", "内容有误")
+    OUTDATED = ("outdated", "内容过时")
+    OTHER = ("other", "其他问题")

@@ -155,4 +155,102 @@ class Draft(BaseModel):
         primary_key = False
 
 
-ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, TicketEvent, Attachment, Audit, Draft]
+class KbCategory(BaseModel):
+    uid = CharField(unique=True)
+    parent = ForeignKeyField("self", column_name="parent_id", null=True, backref="children")
+    name = CharField()
+    sort = IntegerField(default=0)
+    active = BooleanField(default=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+
+
+class Article(BaseModel):
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    version = IntegerField(default=1)
+    status = CharField()
+    title = CharField()
+    body = TextField()
+    keywords = TextField(default="")
+    category = ForeignKeyField(KbCategory, column_name="category_id", null=True)
+    source_unit = CharField(default="")
+    effective_on = CharField(default="")
+    review_on = CharField(default="")
+    expires_on = CharField(default="")
+    source_ref = CharField(default="")
+    use_count = IntegerField(default=0)
+    created_by = ForeignKeyField(User, column_name="created_by", null=True)
+    updated_by = ForeignKeyField(User, column_name="updated_by", null=True)
+
+    class Meta:
+        table_name = "kb_article"
+
+
+class ArticleVersion(BaseModel):
+    article = ForeignKeyField(Article, column_name="article_id", backref="versions")
+    version = IntegerField()
+    status = CharField()
+    title = CharField()
+    body = TextField()
+    keywords = TextField()
+    category_id = IntegerField(null=True)
+    source_unit = CharField()
+    effective_on = CharField()
+    review_on = CharField()
+    expires_on = CharField()
+    changed_by = ForeignKeyField(User, column_name="changed_by", null=True)
+    changed_at = CharField()
+    note = TextField(default="")
+
+    class Meta:
+        table_name = "kb_version"
+
+
+class Synonym(BaseModel):
+    words = TextField(unique=True)
+    updated_at = CharField()
+
+    class Meta:
+        table_name = "kb_synonym"
+
+
+class ArticleUse(BaseModel):
+    article = ForeignKeyField(Article, column_name="article_id")
+    version = IntegerField()
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", null=True)
+    used_by = ForeignKeyField(User, column_name="used_by", null=True)
+    used_at = CharField()
+
+    class Meta:
+        table_name = "kb_use"
+
+
+class ArticleFeedback(BaseModel):
+    article = ForeignKeyField(Article, column_name="article_id")
+    version = IntegerField()
+    kind = CharField()
+    note = TextField(default="")
+    given_by = ForeignKeyField(User, column_name="given_by", null=True)
+    given_at = CharField()
+    resolved_at = CharField(default="")
+
+    class Meta:
+        table_name = "kb_feedback"
+
+
+class OpenQuestion(BaseModel):
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", primary_key=True)
+    status = CharField()
+    article = ForeignKeyField(Article, column_name="article_id", null=True)
+    updated_at = CharField()
+
+    class Meta:
+        table_name = "kb_question"
+
+
+ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, TicketEvent, Attachment, Audit, Draft,
+              KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, OpenQuestion]

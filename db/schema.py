@@ -196,7 +196,126 @@ def upgrade_2(conn: apsw.Connection) -> None:
     )
 
 
-UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2]
+def upgrade_3(conn: apsw.Connection) -> None:
+    """知识库: articles with every version kept, synonyms, use and feedback, the question queue.
+
+    12345 6.3 (热线数据库), 12365 6.1.4 and 6.2.3.1. Articles carry uid/origin/rev
+    for the batches to the province (DESIGN "Batches").
+    """
+    conn.execute(
+        f"""
+        CREATE TABLE kb_category (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            parent_id INTEGER REFERENCES kb_category(id),
+            name TEXT NOT NULL,
+            sort INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE kb_article (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'pending', 'published', 'retired')),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            keywords TEXT NOT NULL DEFAULT '',
+            category_id INTEGER REFERENCES kb_category(id),
+            source_unit TEXT NOT NULL DEFAULT '',
+            effective_on TEXT NOT NULL DEFAULT '',
+            review_on TEXT NOT NULL DEFAULT '',
+            expires_on TEXT NOT NULL DEFAULT '',
+            source_ref TEXT NOT NULL DEFAULT '',
+            use_count INTEGER NOT NULL DEFAULT 0,
+            created_by INTEGER REFERENCES user(id),
+            updated_by INTEGER REFERENCES user(id)
+        );
+        CREATE INDEX kb_article_status ON kb_article(status, updated_at);
+        CREATE UNIQUE INDEX kb_article_source_ref ON kb_article(source_ref) WHERE source_ref <> '';
+        CREATE TABLE kb_version (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES kb_article(id),
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            keywords TEXT NOT NULL,
+            category_id INTEGER,
+            source_unit TEXT NOT NULL,
+            effective_on TEXT NOT NULL,
+            review_on TEXT NOT NULL,
+            expires_on TEXT NOT NULL,
+            changed_by INTEGER REFERENCES user(id),
+            changed_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            UNIQUE (article_id, version)
+        );
+        CREATE TABLE kb_synonym (
+            id INTEGER PRIMARY KEY,
+            words TEXT NOT NULL UNIQUE,  -- one group, words joined by '|'
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE kb_use (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES kb_article(id),
+            version INTEGER NOT NULL,
+            ticket_id INTEGER REFERENCES ticket(id),
+            used_by INTEGER REFERENCES user(id),
+            used_at TEXT NOT NULL
+        );
+        CREATE INDEX kb_use_article ON kb_use(article_id);
+        CREATE INDEX kb_use_ticket ON kb_use(ticket_id);
+        CREATE TABLE kb_feedback (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES kb_article(id),
+            version INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('wrong', 'outdated', 'other')),
+            note TEXT NOT NULL DEFAULT '',
+            given_by INTEGER REFERENCES user(id),
+            given_at TEXT NOT NULL,
+            resolved_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE kb_question (
+            ticket_id INTEGER PRIMARY KEY REFERENCES ticket(id),
+            status TEXT NOT NULL CHECK (status IN ('open', 'answered', 'dismissed')),
+            article_id INTEGER REFERENCES kb_article(id),
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX kb_question_status ON kb_question(status, ticket_id);
+        CREATE TABLE kb_attachment (
+            article_id INTEGER NOT NULL REFERENCES kb_article(id),
+            sha256 TEXT NOT NULL,
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (article_id, sha256)
+        ) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE kb_fts USING fts5(
+            title, keywords, body, content='kb_article', content_rowid='id', tokenize='{search.TOKENIZER}'
+        );
+        CREATE VIRTUAL TABLE kb_fts_vocab USING fts5vocab(kb_fts, 'row');
+        CREATE TRIGGER kb_fts_insert AFTER INSERT ON kb_article BEGIN
+            INSERT INTO kb_fts(rowid, title, keywords, body) VALUES (new.id, new.title, new.keywords, new.body);
+        END;
+        CREATE TRIGGER kb_fts_delete AFTER DELETE ON kb_article BEGIN
+            INSERT INTO kb_fts(kb_fts, rowid, title, keywords, body)
+            VALUES ('delete', old.id, old.title, old.keywords, old.body);
+        END;
+        CREATE TRIGGER kb_fts_update AFTER UPDATE OF title, keywords, body ON kb_article BEGIN
+            INSERT INTO kb_fts(kb_fts, rowid, title, keywords, body)
+            VALUES ('delete', old.id, old.title, old.keywords, old.body);
+            INSERT INTO kb_fts(rowid, title, keywords, body) VALUES (new.id, new.title, new.keywords, new.body);
+        END;
+        """
+    )
+
+
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -1,0 +1,208 @@
+"""知识库 articles: write, check (校核), publish, retire, flag; every version kept.
+
+12345 6.3.1-6.3.4: the hotline database is kept current, and what units send is
+checked (校核) before it is entered. 12365 6.1.4: hard questions met in calls
+become articles. An edit to a published article sends it back to 校核, so
+nothing unchecked is ever shown to an operator as the current answer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import uuid
+from dataclasses import dataclass
+
+from core import clock
+from core.errors import Conflict, NotFound, ValidationError
+from core.roles import Actor, Permission
+from core.service import write
+from core.vocab import ArticleStatus, FeedbackKind
+from db.models import Article, ArticleFeedback, ArticleVersion, Center, User
+
+MAX_TITLE = 100
+MAX_BODY = 50_000
+MAX_KEYWORDS = 500
+VERSIONED_FIELDS = ("title", "body", "keywords", "category_id", "source_unit", "effective_on", "review_on",
+                    "expires_on")
+FIELD_LABELS = {"title": "标题", "body": "正文", "keywords": "关键词", "category_id": "分类", "source_unit": "提供单位",
+                "effective_on": "生效日期", "review_on": "复核日期", "expires_on": "失效日期"}
+
+
+@dataclass
+class ArticleInput:
+    title: str = ""
+    body: str = ""  # Markdown: headings (#), lists (- or 1.), paragraphs
+    keywords: str = ""  # words and synonyms the editor adds, separated by spaces or commas
+    category_id: int | None = None
+    source_unit: str = ""  # 提供单位 (12345 6.3.4)
+    effective_on: str = ""  # YYYY-MM-DD
+    review_on: str = ""
+    expires_on: str = ""
+    source_ref: str = ""  # key of an imported article, so a re-import updates it
+
+
+def _date(value: str, field: str, errors: dict[str, str]) -> dt.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors[field] = f"{FIELD_LABELS[field]}“{value}”不是日期，请写成 2026-01-31 这样"
+        return None
+
+
+def validate(data: ArticleInput) -> ArticleInput:
+    """Cleaned input, or ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    clean = ArticleInput(**{**data.__dict__})
+    clean.title = " ".join(data.title.split())
+    clean.body = data.body.strip().replace("\r\n", "\n")
+    clean.keywords = " ".join(data.keywords.replace("，", " ").replace(",", " ").replace("、", " ").split())
+    clean.source_unit = data.source_unit.strip()
+    if not clean.title:
+        errors["title"] = "请填写标题"
+    elif len(clean.title) > MAX_TITLE:
+        errors["title"] = f"标题不能超过 {MAX_TITLE} 字（现在 {len(clean.title)} 字）"
+    if not clean.body:
+        errors["body"] = "请填写正文"
+    elif len(clean.body) > MAX_BODY:
+        errors["body"] = f"正文不能超过 {MAX_BODY:,} 字（现在 {len(clean.body):,} 字），请拆成几篇"
+    if len(clean.keywords) > MAX_KEYWORDS:
+        errors["keywords"] = f"关键词不能超过 {MAX_KEYWORDS} 字"
+    effective = _date(data.effective_on, "effective_on", errors)
+    review = _date(data.review_on, "review_on", errors)
+    expires = _date(data.expires_on, "expires_on", errors)
+    if effective and expires and expires <= effective:
+        errors["expires_on"] = "失效日期应晚于生效日期"
+    if effective and review and review < effective:
+        errors["review_on"] = "复核日期不应早于生效日期"
+    if errors:
+        raise ValidationError(errors)
+    for name, value in (("effective_on", effective), ("review_on", review), ("expires_on", expires)):
+        setattr(clean, name, value.isoformat() if value else "")
+    return clean
+
+
+def _origin() -> str:
+    center = Center.get_or_none(Center.id == 1)
+    return center.code if center else ""
+
+
+def _article(article_id: int) -> Article:
+    article = Article.get_or_none(Article.id == article_id)
+    if article is None:
+        raise NotFound("这篇知识已不存在，请刷新后重试。")
+    return article
+
+
+def _snapshot(article: Article, actor: Actor | None, note: str) -> None:
+    ArticleVersion.create(
+        article=article.id, version=article.version, status=article.status, title=article.title, body=article.body,
+        keywords=article.keywords, category_id=article.category_id, source_unit=article.source_unit,
+        effective_on=article.effective_on, review_on=article.review_on, expires_on=article.expires_on,
+        changed_by=actor.user_id if actor else None, changed_at=clock.stamp(), note=note,
+    )
+
+
+def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note: str = "") -> int:
+    """A new draft, or a new version of an article; a published one goes back to 校核."""
+    clean = validate(data)
+    action = "kb.add" if article_id is None else "kb.edit"
+    with write(actor, Permission.KB_EDIT, action, "kb_article") as tx:
+        now = clock.stamp()
+        fields = {name: getattr(clean, name) for name in VERSIONED_FIELDS}
+        if article_id is None:
+            article = Article.create(uid=str(uuid.uuid4()), origin=_origin(), updated_at=now,
+                                     status=ArticleStatus.DRAFT.value, source_ref=clean.source_ref,
+                                     created_by=actor.user_id, updated_by=actor.user_id, **fields)
+        else:
+            article = _article(article_id)
+            if article.status == ArticleStatus.RETIRED:
+                raise Conflict("这篇知识已停用；请先重新启用再修改。")
+            if all(getattr(article, n) == v for n, v in fields.items()):
+                return article.id  # nothing changed: no new version
+            status = ArticleStatus.PENDING if article.status == ArticleStatus.PUBLISHED else article.status
+            Article.update(version=Article.version + 1, rev=Article.rev + 1, updated_at=now, status=str(status),
+                           updated_by=actor.user_id, **fields).where(Article.id == article.id).execute()
+            article = _article(article.id)
+        _snapshot(article, actor, note)
+        tx.object_uid = article.uid
+        tx.detail = {"version": article.version, "title": article.title}
+    return article.id
+
+
+_MOVES: dict[str, tuple[set[ArticleStatus], ArticleStatus, Permission]] = {
+    "submit": ({ArticleStatus.DRAFT}, ArticleStatus.PENDING, Permission.KB_EDIT),
+    "publish": ({ArticleStatus.PENDING, ArticleStatus.DRAFT}, ArticleStatus.PUBLISHED, Permission.KB_REVIEW),
+    "send_back": ({ArticleStatus.PENDING}, ArticleStatus.DRAFT, Permission.KB_REVIEW),
+    "retire": ({ArticleStatus.DRAFT, ArticleStatus.PENDING, ArticleStatus.PUBLISHED}, ArticleStatus.RETIRED,
+               Permission.KB_REVIEW),
+    "restore": ({ArticleStatus.RETIRED}, ArticleStatus.PENDING, Permission.KB_REVIEW),
+}
+
+
+def move(actor: Actor, article_id: int, step: str, note: str = "") -> None:
+    """submit (→待校核), publish (校核通过), send_back (退回修改), retire (停用), restore."""
+    allowed, target, permission = _MOVES[step]
+    with write(actor, permission, f"kb.{step}", "kb_article") as tx:
+        article = _article(article_id)
+        if ArticleStatus(article.status) not in allowed:
+            raise Conflict(f"这篇知识现在是“{ArticleStatus.label_of(article.status)}”，不能{_STEP_LABELS[step]}。")
+        Article.update(status=target.value, rev=Article.rev + 1, updated_at=clock.stamp(),
+                       updated_by=actor.user_id).where(Article.id == article.id).execute()
+        tx.object_uid = article.uid
+        tx.detail = {"version": article.version, "from": article.status, "to": target.value, "note": note}
+
+
+_STEP_LABELS = {"submit": "提交校核", "publish": "发布", "send_back": "退回修改", "retire": "停用", "restore": "重新启用"}
+
+
+def flag(actor: Actor, article_id: int, kind: FeedbackKind, note: str = "") -> None:
+    """An operator reports an answer as wrong or outdated: it goes back to 校核 at once."""
+    with write(actor, Permission.KB_USE, "kb.flag", "kb_article") as tx:
+        article = _article(article_id)
+        ArticleFeedback.create(article=article.id, version=article.version, kind=kind.value, note=note.strip(),
+                               given_by=actor.user_id, given_at=clock.stamp())
+        if article.status == ArticleStatus.PUBLISHED:
+            Article.update(status=ArticleStatus.PENDING.value, rev=Article.rev + 1,
+                           updated_at=clock.stamp()).where(Article.id == article.id).execute()
+        tx.object_uid = article.uid
+        tx.detail = {"version": article.version, "kind": kind.value, "note": note.strip()}
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    status: str
+    changed_by: str
+    changed_at: str
+    note: str
+
+
+def history(article_id: int) -> list[VersionInfo]:
+    names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
+    rows = ArticleVersion.select().where(ArticleVersion.article == article_id).order_by(ArticleVersion.version)
+    return [VersionInfo(v.version, v.status, names.get(v.changed_by_id, ""), clock.display(v.changed_at), v.note)
+            for v in rows]
+
+
+def diff(article_id: int, old: int, new: int) -> list[tuple[str, str, str]]:
+    """What changed between two versions, field by field: (field label, sign, line).
+
+    Lines of text are compared; sign is "-" for removed, "+" for added. Chinese
+    has no spaces, so a changed line is shown whole, old then new.
+    """
+    versions = {v.version: v for v in ArticleVersion.select().where(
+        ArticleVersion.article == article_id, ArticleVersion.version.in_([old, new]))}
+    if old not in versions or new not in versions:
+        raise NotFound(f"没有第 {old} 版或第 {new} 版。")
+    out: list[tuple[str, str, str]] = []
+    for name in VERSIONED_FIELDS:
+        before, after = str(getattr(versions[old], name) or ""), str(getattr(versions[new], name) or "")
+        if before == after:
+            continue
+        for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+            if line[:1] in "+-":
+                out.append((FIELD_LABELS[name], line[0], line[2:]))
+    return out

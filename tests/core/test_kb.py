@@ -1,0 +1,166 @@
+"""知识库 (core.kb, core.kb_search): versions, 校核, flags, Chinese search and its bad input.
+
+12345 6.3.4 (checked before entered), 12365 6.2.3.1 (look the question up at once).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core import kb, kb_search
+from core.errors import Conflict, PermissionDenied, ValidationError
+from core.kb import ArticleInput
+from core.vocab import ArticleStatus, FeedbackKind
+from db.models import Article, Audit, Synonym
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def _published(actor, title: str, body: str, **fields) -> int:
+    article = kb.save_article(actor, None, ArticleInput(title=title, body=body, **fields))
+    kb.move(actor, article, "publish")
+    return article
+
+
+@pytest.fixture
+def base(center_db):
+    """A small published base: (admin, {name: id})."""
+    ids = {
+        "fund": _published(center_db, "住房公积金提取办理指南", "职工购买、建造自住住房，可以申请提取住房公积金。携带身份证到公积金中心办理。"),
+        "gas": _published(center_db, "燃气泄漏应急处置", "闻到燃气味时，立即关闭燃气阀门，开窗通风，不要开关电器，到户外拨打燃气公司抢修电话。"),
+        "etc": _published(center_db, "ETC 办理与注销", "ETC 卡可在合作银行网点办理，注销需携带车辆行驶证。12345 可咨询。"),
+        "noise": _published(center_db, "夜间施工噪声投诉", "夜间22时至次日6时禁止产生噪声污染的建筑施工作业。"),
+    }
+    return center_db, ids
+
+
+def _titles(actor, query: str, **kw) -> list[str]:
+    return [h.title for h in kb_search.search_articles(actor, query, today=TODAY, **kw)]
+
+
+def test_a_whole_question_finds_its_article_first(base):
+    admin, _ = base
+    assert _titles(admin, "请问公积金怎么提取啊？")[0] == "住房公积金提取办理指南"
+    assert _titles(admin, "家里闻到煤气味了怎么办")[0] != "住房公积金提取办理指南"
+
+
+def test_one_and_two_characters_find_articles(base):
+    admin, _ = base
+    assert _titles(admin, "燃")[0] == "燃气泄漏应急处置"
+    assert _titles(admin, "噪声")[0] == "夜间施工噪声投诉"
+
+
+def test_latin_and_digits_are_found_and_a_word_being_typed_matches_its_start(base):
+    admin, _ = base
+    assert _titles(admin, "ETC")[0] == "ETC 办理与注销"
+    assert _titles(admin, "et")[0] == "ETC 办理与注销"
+    assert _titles(admin, "12345")[0] == "ETC 办理与注销"
+
+
+def test_the_title_weighs_more_than_the_body(center_db):
+    in_body = _published(center_db, "办事指南", "这里顺便提到了社保卡补办。")
+    in_title = _published(center_db, "社保卡补办", "带身份证到网点办理。")
+    hits = kb_search.search_articles(center_db, "社保卡补办", today=TODAY)
+    assert [h.id for h in hits] == [in_title, in_body]
+
+
+def test_synonyms_from_the_admin_widen_the_search(base):
+    admin, _ = base
+    assert "燃气泄漏应急处置" not in _titles(admin, "煤气")
+    Synonym.create(words="燃气|煤气|天然气", updated_at="2026-11-22T09:00:00+08:00")
+    assert _titles(admin, "煤气")[0] == "燃气泄漏应急处置"
+
+
+def test_the_snippet_marks_the_matched_words_and_escapes_the_rest(center_db):
+    _published(center_db, "网页问题", "燃气缴费时输入 <script> 后页面出错。")
+    hit = kb_search.search_articles(center_db, "燃气缴费", today=TODAY)[0]
+    assert "<b>燃气缴费</b>" in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
+
+
+def test_expired_and_overdue_articles_are_flagged_never_shown_as_current(center_db):
+    _published(center_db, "旧版停车收费标准", "按小时收费。", expires_on="2026-01-01")
+    _published(center_db, "停车收费复核", "按次收费。", review_on="2026-06-30")
+    flags = {h.title: h.flags for h in kb_search.search_articles(center_db, "停车收费", today=TODAY)}
+    assert any("失效" in f for f in flags["旧版停车收费标准"])
+    assert any("逾期未复核" in f for f in flags["停车收费复核"])
+
+
+@pytest.mark.parametrize("query, message", [
+    ('"*()', "没有可以查找"), ("，。？", "没有可以查找"), ("问" * 201, "太长"),
+])
+def test_queries_that_cannot_be_searched_get_a_message(center_db, query, message):
+    with pytest.raises(ValidationError) as caught:
+        kb_search.search_articles(center_db, query)
+    assert message in caught.value.fields["query"]
+
+
+def test_fts_syntax_in_a_query_is_text_not_syntax(base):
+    admin, _ = base
+    assert _titles(admin, '燃气 OR NEAR("公积金" *')[0] in ("燃气泄漏应急处置", "住房公积金提取办理指南")
+    assert kb_search.search_articles(admin, "") == []
+
+
+# --- life of an article ---------------------------------------------------------------------
+
+
+def test_drafts_and_pending_articles_are_not_answers_for_operators(center_db, operator):
+    article = kb.save_article(center_db, None, ArticleInput(title="医保报销比例", body="门诊报销比例为 50%。"))
+    assert kb_search.search_articles(operator, "医保报销") == []
+    assert [h.flags for h in kb_search.search_articles(center_db, "医保报销", include_unpublished=True)] == [("草稿",)]
+    kb.move(center_db, article, "submit")
+    kb.move(center_db, article, "publish")
+    assert [h.id for h in kb_search.search_articles(operator, "医保报销")] == [article]
+
+
+def test_an_edit_keeps_every_version_and_sends_a_published_article_back_to_review(center_db):
+    article = _published(center_db, "医保报销比例", "门诊报销比例为 50%。")
+    kb.save_article(center_db, article, ArticleInput(title="医保报销比例", body="门诊报销比例为 60%。"), note="新政策")
+    assert Article.get_by_id(article).status == ArticleStatus.PENDING
+    assert [v.version for v in kb.history(article)] == [1, 2]
+    assert kb.history(article)[1].note == "新政策"
+    assert kb.diff(article, 1, 2) == [("正文", "-", "门诊报销比例为 50%。"), ("正文", "+", "门诊报销比例为 60%。")]
+
+
+def test_saving_unchanged_content_makes_no_new_version(center_db):
+    article = kb.save_article(center_db, None, ArticleInput(title="标题", body="正文"))
+    kb.save_article(center_db, article, ArticleInput(title="标题", body="正文"))
+    assert [v.version for v in kb.history(article)] == [1]
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"title": ""}, "title", "请填写标题"),
+    ({"body": "  "}, "body", "请填写正文"),
+    ({"title": "长" * 101}, "title", "不能超过 100 字"),
+    ({"effective_on": "2026-13-01"}, "effective_on", "不是日期"),
+    ({"effective_on": "2026-05-01", "expires_on": "2026-04-01"}, "expires_on", "晚于生效日期"),
+])
+def test_bad_article_input_names_the_field(center_db, fields, field, message):
+    data = ArticleInput(title="标题", body="正文")
+    for name, value in fields.items():
+        setattr(data, name, value)
+    with pytest.raises(ValidationError) as caught:
+        kb.save_article(center_db, None, data)
+    assert message in caught.value.fields[field]
+    assert Article.select().count() == 0
+
+
+def test_an_operator_flag_sends_the_article_back_to_review(center_db, operator):
+    article = _published(center_db, "公交卡退卡", "到公交集团营业厅办理。")
+    kb.flag(operator, article, FeedbackKind.OUTDATED, "营业厅已搬迁")
+    assert Article.get_by_id(article).status == ArticleStatus.PENDING
+    assert Audit.select().where(Audit.action == "kb.flag").count() == 1
+
+
+def test_who_may_do_what(center_db, operator):
+    with pytest.raises(PermissionDenied):
+        kb.save_article(operator, None, ArticleInput(title="标题", body="正文"))
+    article = kb.save_article(center_db, None, ArticleInput(title="标题", body="正文"))
+    with pytest.raises(PermissionDenied):
+        kb.move(operator, article, "publish")
+    kb.move(center_db, article, "retire")
+    with pytest.raises(Conflict):
+        kb.move(center_db, article, "publish")
+    with pytest.raises(Conflict):
+        kb.save_article(center_db, article, ArticleInput(title="新标题", body="正文"))
