@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from core import clock
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import write
+from core.service import local_origin, write
 from core.vocab import ArticleStatus, FeedbackKind
-from db.models import Article, ArticleFeedback, ArticleVersion, Center, User
+from db.models import Article, ArticleFeedback, ArticleVersion, User
 
 MAX_TITLE = 100
 MAX_BODY = 50_000
@@ -84,11 +84,6 @@ def validate(data: ArticleInput) -> ArticleInput:
     return clean
 
 
-def _origin() -> str:
-    center = Center.get_or_none(Center.id == 1)
-    return center.code if center else ""
-
-
 def _article(article_id: int) -> Article:
     article = Article.get_or_none(Article.id == article_id)
     if article is None:
@@ -113,7 +108,7 @@ def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note:
         now = clock.stamp()
         fields = {name: getattr(clean, name) for name in VERSIONED_FIELDS}
         if article_id is None:
-            article = Article.create(uid=str(uuid.uuid4()), origin=_origin(), updated_at=now,
+            article = Article.create(uid=str(uuid.uuid4()), origin=local_origin(), updated_at=now,
                                      status=ArticleStatus.DRAFT.value, source_ref=clean.source_ref,
                                      created_by=actor.user_id, updated_by=actor.user_id, **fields)
         else:

@@ -149,5 +149,5 @@ def search_articles(actor: Actor, text: str, limit: int = 10, include_unpublishe
         KbHit(a.id, a.title, round(score, 3), highlight(a.body, words), a.version, a.status, flags_of(a, day),
               a.source_unit)
         for i, score in ranked
-        if (a := articles[i])
+        if (a := articles.get(i)) is not None  # deleted between the two queries: skipped
     ]

@@ -17,7 +17,7 @@ from core.errors import PermissionDenied
 from core.roles import ROLE_PERMISSIONS, Actor, Permission, Role
 from core.store import storage_errors
 from db.connection import database, raw_connection
-from db.models import Audit
+from db.models import Audit, Center
 
 log = logging.getLogger("hotline.service")
 
@@ -87,3 +87,9 @@ def write(
             detail=json.dumps(tx.detail, ensure_ascii=False),
         )
     log.info("%s %s %s", action, object_type, tx.object_uid)
+
+
+def local_origin() -> str:
+    """The code of this center, stamped as ``origin`` on what it creates (DESIGN "Batches")."""
+    center = Center.get_or_none(Center.id == 1)
+    return center.code if center else ""

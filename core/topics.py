@@ -9,8 +9,8 @@ from peewee import fn
 from core import clock
 from core.errors import NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import write
-from db.models import Center, Topic
+from core.service import local_origin, write
+from db.models import Topic
 
 # A starting tree drawn from what 12345 and 12365 centers commonly classify;
 # the admin edits it. (12345 6.4.2.3.3 asks for monthly high-frequency topics,
@@ -145,7 +145,7 @@ def add_topic(actor: Actor, parent_id: int | None, name: str) -> int:
         parent_clause = Topic.parent.is_null() if parent_id is None else (Topic.parent == parent_id)
         last = Topic.select(fn.MAX(Topic.sort)).where(parent_clause).scalar()
         topic = Topic.create(uid=str(uuid.uuid4()), parent=parent_id, name=clean, sort=(last or 0) + 1,
-                             origin=_origin(), updated_at=clock.stamp())
+                             origin=local_origin(), updated_at=clock.stamp())
         tx.object_uid = topic.uid
         tx.detail = {"name": clean, "parent_id": parent_id}
     return topic.id
@@ -186,8 +186,3 @@ def move_topic(actor: Actor, topic_id: int, step: int) -> None:
                 _touch(sibling, sort=sort)
         tx.object_uid = topic.uid
         tx.detail = {"name": topic.name, "step": step}
-
-
-def _origin() -> str:
-    center = Center.get_or_none(Center.id == 1)
-    return center.code if center else ""
