@@ -74,11 +74,3 @@ def initials_of(labels: Iterable[str]) -> dict[str, str]:
         if missing:
             _save(path, cache)
         return {label: cache[label] for label in wanted}
-
-
-def matches(text: str, query: str) -> bool:
-    """Does ``query`` pick ``text``: as a substring or by pinyin initials."""
-    query = query.strip().lower()
-    if not query:
-        return True
-    return query in text.lower() or query in initials(text)

@@ -73,9 +73,10 @@ def _where(query: TicketQuery, paging: bool = False) -> tuple[list[str], list[An
         # Title, content, event address and reported unit through the search
         # index (db.search); a ticket number, whole or its start, through its index.
         number = query.text.strip().upper()
+        numberish = bool(_NUMBERISH.fullmatch(number))
         # A ticket number (it has a dash: 320102-20261122-0001) is looked up as a
         # number only; searching the text for its digits would find nothing else.
-        match = None if _NUMBERISH.fullmatch(number) and "-" in number else search.match_all(query.text)
+        match = None if numberish and "-" in number else search.match_all(query.text)
         options: list[str] = []
         if match:
             # SQLite's planner would always look the matches up by rowid and sort
@@ -83,7 +84,7 @@ def _where(query: TicketQuery, paging: bool = False) -> tuple[list[str], list[An
             column = "+id" if paging and not _few("ticket_fts WHERE ticket_fts MATCH ?", [match]) else "id"
             options.append(f"{column} IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)")
             params.append(match)
-        if _NUMBERISH.fullmatch(number):
+        if numberish:
             bounds = [number, number + "\uffff"]
             column = "+number" if paging and not _few("ticket WHERE number >= ? AND number < ?", bounds) else "number"
             options.append(f"({column} >= ? AND {column} < ?)")

@@ -149,6 +149,8 @@ class TicketListView(QWidget):
         flt = self.current_filter()
         problems = flt.problems()
         if problems:  # the list keeps its rows and the boxes what was typed
+            self._pending_count.stop()
+            self._count_generation += 1  # a count still running must not overwrite the message
             self.count_label.setText(" ".join(problems.values()))
             return
         self.count_label.setText("正在查询…")

@@ -13,12 +13,6 @@ def test_initials_of_han_latin_and_digits():
     assert pinyin.initials("12345热线") == "12345rx"
 
 
-def test_matches_by_substring_or_initials():
-    assert pinyin.matches("噪声污染", "zs")
-    assert pinyin.matches("噪声污染", "污染")
-    assert not pinyin.matches("噪声污染", "ts")
-
-
 def test_initials_are_kept_in_a_cache_file_in_the_data_folder(isolated_home):
     assert pinyin.initials_of(["投诉", "噪声"]) == {"投诉": "ts", "噪声": "zs"}
     cache = isolated_home / "cache" / "pinyin-initials.json"
