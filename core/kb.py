@@ -12,12 +12,14 @@ import difflib
 import uuid
 from dataclasses import dataclass
 
+from peewee import fn
+
 from core import clock
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import local_origin, write
+from core.service import local_origin, require, write
 from core.vocab import ArticleStatus, FeedbackKind
-from db.models import Article, ArticleFeedback, ArticleVersion, User
+from db.models import Article, ArticleFeedback, ArticleVersion, KbCategory, User
 
 MAX_TITLE = 100
 MAX_BODY = 50_000
@@ -39,6 +41,7 @@ class ArticleInput:
     review_on: str = ""
     expires_on: str = ""
     source_ref: str = ""  # key of an imported article, so a re-import updates it
+    category_path: str = ""  # "一级/二级": when set, the category is found or made by name
 
 
 def _date(value: str, field: str, errors: dict[str, str]) -> dt.date | None:
@@ -107,6 +110,8 @@ def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note:
     with write(actor, Permission.KB_EDIT, action, "kb_article") as tx:
         now = clock.stamp()
         fields = {name: getattr(clean, name) for name in VERSIONED_FIELDS}
+        if clean.category_path.strip():
+            fields["category_id"] = category_for_path(clean.category_path)
         if article_id is None:
             article = Article.create(uid=str(uuid.uuid4()), origin=local_origin(), updated_at=now,
                                      status=ArticleStatus.DRAFT.value, source_ref=clean.source_ref,
@@ -146,6 +151,9 @@ def move(actor: Actor, article_id: int, step: str, note: str = "") -> None:
             raise Conflict(f"这篇知识现在是“{ArticleStatus.label_of(article.status)}”，不能{_STEP_LABELS[step]}。")
         Article.update(status=target.value, rev=Article.rev + 1, updated_at=clock.stamp(),
                        updated_by=actor.user_id).where(Article.id == article.id).execute()
+        if target == ArticleStatus.PUBLISHED:  # checked again: the flags raised so far are dealt with
+            ArticleFeedback.update(resolved_at=clock.stamp()).where(
+                ArticleFeedback.article == article.id, ArticleFeedback.resolved_at == "").execute()
         tx.object_uid = article.uid
         tx.detail = {"version": article.version, "from": article.status, "to": target.value, "note": note}
 
@@ -201,3 +209,88 @@ def diff(article_id: int, old: int, new: int) -> list[tuple[str, str, str]]:
             if line[:1] in "+-":
                 out.append((FIELD_LABELS[name], line[0], line[2:]))
     return out
+
+
+# Reading ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: int
+    title: str
+    status: str
+    version: int
+    category: str
+    source_unit: str
+    updated_at: str
+    use_count: int
+    open_feedback: int
+
+
+def category_paths() -> dict[int, str]:
+    """Every category as "一级/二级", by id."""
+    rows = {c.id: c for c in KbCategory.select()}
+
+    def path(c: KbCategory) -> str:
+        parent = rows.get(c.parent_id) if c.parent_id else None
+        return f"{path(parent)}/{c.name}" if parent else c.name
+
+    return {i: path(c) for i, c in rows.items()}
+
+
+def category_for_path(path: str) -> int | None:
+    """The category named by "一级/二级", made if missing; inside a write transaction."""
+    parent: int | None = None
+    for name in [p.strip() for p in path.replace("／", "/").split("/") if p.strip()]:
+        if len(name) > 20:
+            raise ValidationError.single("category_id", f"分类名“{name[:10]}…”太长，不超过 20 字")
+        found = KbCategory.get_or_none(KbCategory.parent == parent, KbCategory.name == name)
+        if found is None:
+            found = KbCategory.create(uid=str(uuid.uuid4()), parent=parent, name=name, origin=local_origin(),
+                                      updated_at=clock.stamp())
+        parent = found.id
+    return parent
+
+
+def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) -> list[ArticleRow]:
+    """Articles newest change first; retired ones only when asked for by status."""
+    require(actor, Permission.KB_USE)
+    query = Article.select().order_by(Article.updated_at.desc()).limit(limit)
+    if status:
+        query = query.where(Article.status == status)
+    else:
+        query = query.where(Article.status != ArticleStatus.RETIRED.value)
+    if not actor.can(Permission.KB_EDIT):
+        query = query.where(Article.status == ArticleStatus.PUBLISHED.value)
+    paths = category_paths()
+    feedback = dict(ArticleFeedback.select(ArticleFeedback.article, fn.COUNT(ArticleFeedback.id))
+                    .where(ArticleFeedback.resolved_at == "").group_by(ArticleFeedback.article).tuples())
+    return [ArticleRow(a.id, a.title, a.status, a.version, paths.get(a.category_id, ""), a.source_unit,
+                       clock.display(a.updated_at), a.use_count, feedback.get(a.id, 0)) for a in query]
+
+
+def load_article(actor: Actor, article_id: int) -> tuple[Article, ArticleInput, str]:
+    """(row, its fields as input for the editor, category path)."""
+    require(actor, Permission.KB_USE)
+    article = _article(article_id)
+    if article.status != ArticleStatus.PUBLISHED and not actor.can(Permission.KB_EDIT):
+        raise NotFound("这篇知识尚未发布。")
+    data = ArticleInput(**{n: getattr(article, n) or "" for n in VERSIONED_FIELDS if n != "category_id"},
+                        category_id=article.category_id, source_ref=article.source_ref)
+    return article, data, category_paths().get(article.category_id, "")
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    version: int
+    kind: str
+    note: str
+    given_by: str
+    given_at: str
+    resolved: bool  # the article was checked and published again since
+
+
+def feedback_of(article_id: int) -> list[FeedbackRow]:
+    names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
+    rows = ArticleFeedback.select().where(ArticleFeedback.article == article_id).order_by(ArticleFeedback.id.desc())
+    return [FeedbackRow(f.version, FeedbackKind.label_of(f.kind), f.note, names.get(f.given_by_id, ""),
+                        clock.display(f.given_at), bool(f.resolved_at)) for f in rows]

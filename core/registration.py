@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from core import attachments, clock, regions
+from core import attachments, clock, kb_answers, regions
 from core.center import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
@@ -124,6 +124,9 @@ class TicketInput:
     referral: str = ""
     reply: str = ""
     repeat_of_id: int | None = None
+    # The knowledge-base article the reply was read from (core.kb_answers).
+    kb_article_id: int | None = None
+    kb_version: int | None = None
     details: dict[str, str] = field(default_factory=dict)
     # Files to attach: {"path": ..., "kind": AttachmentKind code}.
     attachments: list[dict[str, str]] = field(default_factory=list)
@@ -328,6 +331,9 @@ def register(actor: Actor, data: TicketInput) -> Registered:
             repeat_of = Ticket.get_or_none(Ticket.id == data.repeat_of_id)
             if repeat_of is None:
                 raise NotFound("要标记为重复的原工单不存在。")
+        kb_ref = None
+        if data.kb_article_id is not None and disposition == Disposition.DIRECT_ANSWER:
+            kb_ref = kb_answers.answer_ref(data.kb_article_id, data.kb_version)
         number = next_number(center.code, now.date())
         ticket = Ticket.create(
             uid=str(uuid.uuid4()),
@@ -372,8 +378,11 @@ def register(actor: Actor, data: TicketInput) -> Registered:
             reason = NotAcceptedReason(data.not_accepted_reason)
             add_event(ticket.id, center.code, EventKind.NOT_ACCEPTED, actor, f"{reason.label}；已告知：{data.referral.strip()}", {"reason": reason.value}, at=stamp)
         elif disposition == Disposition.DIRECT_ANSWER:
-            add_event(ticket.id, center.code, EventKind.DIRECT_ANSWERED, actor, data.reply.strip(), at=stamp)
-            add_event(ticket.id, center.code, EventKind.CLOSED, actor, "直接答复，即时办结", at=stamp)
+            source = {"kb_article": kb_ref.uid, "kb_version": kb_ref.version, "kb_title": kb_ref.title} if kb_ref else {}
+            add_event(ticket.id, center.code, EventKind.DIRECT_ANSWERED, actor, data.reply.strip(), source, at=stamp)
+            closing = f"直接答复，即时办结（依据知识“{kb_ref.title}”第 {kb_ref.version} 版）" if kb_ref else "直接答复，即时办结"
+            add_event(ticket.id, center.code, EventKind.CLOSED, actor, closing, at=stamp)
+        kb_answers.after_registration(ticket.id, data.category, disposition, kb_ref, actor)
         if stored:
             attachments.add_records(ticket.id, center.code, stored, actor)
             names = "、".join(f.name for f in stored)

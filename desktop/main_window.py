@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
             self._add_area("受理登记", self._make_registration)
         if actor.can(Permission.TICKET_VIEW):
             self._add_area("工单查询", self._make_ticket_list)
+        if actor.can(Permission.KB_USE):
+            self._add_area("知识库", self._make_kb)
         if actor.can(Permission.USER_MANAGE) or actor.can(Permission.TOPIC_MANAGE):
             self._add_area("系统管理", self._make_admin)
         self.nav.currentRowChanged.connect(self._open_area)
@@ -98,6 +100,12 @@ class MainWindow(QMainWindow):
         self._ticket_list = TicketListView(self.actor, self.runner)
         self._ticket_list.apply()
         return self._ticket_list
+
+    def _make_kb(self) -> QWidget:
+        from desktop.kb_view import KbView
+
+        self.kb_view = KbView(self.actor, self.runner)
+        return self.kb_view
 
     def _make_admin(self) -> QWidget:
         tabs = QTabWidget()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -38,7 +38,7 @@ from core import clock, drafts, regions, registration, tickets, topics
 from core.center import CenterInfo
 from core.errors import ValidationError
 from core.registration import DETAIL_FIELDS, FIELD_LABELS, TicketInput
-from core.roles import Actor
+from core.roles import Actor, Permission
 from core.vocab import (
     DEFAULT_REFERRALS,
     AttachmentKind,
@@ -56,6 +56,9 @@ from desktop.errors import show_error
 from desktop.pickers import PinyinPicker, Prepared, prepare
 from desktop.registration_fields import FieldRow, line, picker, text, when
 from desktop.worker import Runner
+
+if TYPE_CHECKING:
+    from desktop.kb_panel import ChosenAnswer, KbSuggestions
 
 log = logging.getLogger("hotline.desktop.register")
 
@@ -75,6 +78,7 @@ SHORT_LABELS = {
     "not_accepted_reason": "不予受理原因",
 }
 HISTORY_DEBOUNCE_MS = 250
+KB_DEBOUNCE_MS = 300
 
 
 def _choices(kind: type) -> list[tuple[str, str]]:
@@ -99,6 +103,7 @@ class RegistrationView(QWidget):
         self._loading = False
         self._saving = False
         self._last_referral_default = ""
+        self.kb_answer: tuple[int, int, str] | None = None  # article id, version, title the reply came from
 
         self._build()
         self._autosave = QTimer(self, singleShot=True, interval=settings.get("register/autosave_ms"))
@@ -109,6 +114,11 @@ class RegistrationView(QWidget):
             row.on_change(self._changed)
         self.rows["caller_phone"].editor.textEdited.connect(lambda _t: self._history_timer.start())
         self.rows["not_accepted_reason"].editor.value_changed.connect(self._suggest_referral)
+        if self.kb_panel is not None:
+            self._kb_timer = QTimer(self, singleShot=True, interval=KB_DEBOUNCE_MS)
+            self._kb_timer.timeout.connect(self._suggest_articles)
+            for name in ("title", "content"):
+                self.rows[name].on_change(self._kb_timer.start)
         self._shortcuts()
         self.new_call(keep_draft=True)
         self._restore_draft()
@@ -204,10 +214,19 @@ class RegistrationView(QWidget):
         attach.addWidget(self.attach_label, 1)
         g.addWidget(QLabel("附件"), 4, 0, Qt.AlignmentFlag.AlignRight)
         g.addLayout(attach, 4, 1, 1, 3)
+        source = QHBoxLayout()
+        self.kb_source = QLabel()
+        self.kb_source.setObjectName("kbSource")
+        self.kb_source.setWordWrap(True)
+        self.kb_source_clear = QPushButton("不以此为依据")
+        self.kb_source_clear.clicked.connect(lambda: self._set_kb_answer(None))
+        source.addWidget(self.kb_source, 1)
+        source.addWidget(self.kb_source_clear)
+        g.addLayout(source, 5, 1, 1, 3)
         column.addWidget(box)
         column.addStretch(1)
 
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(form)
@@ -232,13 +251,25 @@ class RegistrationView(QWidget):
         side_layout.addWidget(self.history, 1)
         side_layout.addWidget(self.repeat_button)
         side_layout.addWidget(self.repeat_label)
+        self.kb_panel: KbSuggestions | None = None
+        if self.actor.can(Permission.KB_USE):
+            from desktop.kb_panel import KbSuggestions
+
+            self.kb_panel = KbSuggestions(self.actor, self.runner)
+            self.kb_panel.chosen.connect(self._answer_from_kb)
+            self.kb_panel.install_shortcuts(self)
+            side_split = QSplitter(Qt.Orientation.Vertical)
+            side_split.addWidget(side)
+            side_split.addWidget(self.kb_panel)
+            side_split.setSizes([300, 420])
+            side = side_split
 
         split = QSplitter()
         split.addWidget(scroll)
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([760, 260])
+        split.setSizes([720, 340])
 
         self.status = QLabel()
         self.status.setObjectName("registerStatus")
@@ -307,6 +338,8 @@ class RegistrationView(QWidget):
             not_accepted_reason=values["not_accepted_reason"] or "",
             referral=values["referral"],
             reply=values["reply"],
+            kb_article_id=self.kb_answer[0] if self.kb_answer else None,
+            kb_version=self.kb_answer[1] if self.kb_answer else None,
             repeat_of_id=self.repeat_of[0] if self.repeat_of else None,
             details=details,
             attachments=list(self.attachments),
@@ -327,6 +360,8 @@ class RegistrationView(QWidget):
             if data.repeat_of_id:
                 self.repeat_of = (data.repeat_of_id, "")
             self._show_repeat()
+            answer = (data.kb_article_id, data.kb_version or 0, "") if data.kb_article_id else None
+            self._set_kb_answer(answer)
         finally:
             self._loading = False
         self._refresh_rules()
@@ -361,6 +396,8 @@ class RegistrationView(QWidget):
         ))
         self.history.clear()
         self.repeat_label.clear()
+        if self.kb_panel is not None:
+            self.kb_panel.clear()
         for row in self.rows.values():
             row.set_error("")
         self.banner.hide()
@@ -504,6 +541,35 @@ class RegistrationView(QWidget):
         else:
             self.history_hint.setText("该号码没有以前的工单。" if len(registration.normalize_phone(phone)) >= 5 else
                                       "输入来电号码后，这里显示该号码以前的工单（未办结的在前）。")
+
+    def _suggest_articles(self) -> None:
+        if self.kb_panel is not None:
+            self.kb_panel.suggest_for(self.rows["title"].value(), self.rows["content"].value())
+
+    def _answer_from_kb(self, chosen: ChosenAnswer) -> None:
+        """Alt+n in the panel: the article's answer becomes the reply, closed as 直接答复."""
+        self.rows["disposition"].set_value(Disposition.DIRECT_ANSWER.value)
+        self.rows["reply"].set_value(chosen.text)
+        self._set_kb_answer((chosen.article_id, chosen.version, chosen.title), chosen.flags)
+        self._changed()
+        self.rows["reply"].editor.setFocus()
+        self.scroll.ensureWidgetVisible(self.rows["reply"].editor)
+        self.status.setText(f"已填入知识《{chosen.title}》的答复；核对后按 Ctrl+S 保存（直接答复办结）。")
+
+    def _set_kb_answer(self, answer: tuple[int, int, str] | None, flags: tuple[str, ...] = ()) -> None:
+        self.kb_answer = answer
+        if answer is None:
+            self.kb_source.clear()
+        else:
+            article_id, version, title = answer
+            name = f"《{title}》" if title else f"知识 #{article_id}"
+            warn = f"（{'；'.join(flags)}）" if flags else ""
+            self.kb_source.setText(f"答复依据：{name} 第 {version} 版{warn}")
+        theme.set_text_color(self.kb_source, theme.ERROR if flags else theme.NAVY)
+        self.kb_source.setVisible(answer is not None)
+        self.kb_source_clear.setVisible(answer is not None)
+        if not self._loading:
+            self._autosave.start()
 
     def mark_repeat(self) -> None:
         item = self.history.currentItem()

@@ -3,25 +3,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from core import center, drafts, tickets
 from core.tickets import TicketFilter
-from desktop.main_window import MainWindow
 from desktop.registration_view import DRAFT_FORM, RegistrationView
 from desktop.worker import Runner
-
-
-@pytest.fixture
-def window(qtbot, operator, db_path):
-    win = MainWindow(operator, center.current_center(), db_path)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.registration.rows["region_code"].editor.loaded, timeout=10_000)
-    yield win
-    win.runner.wait()
+from tests.helpers import type_text
 
 
 def focused_name() -> str:
@@ -29,31 +17,6 @@ def focused_name() -> str:
     while widget is not None and not widget.objectName().startswith("field_"):
         widget = widget.parentWidget()
     return widget.objectName().removeprefix("field_") if widget else ""
-
-
-def type_text(qtbot, widget, text: str) -> None:
-    """Type as a person does: ASCII on the keys, Chinese committed by the input method."""
-    run = ""
-    for ch in text + "\0":
-        if ch.isascii() and ch != "\0":
-            if run and not run.isascii():
-                commit(widget, run)
-                run = ""
-            run += ch
-        else:
-            if run and run.isascii():
-                qtbot.keyClicks(widget, run)
-                run = ""
-            if ch != "\0":
-                run += ch
-    if run:
-        commit(widget, run) if not run.isascii() else qtbot.keyClicks(widget, run)
-
-
-def commit(widget, text: str) -> None:
-    event = QInputMethodEvent("", [])
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
 
 
 def type_and_tab(qtbot, text: str) -> None:
