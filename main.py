@@ -6,9 +6,13 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core import APP_NAME, __version__, paths
 from core.errors import HotlineError
+
+if TYPE_CHECKING:
+    from core.roles import Actor
 
 log = logging.getLogger("hotline")
 
@@ -49,7 +53,37 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE", help=".xlsx 或 .csv 台账文件")
     imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+    _kb_parsers(sub)
     return parser
+
+
+def _kb_parsers(sub: argparse._SubParsersAction) -> None:
+    kb = sub.add_parser("kb", help="知识库：批量导入、导出、检索")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="操作", required=True)
+
+    imp = kb_sub.add_parser("import", help="从 .jsonl/.csv/.xlsx/.docx 导入知识；有任何一条被拒绝则整批不导入")
+    _db_option(imp)
+    imp.add_argument("files", nargs="+", metavar="FILE", help="知识文件（.docx 按“标题 1/标题 2”拆分成文章）")
+    imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
+    imp.add_argument("--publish", action="store_true",
+                     help="文件已校核过：导入后直接发布（默认进入“待校核”，12345 规范 6.3.4）")
+    imp.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+
+    exp = kb_sub.add_parser("export", help="导出知识（与导入相同的列，可再导入）")
+    _db_option(exp)
+    exp.add_argument("--out", required=True, metavar="FILE", help="输出文件（.jsonl、.csv 或 .xlsx）")
+    exp.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default=None, help="输出格式（默认按扩展名）")
+    exp.add_argument("--all", action="store_true", help="包括已停用的知识")
+    exp.add_argument("--as", dest="username", default=None, metavar="USER", help="以哪个账号导出（默认：第一个管理员）")
+
+    find = kb_sub.add_parser("search", help="检索知识，按相关度排序")
+    _db_option(find)
+    find.add_argument("query", metavar="QUERY", help="问题或关键词")
+    find.add_argument("--limit", type=int, default=10, metavar="N", help="最多几条（默认 10，最多 100）")
+    find.add_argument("--unpublished", action="store_true", help="也查草稿和待校核的知识（需编写权限）")
+    find.add_argument("--as", dest="username", default=None, metavar="USER", help="以哪个账号检索（默认：第一个管理员）")
+    find.add_argument("--json", action="store_true", help="以 JSON 输出（id、title、score、snippet 等）")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -99,13 +133,58 @@ def cmd_import_tickets(args: argparse.Namespace) -> int:
         return 2
     store.open_center(args.db)
     report = ledger_import.import_ledger(Path(args.file), username=args.username)
-    if args.json:
+    return _print_report(report, args.json, [f"第 {p.row} 行：{p.reason}" for p in report.rejected])
+
+
+def _print_report(report: Any, as_json: bool, rejected: list[str]) -> int:
+    """An import report as JSON or as its summary and one line per rejection; exit 0 when ok."""
+    if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:
         print(report.summary())
-        for problem in report.rejected:
-            print(f"  第 {problem.row} 行：{problem.reason}")
+        for line in rejected:
+            print(f"  {line}")
     return 0 if report.ok else 1
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    from core import kb_io, store
+    from core.acting import acting_user
+
+    if not _existing_db(args.db):
+        return 2
+    store.open_center(args.db)
+    if args.kb_command == "import":
+        report = kb_io.import_articles([Path(f) for f in args.files], username=args.username,
+                                       publish=args.publish, dry_run=args.dry_run)
+        return _print_report(report, args.json, [f"拒绝 {p}" for p in report.rejected])
+    if args.kb_command == "export":
+        actor = acting_user(args.username, "导出知识")
+        count = kb_io.export_articles(actor, Path(args.out), args.format, include_retired=args.all)
+        print(f"已导出 {count} 篇知识到 {args.out}")
+        return 0
+    return _kb_search(args, acting_user(args.username, "检索知识"))
+
+
+def _kb_search(args: argparse.Namespace, actor: Actor) -> int:
+    import html
+    import re
+
+    from core import kb_search
+
+    hits = kb_search.search_articles(actor, args.query, limit=args.limit, include_unpublished=args.unpublished)
+    if args.json:
+        print(json.dumps([{"id": h.id, "title": h.title, "score": h.score, "snippet": h.snippet, "version": h.version,
+                           "status": h.status, "flags": list(h.flags), "source_unit": h.source_unit} for h in hits],
+                         ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("没有找到相关知识。")
+    for rank, hit in enumerate(hits, start=1):
+        flags = f"  [{'，'.join(hit.flags)}]" if hit.flags else ""
+        snippet = html.unescape(re.sub(r"</?b>", lambda m: "】" if m.group(0) == "</b>" else "【", hit.snippet))
+        print(f"{rank}. #{hit.id} {hit.title}（相关度 {hit.score}）{flags}\n   {snippet}")
+    return 0
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -114,7 +193,7 @@ def run_gui(args: argparse.Namespace) -> int:
     return run(Path(args.db), demo=args.demo, login=args.login, exit_after_show=args.exit_after_show)
 
 
-COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets}
+COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets, "kb": cmd_kb}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,33 +9,28 @@ The whole import is one transaction with one audit entry: it lands entirely or n
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import itertools
 import logging
-import re
 import time
-import unicodedata
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, registration
+from core import clock, registration, tabular
+from core.acting import acting_user
 from core.center import current_center
-from core.errors import Conflict, HotlineError, NotFound
-from core.roles import Actor, Permission, Role
+from core.errors import Conflict, HotlineError
+from core.roles import Actor, Permission
 from core.service import Changes, require, write
-from core.users import actor_for
+from core.tabular import Sheet, cell_text, clean_line, clean_text, parse_time, sha256_file
 from core.vocab import Category, Channel, EventKind, Status
-from db.models import Ticket, User, UserRole
+from db.models import Ticket
 
 log = logging.getLogger("hotline.ledger_import")
 
-HEADER_SCAN_ROWS = 10  # a title or a note may sit above the header row
 EARLIEST_YEAR = 1980  # older "dates" are numbers that were never dates (e.g. a serial 5)
 FUTURE_SLACK = dt.timedelta(minutes=5)  # as registration.validate: PC clocks drift
 REPLY_EVENT_CHARS = 200
@@ -68,22 +63,6 @@ CHANNEL_WORDS: dict[str, Channel] = {
     "短信": Channel.SMS, "信箱": Channel.NETWORK,
 }
 CATEGORY_WORDS: dict[str, Category] = {c.label: c for c in Category} | {"意见": Category.SUGGESTION}
-
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-_HSPACE = re.compile(r"[^\S\n]+")  # any whitespace except the line break
-# Web-scraped replies lost their line breaks but kept the two full-width spaces
-# that indent each Chinese paragraph; inside a line such a run starts a paragraph.
-_PARAGRAPH_INDENT = re.compile(r"(?<=\S)[^\S\n]*\u3000{2,}[^\S\n]*(?=\S)")
-_DATE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"|(\d{4})(\d{2})(\d{2})(?=\D|$)"
-)
-_TIME = re.compile(
-    r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*[:时点]\s*(\d{1,2})?\s*(?:[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?"
-    r"\s*(AM|PM)?\s*(Z|[+-]\d{2}:?\d{2})?",
-    re.IGNORECASE,
-)
-_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 
 
 class LedgerError(HotlineError):
@@ -145,213 +124,22 @@ class _RowRejected(Exception):
     """A row that cannot be imported; the message is the reason shown for it."""
 
 
-# ---------------------------------------------------------------- text and dates
-
-
-def clean_line(value: Any) -> str:
-    """One-line text: every run of whitespace (full-width, nbsp, tabs, breaks) as one space."""
-    return " ".join(_cell_text(value).translate(_ZERO_WIDTH).split())
-
-
-def clean_text(value: Any) -> str:
-    """Multi-line text: lines trimmed, inner padding collapsed, blank lines dropped."""
-    text = _cell_text(value).translate(_ZERO_WIDTH)
-    # openpyxl leaves a carriage return stored by Excel as the literal escape.
-    text = text.replace("_x000D_", "\n").replace("\r\n", "\n").replace("\r", "\n")
-    text = _PARAGRAPH_INDENT.sub("\n", text)
-    lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # phone numbers and legacy numbers typed as numbers
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # the 1900 date system, its fake 1900-02-29 included
-
-
-def _from_serial(serial: float, epoch: dt.datetime) -> dt.datetime:
-    return epoch + dt.timedelta(seconds=round(serial * 86400))
-
-
-def parse_time(value: Any, epoch: dt.datetime = EXCEL_EPOCH) -> dt.datetime | None:
-    """A ledger cell as a local time; None when it cannot be read as a date.
-
-    Accepts datetime/date cells, Excel serial numbers (as numbers or digits text;
-    ``epoch`` is the workbook's day 0, 1904-01-01 for old Mac workbooks),
-    and strings such as 2019/1/5 9:30:00, 2019-01-05 09:30, 2019年1月5日 下午3时,
-    20190105, or ISO 8601 with an offset.
-    """
-    if isinstance(value, dt.datetime):
-        return clock.to_local(value)
-    if isinstance(value, dt.date):
-        return clock.to_local(dt.datetime.combine(value, dt.time.min))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return clock.to_local(_from_serial(float(value), epoch)) if 0 < value < 2_958_466 else None
-    text = unicodedata.normalize("NFKC", str(value or "")).strip()
-    if not text:
-        return None
-    if _SERIAL.fullmatch(text):
-        return clock.to_local(_from_serial(float(text), epoch))
-    date = _DATE.match(text)
-    if date is None:
-        return None
-    year, month, day = (int(g) for g in (date.group(1, 2, 3) if date.group(1) else date.group(4, 5, 6)))
-    rest = text[date.end():].strip().lstrip("T").strip()
-    hour = minute = second = 0
-    zone: dt.tzinfo | None = None
-    if rest:
-        moment = _TIME.fullmatch(rest)
-        if moment is None:
-            return None
-        half, h, m, s, ampm, offset = moment.groups()
-        hour, minute, second = int(h), int(m or 0), int(s or 0)
-        if ((half in ("下午", "晚上") or (ampm or "").upper() == "PM") and hour < 12) or (half == "中午" and hour < 11):
-            hour += 12
-        elif ((ampm or "").upper() == "AM" or half in ("上午", "早上")) and hour == 12:
-            hour = 0
-        if offset:
-            zone = dt.timezone.utc if offset.upper() == "Z" else _offset(offset)
-    try:
-        moment_value = dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
-    except ValueError:
-        return None
-    return clock.to_local(moment_value)
-
-
-def _offset(text: str) -> dt.timezone:
-    digits = text[1:].replace(":", "")
-    delta = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return dt.timezone(-delta if text[0] == "-" else delta)
-
-
 # ---------------------------------------------------------------- reading files
 
 
-@dataclass
-class _Sheet:
-    name: str
-    columns: dict[str, int]  # field -> column index
-    labels: dict[str, str]  # field -> the ledger's own header, used in messages
-    rows: Iterator[tuple[int, list[Any]]]  # data rows after the header, numbered as in Excel
-    epoch: dt.datetime = EXCEL_EPOCH  # day 0 of serial numbers in this file
-
-
-def _open_sheet(path: Path) -> _Sheet:
+def _open_sheet(path: Path) -> Sheet:
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix == ".csv":
-        return _read_csv(path)
     if suffix in (".xls", ".et", ".wps"):
         raise LedgerError(f"“{path.name}”是旧版 Excel/WPS 格式，请在 Excel 或 WPS 中“另存为” .xlsx 后再导入。")
-    raise LedgerError(f"“{path.name}”不是可导入的台账文件，只能导入 .xlsx 或 .csv 文件。")
-
-
-def _read_xlsx(path: Path) -> _Sheet:
-    import openpyxl  # slow to import; only import work needs it
-
+    if suffix not in (".xlsx", ".xlsm", ".csv"):
+        raise LedgerError(f"“{path.name}”不是可导入的台账文件，只能导入 .xlsx 或 .csv 文件。")
+    reader = tabular.read_csv if suffix == ".csv" else tabular.read_xlsx
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, XML and openpyxl errors alike: the file is not a workbook
-        raise LedgerError(f"无法读取“{path.name}”：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）。") from exc
-    first_headers: list[str] = []
-    try:
-        for worksheet in book.worksheets:
-            if not hasattr(worksheet, "reset_dimensions"):
-                continue  # a chart sheet
-            worksheet.reset_dimensions()  # a stale <dimension> would cut rows off
-            # min_row=1 pads leading empty rows, so numbers match what Excel shows.
-            rows = enumerate((list(r) for r in worksheet.iter_rows(min_row=1, min_col=1, values_only=True)), start=1)
-            head = [r for r in (next(rows, None) for _ in range(HEADER_SCAN_ROWS)) if r is not None]
-            sheet = _locate_header(worksheet.title, head, rows)
-            if sheet is not None:
-                # Read now: the workbook closes on leaving, and the rows are few.
-                sheet.rows = iter(list(sheet.rows))
-                sheet.epoch = book.epoch
-                return sheet
-            first_headers = first_headers or _first_nonempty(head)
-    except LedgerError:
-        raise
-    except Exception as exc:  # a broken sheet XML surfaces only while reading rows
-        raise LedgerError(f"无法读取“{path.name}”：工作表内容已损坏（{type(exc).__name__}）。") from exc
-    finally:
-        book.close()
-    raise _no_content_column(path, first_headers)
-
-
-def _locate_header(name: str, head: list[tuple[int, list[Any]]], rest: Iterator[tuple[int, list[Any]]]) -> _Sheet | None:
-    """The first of the first rows that names a content column is the header."""
-    for index, (_, cells) in enumerate(head):
-        columns = _map_header(cells)
-        if "content" in columns:
-            labels = {key: _header_name(cells[i]) for key, i in columns.items()}
-            return _Sheet(name, columns, labels, itertools.chain(head[index + 1:], rest))
-    return None
-
-
-def _read_csv(path: Path) -> _Sheet:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LedgerError(f"无法读取“{path.name}”：{exc.strerror or exc}。") from exc
-    if b"\x00" in raw[:4096]:
-        raise LedgerError(f"“{path.name}”不是文本格式的 CSV 文件（可能是改了扩展名的 Excel 文件），请确认文件类型。")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise LedgerError(f"无法读取“{path.name}”：文字编码既不是 UTF-8 也不是 GB18030，请用 Excel 另存为“CSV UTF-8”。")
-    # The separator is the one under which a header appears: guessing from the
-    # text alone is fooled by commas and semicolons inside the complaints.
-    first_headers: list[str] = []
-    try:
-        for delimiter in (",", "\t", ";"):
-            # One record is one spreadsheet row even when a quoted cell spans lines.
-            records = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
-            head = list(itertools.islice(records, HEADER_SCAN_ROWS))
-            sheet = _locate_header("", head, records)
-            if sheet is not None:
-                sheet.rows = iter(list(sheet.rows))  # parse errors surface here, not mid-import
-                return sheet
-            first_headers = first_headers or _first_nonempty(head)
-    except csv.Error as exc:
-        raise LedgerError(f"无法读取“{path.name}”：CSV 格式有误（{exc}）。") from exc
-    raise _no_content_column(path, first_headers)
-
-
-def _header_name(value: Any) -> str:
-    return "".join(_cell_text(value).split()).rstrip(":：*")
-
-
-def _map_header(cells: list[Any]) -> dict[str, int]:
-    names = [_header_name(c) for c in cells]
-    found: dict[str, int] = {}
-    for key, synonyms in COLUMNS.items():
-        for synonym in synonyms:
-            if synonym in names and names.index(synonym) not in found.values():
-                found[key] = names.index(synonym)
-                break
-    return found
-
-
-def _first_nonempty(rows: list[tuple[int, list[Any]]]) -> list[str]:
-    for _, cells in rows:
-        names = [_header_name(c) for c in cells if _header_name(c)]
-        if names:
-            return names
-    return []
+        return reader(path, COLUMNS, "content")
+    except tabular.MissingHeader as exc:
+        raise _no_content_column(path, exc.headers) from None
+    except tabular.TableError as exc:
+        raise LedgerError(exc.message) from None
 
 
 def _no_content_column(path: Path, headers: list[str]) -> LedgerError:
@@ -381,7 +169,7 @@ def _match(text: str, words: dict[str, Any]) -> Any:
     return next((code for word, code in words.items() if word.upper() in upper), None)
 
 
-def _parse_row(number: int, cells: list[Any], sheet: _Sheet, default_channel: Channel, default_category: Category) -> _Row:
+def _parse_row(number: int, cells: list[Any], sheet: Sheet, default_channel: Channel, default_category: Category) -> _Row:
     """A data row as ticket values; every problem of the row at once, so one edit fixes it."""
     problems: list[str] = []
     columns, labels = sheet.columns, sheet.labels
@@ -392,7 +180,7 @@ def _parse_row(number: int, cells: list[Any], sheet: _Sheet, default_channel: Ch
 
     def when(key: str, required: bool) -> dt.datetime | None:
         raw = cell(key)
-        if _cell_text(raw).strip() == "":
+        if cell_text(raw).strip() == "":
             if required:
                 problems.append(f"{labels[key]}为空")
             return None
@@ -473,25 +261,6 @@ def _existing_refs(keys: list[str]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _importing_actor(username: str | None) -> Actor:
-    if username:
-        actor = actor_for(username)
-        user = User.get_by_id(actor.user_id)
-        if not user.active:
-            raise Conflict(f"账号“{username}”已停用，不能用它导入台账。")
-        return actor
-    admin = (
-        User.select(User.username)
-        .join(UserRole, on=(UserRole.user == User.id))
-        .where((UserRole.role == Role.ADMIN.value) & (User.active == True))  # noqa: E712 (peewee expression)
-        .order_by(User.id)
-        .first()
-    )
-    if admin is None:
-        raise NotFound("没有可用的管理员账号，无法确定由谁导入台账。请先创建管理员账号，或用 --as 指定账号。")
-    return actor_for(admin.username)
-
-
 def import_ledger(
     path: Path,
     username: str | None = None,
@@ -516,7 +285,7 @@ def import_ledger(
     if center is None:
         raise Conflict("中心尚未设置，请先完成首次设置后再导入台账。")
     if actor is None:
-        actor = _importing_actor(username)
+        actor = acting_user(username, "导入台账")
     require(actor, Permission.TICKET_IMPORT)  # before reading a large file for nothing
     try:
         fallback_category = Category(default_category)
@@ -538,7 +307,7 @@ def import_ledger(
     parsed: list[_Row] = []
     first_of_key: dict[str, int] = {}
     for number, cells in sheet.rows:
-        if not any(_cell_text(c).strip() for c in cells):
+        if not any(cell_text(c).strip() for c in cells):
             continue  # blank rows (often formatting left below the data) are not rows
         report.read += 1
         try:
@@ -554,7 +323,7 @@ def import_ledger(
         parsed.append(row)
 
     hotline = center.kind.value if center.kind.value in ("12345", "12365") else "12345"
-    file_hash = _sha256(path)
+    file_hash = sha256_file(path)
     with write(actor, Permission.TICKET_IMPORT, "import_ledger", "ticket") as tx:
         # Looked up inside the write lock, so two imports at once cannot both add a row.
         existing = _existing_refs([row.key for row in parsed])
@@ -590,15 +359,6 @@ def import_ledger(
         progress(len(parsed), len(parsed))
     log.info("ledger import: read %d, new %d, existing %d, rejected %d", report.read, report.new, report.existing, len(report.rejected))
     return report
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _insert(row: _Row, origin: str, hotline: str, actor: Actor, file_name: str) -> None:
     """One ticket and its events; inside the import's transaction."""
