@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import shutil
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from peewee import fn
 
-from core import clock
+from core import attachments, clock
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
 from core.service import local_origin, require, write
 from core.vocab import ArticleStatus, FeedbackKind
-from db.models import Article, ArticleFeedback, ArticleVersion, KbCategory, User
+from db.models import Article, ArticleFeedback, ArticleFile, ArticleVersion, KbCategory, User
 
 MAX_TITLE = 100
 MAX_BODY = 50_000
@@ -294,3 +296,65 @@ def feedback_of(article_id: int) -> list[FeedbackRow]:
     rows = ArticleFeedback.select().where(ArticleFeedback.article == article_id).order_by(ArticleFeedback.id.desc())
     return [FeedbackRow(f.version, FeedbackKind.label_of(f.kind), f.note, names.get(f.given_by_id, ""),
                         clock.display(f.given_at), bool(f.resolved_at)) for f in rows]
+
+
+# The policy file itself ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileRow:
+    sha256: str
+    name: str
+    size: int
+
+
+MAX_FILES = 20
+
+
+def attach_files(actor: Actor, article_id: int, sources: list[str]) -> list[FileRow]:
+    """Keep policy files with an article (12345 6.3.4: the unit's own document).
+
+    Files are copied into the hash-named store before the transaction (a copy
+    left by a failed save is harmless). A file is not part of the answer read
+    out, so attaching one makes no new version and needs no new 校核.
+    """
+    stored = [attachments.store_file(s) for s in sources]
+    with write(actor, Permission.KB_EDIT, "kb.attach", "kb_article") as tx:
+        article = _article(article_id)
+        have = {f.sha256 for f in ArticleFile.select().where(ArticleFile.article == article.id)}
+        new = [f for f in {f.sha256: f for f in stored}.values() if f.sha256 not in have]
+        if len(have) + len(new) > MAX_FILES:
+            raise ValidationError.single("attachments", f"每篇知识最多 {MAX_FILES} 个附件")
+        for f in new:
+            ArticleFile.create(article=article.id, sha256=f.sha256, name=f.name, size=f.size)
+        tx.object_uid = article.uid
+        tx.detail = {"files": [f.name for f in new]}
+    return files_of(article_id)
+
+
+def detach_file(actor: Actor, article_id: int, sha256: str) -> None:
+    with write(actor, Permission.KB_EDIT, "kb.detach", "kb_article") as tx:
+        article = _article(article_id)
+        row = ArticleFile.get_or_none(ArticleFile.article == article.id, ArticleFile.sha256 == sha256)
+        if row is None:
+            raise NotFound("这个附件已被移除，请刷新后重试。")
+        tx.object_uid = article.uid
+        tx.detail = {"file": row.name}
+        row.delete_instance()
+
+
+def files_of(article_id: int) -> list[FileRow]:
+    rows = ArticleFile.select().where(ArticleFile.article == article_id).order_by(ArticleFile.name)
+    return [FileRow(f.sha256, f.name, f.size) for f in rows]
+
+
+def file_copy(sha256: str, name: str, folder: Path) -> Path:
+    """A copy under its own name (the store names files by hash) for the system to open."""
+    source = attachments.blob_path(sha256)
+    if not source.is_file():
+        raise NotFound(f"附件“{name}”的文件已不在附件目录中（{source.parent}），请重新添加。")
+    safe = "".join("_" if c in '<>:"/\\|?*' else c for c in name).strip() or sha256
+    target = folder / sha256[:8] / safe
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return target

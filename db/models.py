@@ -12,6 +12,7 @@ from playhouse.apsw_ext import (
     Model,
     TextField,
 )
+from peewee import CompositeKey
 
 from db.connection import database
 
@@ -242,6 +243,19 @@ class ArticleFeedback(BaseModel):
         table_name = "kb_feedback"
 
 
+class ArticleFile(BaseModel):
+    """The policy file itself, stored by hash like ticket attachments (core.attachments)."""
+
+    article = ForeignKeyField(Article, column_name="article_id")
+    sha256 = CharField()
+    name = CharField()
+    size = IntegerField()
+
+    class Meta:
+        table_name = "kb_attachment"
+        primary_key = CompositeKey("article", "sha256")
+
+
 class OpenQuestion(BaseModel):
     ticket = ForeignKeyField(Ticket, column_name="ticket_id", primary_key=True)
     status = CharField()
@@ -253,4 +267,4 @@ class OpenQuestion(BaseModel):
 
 
 ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, TicketEvent, Attachment, Audit, Draft,
-              KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, OpenQuestion]
+              KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, ArticleFile, OpenQuestion]

@@ -9,12 +9,15 @@ this user's role allows.
 from __future__ import annotations
 
 import html
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -50,6 +53,11 @@ class Shown:
     flags: tuple[str, ...]
     feedback: list[kb.FeedbackRow]
     questions: list[kb_answers.QuestionRow]
+    files: list[kb.FileRow]
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
 
 
 def _as_hit(row: kb.ArticleRow) -> KbHit:
@@ -108,6 +116,7 @@ class KbBrowser(QWidget):
         self.header.setObjectName("kbHeader")
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.linkActivated.connect(self.open_file)
         self.body = QTextBrowser()
         self.body.setObjectName("kbBody")
         self.actions_bar = QHBoxLayout()
@@ -121,6 +130,8 @@ class KbBrowser(QWidget):
             ("restore", "重新启用", lambda: self.move("restore")),
             ("flag", "报告有误或过时…", self.flag),
             ("history", "版本历史…", self.show_history),
+            ("attach", "添加附件…", self.attach),
+            ("detach", "移除附件…", self.detach),
         ):
             button = QPushButton(text)
             button.setObjectName(f"kb_{key}")
@@ -237,7 +248,7 @@ class KbBrowser(QWidget):
             article, _data, category = kb.load_article(self.actor, article_id)
             flags = kb_search.flags_of(article, clock.now().date())
             return Shown(article, category, flags, kb.feedback_of(article_id),
-                         kb_answers.questions_answered_by(article_id))
+                         kb_answers.questions_answered_by(article_id), kb.files_of(article_id))
 
         self.runner.read(read, lambda shown: self._show(article_id, shown),
                          lambda exc: self._show_failed(article_id, exc), owner=self)
@@ -270,6 +281,9 @@ class KbBrowser(QWidget):
         for f in open_feedback[:3]:
             lines.append(f"<span style='color:{theme.ERROR}'>反馈（第 {f.version} 版，{html.escape(f.given_by)}，"
                          f"{html.escape(f.given_at)}）：{html.escape(f.kind)} {html.escape(f.note)}</span>")
+        if shown.files:
+            links = "、".join(f"<a href='{f.sha256}'>{html.escape(f.name)}</a>（{_size(f.size)}）" for f in shown.files)
+            lines.append(f"附件：{links}")
         self.header.setText("<br>".join(lines))
         self.body.setMarkdown(a.body)
         status = ArticleStatus(a.status)
@@ -282,6 +296,8 @@ class KbBrowser(QWidget):
             "restore": self.reviewer and status == ArticleStatus.RETIRED,
             "flag": status == ArticleStatus.PUBLISHED,
             "history": True,
+            "attach": self.editor_role and status != ArticleStatus.RETIRED,
+            "detach": self.editor_role and bool(shown.files),
         }
         for key, button in self.buttons.items():
             button.setVisible(visible[key])
@@ -355,6 +371,39 @@ class KbBrowser(QWidget):
     def _flagged(self) -> None:
         self.message.setText("已报告；这篇知识已退回校核，校核前接线员查询时会看到“待校核”标记。")
         self._moved()
+
+    def attach(self) -> None:
+        article_id = self._current_id()
+        if article_id is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(self, "选择政策文件（PDF、Word、图片等）")
+        if files:
+            self.runner.write(lambda: kb.attach_files(self.actor, article_id, files), lambda _r: self._show_current(),
+                              lambda exc: show_error(self, exc), owner=self)
+
+    def detach(self) -> None:
+        if self.current is None or not self.current.files:
+            return
+        names = [f.name for f in self.current.files]
+        name, ok = QInputDialog.getItem(self, "移除附件", "移除哪个附件？", names, 0, False)
+        if not ok:
+            return
+        sha = self.current.files[names.index(name)].sha256
+        article_id = self.current.article.id
+        self.runner.write(lambda: kb.detach_file(self.actor, article_id, sha), lambda _r: self._show_current(),
+                          lambda exc: show_error(self, exc), owner=self)
+
+    def open_file(self, sha256: str) -> None:
+        """Open a copy under the file's own name with the system's program."""
+        if self.current is None:
+            return
+        row = next((f for f in self.current.files if f.sha256 == sha256), None)
+        if row is None:
+            return
+        folder = Path(tempfile.gettempdir()) / "hotline-desk-kb"
+        self.runner.read(lambda: kb.file_copy(row.sha256, row.name, folder),
+                         lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+                         lambda exc: show_error(self, exc), owner=self)
 
     def show_history(self) -> None:
         if self.current is None:

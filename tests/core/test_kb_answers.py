@@ -143,3 +143,21 @@ def test_publishing_resolves_the_flags_raised(center_db, operator, article):
     assert [r.open_feedback for r in kb.list_articles(center_db) if r.id == article] == [1]
     kb.move(center_db, article, "publish")
     assert [r.open_feedback for r in kb.list_articles(center_db) if r.id == article] == [0]
+
+
+def test_policy_files_are_kept_with_an_article_and_opened_under_their_name(center_db, article, tmp_path):
+    policy = tmp_path / "医保参保通知.pdf"
+    policy.write_bytes(b"%PDF-1.4 policy")
+    files = kb.attach_files(center_db, article, [str(policy), str(policy)])  # the same file twice: kept once
+    assert [(f.name, f.size) for f in files] == [("医保参保通知.pdf", 15)]
+    copy = kb.file_copy(files[0].sha256, files[0].name, tmp_path / "open")
+    assert copy.name == "医保参保通知.pdf" and copy.read_bytes() == b"%PDF-1.4 policy"
+    assert Article.get_by_id(article).status == "published"  # a file is not the answer: no new 校核
+    kb.detach_file(center_db, article, files[0].sha256)
+    assert kb.files_of(article) == []
+
+
+def test_a_missing_policy_file_is_named(center_db, article, tmp_path):
+    with pytest.raises(ValidationError) as caught:
+        kb.attach_files(center_db, article, [str(tmp_path / "不存在.pdf")])
+    assert "不存在.pdf" in caught.value.fields["attachments"]

@@ -7,7 +7,7 @@ import json
 import openpyxl
 import pytest
 
-from conftest import shared_file
+from tests.conftest import shared_file
 from core import clock, ledger_import
 from core.errors import Conflict, HotlineError, NotFound, PermissionDenied
 from core.ledger_import import LedgerError, RejectedRow, clean_line, clean_text, import_ledger, parse_time

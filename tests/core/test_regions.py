@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import shared_file
+from tests.conftest import shared_file
 from core import regions
 
 
