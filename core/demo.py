@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core import clock, users
+from core import clock, demo_kb, users
 from core.center import CenterInfo, current_center, setup_center
 from core.errors import AuthenticationFailed, Conflict
 from core.registration import TicketInput
@@ -779,6 +779,7 @@ def _setup_demo_center() -> CenterInfo:
     admin = users.actor_for(DEMO_ADMIN[0])
     for username, display_name, role in DEMO_ACCOUNTS:
         users.create_user(admin, username, display_name, DEMO_PASSWORD, {role})
+    demo_kb.fill_knowledge(admin)
     return center
 
 

@@ -93,6 +93,17 @@ def test_fresh_database_gets_demo_center_and_accounts(filled):
     assert users.authenticate("op1", demo.DEMO_PASSWORD).display_name == "王小丽"
 
 
+def test_the_demo_center_has_a_knowledge_base_with_synonyms_and_flags(filled):
+    """So the 知识库 area and the registration panel have something real to show."""
+    from core import kb_search
+
+    operator = users.authenticate("op1", demo.DEMO_PASSWORD)
+    hits = kb_search.search_articles(operator, "家里有煤气味怎么办", today=dt.date(2026, 11, 22))
+    assert hits[0].title == "燃气泄漏应急处置" and hits[0].flags == ()
+    heating = kb_search.search_articles(operator, "暖气费多少钱", today=dt.date(2026, 11, 22))[0]
+    assert heating.title.endswith("供暖收费标准") and "已于 2026-04-30 失效" in heating.flags
+
+
 def test_every_demo_ticket_passes_registration_validation(filled):
     center = current_center()
     for t in Ticket.select():
