@@ -418,6 +418,7 @@ class KbView(QTabWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setTabBarAutoHide(True)  # an operator has only the one tab
         self.browser = KbBrowser(actor, runner)
         self.addTab(self.browser, "查找与编写")
         self.questions = None

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 SHORTCUT_HELP = """<b>受理登记</b><br>
 F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N 下一个来电 · Ctrl+D 标记为重复件<br>
-选择框可直接输入文字、代码或拼音首字母（如 ts → 投诉，zs → 噪声污染）。<br><br>
+选择框可直接输入文字、代码或拼音首字母（如 ts → 投诉，zs → 噪声污染）。<br>
+知识库建议：Alt+1 … Alt+5 选用第几条，答复内容自动填入并按“直接答复办结”处理<br><br>
+<b>知识库</b><br>直接输入问题即查 · ↓ 进入结果 · Ctrl+F 回到查询框 · Ctrl+N 新建 · F2 修改 · 编辑时 Ctrl+S 保存<br><br>
 <b>工单查询</b><br>Enter 查询 / 打开选中的工单 · 点击列标题排序<br><br>
 <b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
 
