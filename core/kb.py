@@ -96,17 +96,29 @@ def _article(article_id: int) -> Article:
     return article
 
 
-def _snapshot(article: Article, actor: Actor | None, note: str) -> None:
-    ArticleVersion.create(
-        article=article.id, version=article.version, status=article.status, title=article.title, body=article.body,
-        keywords=article.keywords, category_id=article.category_id, source_unit=article.source_unit,
-        effective_on=article.effective_on, review_on=article.review_on, expires_on=article.expires_on,
-        changed_by=actor.user_id if actor else None, changed_at=clock.stamp(), note=note,
-    )
+def _snapshot(article_id: int, version: int, status: str, fields: dict, actor: Actor | None, note: str) -> None:
+    ArticleVersion.create(article=article_id, version=version, status=status, changed_at=clock.stamp(),
+                          changed_by=actor.user_id if actor else None, note=note, **fields)
+
+
+def working(article: Article) -> Article | ArticleVersion:
+    """Where an article's newest text is: its row, or the edit of it that awaits 校核."""
+    if article.pending_version is None:
+        return article
+    return ArticleVersion.get(ArticleVersion.article == article.id, ArticleVersion.version == article.pending_version)
+
+
+def _latest_version(article_id: int) -> int:
+    return ArticleVersion.select(fn.MAX(ArticleVersion.version)).where(ArticleVersion.article == article_id).scalar() or 0
 
 
 def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note: str = "") -> int:
-    """A new draft, or a new version of an article; a published one goes back to 校核."""
+    """A new draft, or a new version of an article.
+
+    An edit to a published article is kept beside it as 待校核 (pending_version):
+    operators go on finding the checked text until a reviewer publishes the
+    edit (12345 6.3.4), so fixing a typo never takes an answer off the line.
+    """
     clean = validate(data)
     action = "kb.add" if article_id is None else "kb.edit"
     with write(actor, Permission.KB_EDIT, action, "kb_article") as tx:
@@ -118,19 +130,26 @@ def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note:
             article = Article.create(uid=str(uuid.uuid4()), origin=local_origin(), updated_at=now,
                                      status=ArticleStatus.DRAFT.value, source_ref=clean.source_ref,
                                      created_by=actor.user_id, updated_by=actor.user_id, **fields)
+            _snapshot(article.id, 1, article.status, fields, actor, note)
+            version = 1
         else:
             article = _article(article_id)
             if article.status == ArticleStatus.RETIRED:
                 raise Conflict("这篇知识已停用；请先重新启用再修改。")
-            if all(getattr(article, n) == v for n, v in fields.items()):
+            current = working(article)
+            if all(getattr(current, n) == v for n, v in fields.items()):
                 return article.id  # nothing changed: no new version
-            status = ArticleStatus.PENDING if article.status == ArticleStatus.PUBLISHED else article.status
-            Article.update(version=Article.version + 1, rev=Article.rev + 1, updated_at=now, status=str(status),
-                           updated_by=actor.user_id, **fields).where(Article.id == article.id).execute()
-            article = _article(article.id)
-        _snapshot(article, actor, note)
+            version = _latest_version(article.id) + 1
+            if article.status == ArticleStatus.PUBLISHED:
+                Article.update(pending_version=version, rev=Article.rev + 1, updated_at=now,
+                               updated_by=actor.user_id).where(Article.id == article.id).execute()
+                _snapshot(article.id, version, ArticleStatus.PENDING.value, fields, actor, note)
+            else:
+                Article.update(version=version, rev=Article.rev + 1, updated_at=now, updated_by=actor.user_id,
+                               **fields).where(Article.id == article.id).execute()
+                _snapshot(article.id, version, article.status, fields, actor, note)
         tx.object_uid = article.uid
-        tx.detail = {"version": article.version, "title": article.title}
+        tx.detail = {"version": version, "title": clean.title}
     return article.id
 
 
@@ -145,19 +164,32 @@ _MOVES: dict[str, tuple[set[ArticleStatus], ArticleStatus, Permission]] = {
 
 
 def move(actor: Actor, article_id: int, step: str, note: str = "") -> None:
-    """submit (→待校核), publish (校核通过), send_back (退回修改), retire (停用), restore."""
+    """submit (→待校核), publish (校核通过), send_back (退回修改), retire (停用), restore.
+
+    On a published article with an edit awaiting 校核, publish puts the edit in
+    its place and send_back drops it (it stays in the version history).
+    """
     allowed, target, permission = _MOVES[step]
     with write(actor, permission, f"kb.{step}", "kb_article") as tx:
         article = _article(article_id)
-        if ArticleStatus(article.status) not in allowed:
+        edit = article.pending_version
+        on_edit = edit is not None and article.status == ArticleStatus.PUBLISHED and step in ("publish", "send_back")
+        if ArticleStatus(article.status) not in allowed and not on_edit:
             raise Conflict(f"这篇知识现在是“{ArticleStatus.label_of(article.status)}”，不能{_STEP_LABELS[step]}。")
-        Article.update(status=target.value, rev=Article.rev + 1, updated_at=clock.stamp(),
-                       updated_by=actor.user_id).where(Article.id == article.id).execute()
+        changes: dict = {"status": target.value, "pending_version": None}
+        if on_edit and step == "publish":
+            version = working(article)
+            changes |= {name: getattr(version, name) for name in VERSIONED_FIELDS} | {"version": edit}
+        elif on_edit:  # send_back: the checked text stays; the edit is kept in the history only
+            changes["status"] = article.status
+        Article.update(rev=Article.rev + 1, updated_at=clock.stamp(), updated_by=actor.user_id,
+                       **changes).where(Article.id == article.id).execute()
         if target == ArticleStatus.PUBLISHED:  # checked again: the flags raised so far are dealt with
             ArticleFeedback.update(resolved_at=clock.stamp()).where(
                 ArticleFeedback.article == article.id, ArticleFeedback.resolved_at == "").execute()
         tx.object_uid = article.uid
-        tx.detail = {"version": article.version, "from": article.status, "to": target.value, "note": note}
+        tx.detail = {"version": edit if on_edit else article.version, "from": article.status,
+                     "to": changes["status"], "note": note}
 
 
 _STEP_LABELS = {"submit": "提交校核", "publish": "发布", "send_back": "退回修改", "retire": "停用", "restore": "重新启用"}
@@ -226,6 +258,7 @@ class ArticleRow:
     updated_at: str
     use_count: int
     open_feedback: int
+    pending_version: int | None  # an edit awaiting 校核 beside the published text
 
 
 def category_paths() -> dict[int, str]:
@@ -257,7 +290,9 @@ def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) ->
     """Articles newest change first; retired ones only when asked for by status."""
     require(actor, Permission.KB_USE)
     query = Article.select().order_by(Article.updated_at.desc()).limit(limit)
-    if status:
+    if status == ArticleStatus.PENDING:  # what waits for 校核, new articles and edits alike
+        query = query.where((Article.status == status) | Article.pending_version.is_null(False))
+    elif status:
         query = query.where(Article.status == status)
     else:
         query = query.where(Article.status != ArticleStatus.RETIRED.value)
@@ -267,18 +302,20 @@ def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) ->
     feedback = dict(ArticleFeedback.select(ArticleFeedback.article, fn.COUNT(ArticleFeedback.id))
                     .where(ArticleFeedback.resolved_at == "").group_by(ArticleFeedback.article).tuples())
     return [ArticleRow(a.id, a.title, a.status, a.version, paths.get(a.category_id, ""), a.source_unit,
-                       clock.display(a.updated_at), a.use_count, feedback.get(a.id, 0)) for a in query]
+                       clock.display(a.updated_at), a.use_count, feedback.get(a.id, 0), a.pending_version)
+            for a in query]
 
 
 def load_article(actor: Actor, article_id: int) -> tuple[Article, ArticleInput, str]:
-    """(row, its fields as input for the editor, category path)."""
+    """(row as operators see it, the newest text for the editor, its category path)."""
     require(actor, Permission.KB_USE)
     article = _article(article_id)
     if article.status != ArticleStatus.PUBLISHED and not actor.can(Permission.KB_EDIT):
         raise NotFound("这篇知识尚未发布。")
-    data = ArticleInput(**{n: getattr(article, n) or "" for n in VERSIONED_FIELDS if n != "category_id"},
-                        category_id=article.category_id, source_ref=article.source_ref)
-    return article, data, category_paths().get(article.category_id, "")
+    newest = working(article) if actor.can(Permission.KB_EDIT) else article
+    data = ArticleInput(**{n: getattr(newest, n) or "" for n in VERSIONED_FIELDS if n != "category_id"},
+                        category_id=newest.category_id, source_ref=article.source_ref)
+    return article, data, category_paths().get(newest.category_id, "")
 
 
 @dataclass(frozen=True)

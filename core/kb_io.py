@@ -434,7 +434,8 @@ def _plan(entries: list[_Entry], categories: _Categories, problems: list[Problem
         if article is None:
             steps.append(_Step(entry, None, "added"))
             continue
-        same = not missing and all(getattr(article, name) == getattr(entry.data, name) for name in kb.VERSIONED_FIELDS)
+        newest = kb.working(article)  # an edit awaiting 校核 is what the file is compared with
+        same = not missing and all(getattr(newest, name) == getattr(entry.data, name) for name in kb.VERSIONED_FIELDS)
         if same:
             steps.append(_Step(entry, article, "unchanged"))
         elif article.status == ArticleStatus.RETIRED:
@@ -460,8 +461,9 @@ def _apply(actor: Actor, step: _Step, categories: _Categories, publish: bool) ->
     article_id = kb.save_article(actor, step.article.id if step.article else None, entry.data, note)
     if step.article is not None and entry.data.source_ref and not step.article.source_ref and not entry.uid_ref:
         Article.update(source_ref=entry.data.source_ref).where(Article.id == article_id).execute()
-    status = Article.get_by_id(article_id).status
-    if publish and status != ArticleStatus.PUBLISHED:
+    saved = Article.get_by_id(article_id)
+    status = saved.status
+    if publish and (status != ArticleStatus.PUBLISHED or saved.pending_version is not None):
         kb.move(actor, article_id, "publish", note)
     elif not publish and status == ArticleStatus.DRAFT:
         kb.move(actor, article_id, "submit", note)
@@ -550,14 +552,14 @@ def export_rows(include_retired: bool = False) -> list[dict[str, str]]:
     return [
         {
             "source_ref": a.source_ref or f"{UID_REF}{a.uid}",
-            "title": a.title,
-            "body": a.body,
-            "keywords": a.keywords,
-            "category": categories.text(a.category_id),
-            "source_unit": a.source_unit,
-            **{name: getattr(a, name) for name in DATE_FIELDS},
+            "title": w.title,
+            "body": w.body,
+            "keywords": w.keywords,
+            "category": categories.text(w.category_id),
+            "source_unit": w.source_unit,
+            **{name: getattr(w, name) for name in DATE_FIELDS},
         }
-        for a in query
+        for a, w in ((a, kb.working(a)) for a in query)  # the newest text, awaiting 校核 or not
     ]
 
 

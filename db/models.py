@@ -184,6 +184,7 @@ class Article(BaseModel):
     expires_on = CharField(default="")
     source_ref = CharField(default="")
     use_count = IntegerField(default=0)
+    pending_version = IntegerField(null=True)  # an edit of the published text awaiting 校核
     created_by = ForeignKeyField(User, column_name="created_by", null=True)
     updated_by = ForeignKeyField(User, column_name="updated_by", null=True)
 

@@ -315,7 +315,13 @@ def upgrade_3(conn: apsw.Connection) -> None:
     )
 
 
-UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3]
+def upgrade_4(conn: apsw.Connection) -> None:
+    """An edit to a published article waits for 校核 beside it (kb_version), while
+    operators keep finding the text that was checked; pending_version names it."""
+    conn.execute("ALTER TABLE kb_article ADD COLUMN pending_version INTEGER")
+
+
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -63,6 +63,8 @@ def _size(size: int) -> str:
 def _as_hit(row: kb.ArticleRow) -> KbHit:
     """A browsed article drawn like a search hit: status and open flags instead of a snippet."""
     flags = [] if row.status == ArticleStatus.PUBLISHED else [ArticleStatus.label_of(row.status)]
+    if row.pending_version:
+        flags.append(f"第 {row.pending_version} 版修改待校核")
     if row.open_feedback:
         flags.append(f"{row.open_feedback} 条反馈待处理")
     detail = " · ".join(x for x in (row.category, f"第 {row.version} 版", row.updated_at, f"使用 {row.use_count} 次") if x)
@@ -271,6 +273,9 @@ class KbBrowser(QWidget):
         facts += dates + [f"已用于答复 {a.use_count} 次"]
         lines = [f"<span style='font-size:17px'><b>{html.escape(a.title)}</b></span>{flags}",
                  f"<span style='color:#555'>{html.escape(' · '.join(facts))}</span>"]
+        if a.pending_version and self.editor_role:
+            lines.append(f"<span style='color:{theme.ERROR}'>第 {a.pending_version} 版修改待校核；接线员仍看到下面的"
+                         f"第 {a.version} 版。修改的内容见“版本历史”。</span>")
         if a.keywords:
             lines.append(f"<span style='color:#555'>关键词：{html.escape(a.keywords)}</span>")
         if shown.questions:
@@ -287,11 +292,12 @@ class KbBrowser(QWidget):
         self.header.setText("<br>".join(lines))
         self.body.setMarkdown(a.body)
         status = ArticleStatus(a.status)
+        edit = a.pending_version is not None and status == ArticleStatus.PUBLISHED
         visible = {
             "edit": self.editor_role and status != ArticleStatus.RETIRED,
             "submit": self.editor_role and status == ArticleStatus.DRAFT,
-            "publish": self.reviewer and status in (ArticleStatus.DRAFT, ArticleStatus.PENDING),
-            "send_back": self.reviewer and status == ArticleStatus.PENDING,
+            "publish": self.reviewer and (status in (ArticleStatus.DRAFT, ArticleStatus.PENDING) or edit),
+            "send_back": self.reviewer and (status == ArticleStatus.PENDING or edit),
             "retire": self.reviewer and status != ArticleStatus.RETIRED,
             "restore": self.reviewer and status == ArticleStatus.RETIRED,
             "flag": status == ArticleStatus.PUBLISHED,

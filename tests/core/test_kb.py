@@ -114,13 +114,34 @@ def test_drafts_and_pending_articles_are_not_answers_for_operators(center_db, op
     assert [h.id for h in kb_search.search_articles(operator, "医保报销")] == [article]
 
 
-def test_an_edit_keeps_every_version_and_sends_a_published_article_back_to_review(center_db):
+def test_an_edit_of_a_published_article_waits_for_review_while_operators_keep_the_checked_text(center_db, operator):
+    """12345 6.3.4: checked before it is used; fixing a text never takes the answer off the line."""
     article = _published(center_db, "医保报销比例", "门诊报销比例为 50%。")
     kb.save_article(center_db, article, ArticleInput(title="医保报销比例", body="门诊报销比例为 60%。"), note="新政策")
-    assert Article.get_by_id(article).status == ArticleStatus.PENDING
+    row = Article.get_by_id(article)
+    assert (row.status, row.version, row.pending_version) == (ArticleStatus.PUBLISHED, 1, 2)
+    hit = kb_search.search_articles(operator, "医保报销", today=TODAY)[0]
+    assert (hit.id, hit.version) == (article, 1) and "50%" in kb.load_article(operator, article)[0].body
+    assert kb.load_article(center_db, article)[1].body == "门诊报销比例为 60%。"  # the editor goes on from the edit
     assert [v.version for v in kb.history(article)] == [1, 2]
     assert kb.history(article)[1].note == "新政策"
     assert kb.diff(article, 1, 2) == [("正文", "-", "门诊报销比例为 50%。"), ("正文", "+", "门诊报销比例为 60%。")]
+    assert [r.id for r in kb.list_articles(center_db, "pending")] == [article]
+    kb.move(center_db, article, "publish")
+    row = Article.get_by_id(article)
+    assert (row.status, row.version, row.pending_version, row.body) == ("published", 2, None, "门诊报销比例为 60%。")
+    assert kb_search.search_articles(operator, "医保报销", today=TODAY)[0].version == 2
+
+
+def test_a_rejected_edit_leaves_the_checked_text_and_stays_in_the_history(center_db):
+    article = _published(center_db, "医保报销比例", "门诊报销比例为 50%。")
+    kb.save_article(center_db, article, ArticleInput(title="医保报销比例", body="门诊报销比例为 70%。"))
+    kb.move(center_db, article, "send_back", "比例有误")
+    row = Article.get_by_id(article)
+    assert (row.status, row.version, row.pending_version, row.body) == ("published", 1, None, "门诊报销比例为 50%。")
+    kb.save_article(center_db, article, ArticleInput(title="医保报销比例", body="门诊报销比例为 60%。"))
+    assert Article.get_by_id(article).pending_version == 3  # numbers are never reused
+    assert [v.version for v in kb.history(article)] == [1, 2, 3]
 
 
 def test_saving_unchanged_content_makes_no_new_version(center_db):

@@ -158,8 +158,9 @@ def test_a_changed_row_makes_a_new_version_and_goes_back_to_review(center_db, tm
     report = import_articles([_csv(tmp_path / "b.csv", [HEADER, *changed], "utf-8")], actor=center_db)
     assert (report.count("updated"), report.count("unchanged")) == (1, 1)
     fund = Article.get_by_id(fund.id)
-    assert fund.version == 2 and fund.status == ArticleStatus.PENDING.value  # published → 待校核 again
-    assert fund.body == "2026 年起提取需网上预约。"
+    # The edit waits for 校核 beside the published text, which operators keep seeing.
+    assert (fund.version, fund.pending_version, fund.status) == (1, 2, ArticleStatus.PUBLISHED.value)
+    assert kb.working(fund).body == "2026 年起提取需网上预约。"
     notes = [v.note for v in ArticleVersion.select().where(ArticleVersion.article == fund.id)]
     assert notes[-1] == "从《b.csv》第 2 行导入"
     assert kb.diff(fund.id, 1, 2)[0][0] == "正文"

@@ -190,3 +190,17 @@ def test_the_chosen_article_survives_a_draft_restore(qtbot, base, window):
     reg.load(TicketInput.from_json(saved.to_json()))
     assert reg.kb_answer[:2] == (base["gas"], 1)
     assert reg.kb_source.isVisibleTo(reg)
+
+
+def test_an_edit_awaiting_review_is_listed_for_the_reviewer_who_publishes_it(qtbot, center_db, base, kb_view):
+    kb.save_article(center_db, base["gas"], ArticleInput(title="燃气泄漏应急处置", body="关闭阀门，开窗通风，拨打 96777。"))
+    browser = kb_view.browser
+    browser.status_filter.setCurrentIndex(browser.status_filter.findData("pending"))
+    qtbot.waitUntil(lambda: titles(browser.hits) == ["燃气泄漏应急处置"], timeout=5000)
+    assert browser.hits.hit(0).flags == ("第 2 版修改待校核",)
+    qtbot.waitUntil(lambda: browser.buttons["publish"].isVisibleTo(browser), timeout=5000)
+    assert "仍看到下面的第 1 版" in browser.header.text()
+    assert "到户外拨打抢修电话" in browser.body.toPlainText()  # the checked text, as operators see it
+    browser.buttons["publish"].click()
+    qtbot.waitUntil(lambda: Article.get_by_id(base["gas"]).version == 2, timeout=5000)
+    assert Article.get_by_id(base["gas"]).pending_version is None
