@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from core import attachments, clock
+from core import attachments, clock, kb_answers
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
 from core.service import local_origin, require, write
@@ -108,16 +109,24 @@ def working(article: Article) -> Article | ArticleVersion:
     return ArticleVersion.get(ArticleVersion.article == article.id, ArticleVersion.version == article.pending_version)
 
 
+def _open_feedback(article_id: int) -> int:
+    return ArticleFeedback.select().where(ArticleFeedback.article == article_id,
+                                          ArticleFeedback.resolved_at == "").count()
+
+
 def _latest_version(article_id: int) -> int:
     return ArticleVersion.select(fn.MAX(ArticleVersion.version)).where(ArticleVersion.article == article_id).scalar() or 0
 
 
-def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note: str = "") -> int:
+def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note: str = "",
+                 answers: list[int] | None = None) -> int:
     """A new draft, or a new version of an article.
 
     An edit to a published article is kept beside it as 待校核 (pending_version):
     operators go on finding the checked text until a reviewer publishes the
     edit (12345 6.3.4), so fixing a typo never takes an answer off the line.
+    ``answers``: open questions (ticket ids) the article is written for, linked
+    in the same transaction (12365 6.1.4).
     """
     clean = validate(data)
     action = "kb.add" if article_id is None else "kb.edit"
@@ -138,6 +147,8 @@ def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note:
                 raise Conflict("这篇知识已停用；请先重新启用再修改。")
             current = working(article)
             if all(getattr(current, n) == v for n, v in fields.items()):
+                if answers:
+                    kb_answers.link_inside(article.id, answers)
                 return article.id  # nothing changed: no new version
             version = _latest_version(article.id) + 1
             if article.status == ArticleStatus.PUBLISHED:
@@ -148,8 +159,10 @@ def save_article(actor: Actor, article_id: int | None, data: ArticleInput, note:
                 Article.update(version=version, rev=Article.rev + 1, updated_at=now, updated_by=actor.user_id,
                                **fields).where(Article.id == article.id).execute()
                 _snapshot(article.id, version, article.status, fields, actor, note)
+        if answers:
+            kb_answers.link_inside(article.id, answers)
         tx.object_uid = article.uid
-        tx.detail = {"version": version, "title": clean.title}
+        tx.detail = {"version": version, "title": clean.title, **({"answers": sorted(answers)} if answers else {})}
     return article.id
 
 
@@ -173,8 +186,11 @@ def move(actor: Actor, article_id: int, step: str, note: str = "") -> None:
     with write(actor, permission, f"kb.{step}", "kb_article") as tx:
         article = _article(article_id)
         edit = article.pending_version
-        on_edit = edit is not None and article.status == ArticleStatus.PUBLISHED and step in ("publish", "send_back")
-        if ArticleStatus(article.status) not in allowed and not on_edit:
+        published = article.status == ArticleStatus.PUBLISHED
+        on_edit = edit is not None and published and step in ("publish", "send_back")
+        # 校核 of a published article someone reported: publishing again confirms it and closes the reports.
+        rechecked = published and step == "publish" and edit is None and _open_feedback(article.id) > 0
+        if ArticleStatus(article.status) not in allowed and not on_edit and not rechecked:
             raise Conflict(f"这篇知识现在是“{ArticleStatus.label_of(article.status)}”，不能{_STEP_LABELS[step]}。")
         changes: dict = {"status": target.value, "pending_version": None}
         if on_edit and step == "publish":
@@ -196,14 +212,16 @@ _STEP_LABELS = {"submit": "提交校核", "publish": "发布", "send_back": "退
 
 
 def flag(actor: Actor, article_id: int, kind: FeedbackKind, note: str = "") -> None:
-    """An operator reports an answer as wrong or outdated: it goes back to 校核 at once."""
+    """An operator reports an answer as wrong or outdated: it goes back to 校核.
+
+    The article stays on the operators' screens, flagged with the open report
+    (one operator's click must not take an answer off every line); it is on the
+    reviewer's 待校核 list until it is checked and published again.
+    """
     with write(actor, Permission.KB_USE, "kb.flag", "kb_article") as tx:
         article = _article(article_id)
         ArticleFeedback.create(article=article.id, version=article.version, kind=kind.value, note=note.strip(),
                                given_by=actor.user_id, given_at=clock.stamp())
-        if article.status == ArticleStatus.PUBLISHED:
-            Article.update(status=ArticleStatus.PENDING.value, rev=Article.rev + 1,
-                           updated_at=clock.stamp()).where(Article.id == article.id).execute()
         tx.object_uid = article.uid
         tx.detail = {"version": article.version, "kind": kind.value, "note": note.strip()}
 
@@ -217,19 +235,21 @@ class VersionInfo:
     note: str
 
 
-def history(article_id: int) -> list[VersionInfo]:
+def history(actor: Actor, article_id: int) -> list[VersionInfo]:
+    require(actor, Permission.KB_USE)
     names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
     rows = ArticleVersion.select().where(ArticleVersion.article == article_id).order_by(ArticleVersion.version)
     return [VersionInfo(v.version, v.status, names.get(v.changed_by_id, ""), clock.display(v.changed_at), v.note)
             for v in rows]
 
 
-def diff(article_id: int, old: int, new: int) -> list[tuple[str, str, str]]:
+def diff(actor: Actor, article_id: int, old: int, new: int) -> list[tuple[str, str, str]]:
     """What changed between two versions, field by field: (field label, sign, line).
 
     Lines of text are compared; sign is "-" for removed, "+" for added. Chinese
     has no spaces, so a changed line is shown whole, old then new.
     """
+    require(actor, Permission.KB_USE)
     versions = {v.version: v for v in ArticleVersion.select().where(
         ArticleVersion.article == article_id, ArticleVersion.version.in_([old, new]))}
     if old not in versions or new not in versions:
@@ -291,7 +311,9 @@ def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) ->
     require(actor, Permission.KB_USE)
     query = Article.select().order_by(Article.updated_at.desc()).limit(limit)
     if status == ArticleStatus.PENDING:  # what waits for 校核, new articles and edits alike
-        query = query.where((Article.status == status) | Article.pending_version.is_null(False))
+        reported = ArticleFeedback.select(ArticleFeedback.article).where(ArticleFeedback.resolved_at == "")
+        query = query.where((Article.status == status) | Article.pending_version.is_null(False)
+                            | Article.id.in_(reported))
     elif status:
         query = query.where(Article.status == status)
     else:
@@ -328,7 +350,8 @@ class FeedbackRow:
     resolved: bool  # the article was checked and published again since
 
 
-def feedback_of(article_id: int) -> list[FeedbackRow]:
+def feedback_of(actor: Actor, article_id: int) -> list[FeedbackRow]:
+    require(actor, Permission.KB_USE)
     names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
     rows = ArticleFeedback.select().where(ArticleFeedback.article == article_id).order_by(ArticleFeedback.id.desc())
     return [FeedbackRow(f.version, FeedbackKind.label_of(f.kind), f.note, names.get(f.given_by_id, ""),
@@ -365,7 +388,7 @@ def attach_files(actor: Actor, article_id: int, sources: list[str]) -> list[File
             ArticleFile.create(article=article.id, sha256=f.sha256, name=f.name, size=f.size)
         tx.object_uid = article.uid
         tx.detail = {"files": [f.name for f in new]}
-    return files_of(article_id)
+    return files_of(actor, article_id)
 
 
 def detach_file(actor: Actor, article_id: int, sha256: str) -> None:
@@ -379,7 +402,8 @@ def detach_file(actor: Actor, article_id: int, sha256: str) -> None:
         row.delete_instance()
 
 
-def files_of(article_id: int) -> list[FileRow]:
+def files_of(actor: Actor, article_id: int) -> list[FileRow]:
+    require(actor, Permission.KB_USE)
     rows = ArticleFile.select().where(ArticleFile.article == article_id).order_by(ArticleFile.name)
     return [FileRow(f.sha256, f.name, f.size) for f in rows]
 
@@ -392,6 +416,21 @@ def file_copy(sha256: str, name: str, folder: Path) -> Path:
     safe = "".join("_" if c in '<>:"/\\|?*' else c for c in name).strip() or sha256
     target = folder / sha256[:8] / safe
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        shutil.copyfile(source, target)
+    if target.exists():  # a copy someone edited must not pass for the policy file
+        target.chmod(0o600)
+        target.unlink()
+    shutil.copyfile(source, target)
+    target.chmod(0o444)
     return target
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+
+
+def answer_text(body: str) -> str:
+    """An article's Markdown as the plain reply kept on the ticket: headings as
+    lines, bullets as •, numbered items as they are, paragraphs apart."""
+    lines = [_BULLET.sub(lambda m: m.group(1) + "• ", _HEADING.sub("", line)).rstrip() for line in body.splitlines()]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -33,13 +33,21 @@ class AnswerRef:
 
 
 def answer_ref(article_id: int, version: int | None) -> AnswerRef:
-    """The article an operator answered from; checked inside the registering transaction."""
+    """The article an operator answered from; checked inside the registering transaction.
+
+    Only a published article answers a caller, and the version named must be
+    one that was published (the one read out, perhaps replaced since).
+    """
     article = Article.get_or_none(Article.id == article_id)
     if article is None:
         raise ValidationError.single("reply", "答复所用的知识已被删除，请重新选择或自行填写答复。")
-    if article.status == ArticleStatus.RETIRED:
-        raise ValidationError.single("reply", f"答复所用的知识“{article.title}”已停用，请重新选择。")
-    return AnswerRef(article.id, version or article.version, article.uid, article.title)
+    if article.status != ArticleStatus.PUBLISHED:
+        label = ArticleStatus.label_of(article.status)
+        raise ValidationError.single("reply", f"答复所用的知识“{article.title}”现在是“{label}”，不能作为答复依据，请重新选择。")
+    version = version or article.version
+    if not 1 <= version <= article.version:
+        raise ValidationError.single("reply", f"知识“{article.title}”没有已发布的第 {version} 版，请重新选择。")
+    return AnswerRef(article.id, version, article.uid, article.title)
 
 
 def after_registration(ticket_id: int, category: str, disposition: str, ref: AnswerRef | None,
@@ -79,8 +87,9 @@ def open_questions(actor: Actor, limit: int = 500, status: str = QUESTION_OPEN) 
                         q.ticket.content, q.status, q.article_id) for q in rows]
 
 
-def questions_answered_by(article_id: int) -> list[QuestionRow]:
+def questions_answered_by(actor: Actor, article_id: int) -> list[QuestionRow]:
     """The tickets an article was written for (the link back, 12365 6.1.4)."""
+    require(actor, Permission.KB_USE)
     rows = (OpenQuestion.select(OpenQuestion, Ticket).join(Ticket).where(OpenQuestion.article == article_id)
             .order_by(OpenQuestion.ticket))
     return [QuestionRow(q.ticket.id, q.ticket.number, clock.display(q.ticket.received_at), q.ticket.title,
@@ -95,12 +104,18 @@ def link_questions(actor: Actor, article_id: int, ticket_ids: list[int]) -> int:
         article = Article.get_or_none(Article.id == article_id)
         if article is None:
             raise NotFound("这篇知识已不存在，请刷新后重试。")
-        linked = (OpenQuestion.update(status=QUESTION_ANSWERED, article=article_id, updated_at=clock.stamp())
-                  .where(OpenQuestion.ticket.in_(ticket_ids), OpenQuestion.status == QUESTION_OPEN).execute())
-        if linked != len(set(ticket_ids)):
-            raise Conflict("有的问题已被其他人处理或不在待答问题中，请刷新后重试。")
+        linked = link_inside(article_id, ticket_ids)
         tx.object_uid = article.uid
         tx.detail = {"tickets": sorted(set(ticket_ids))}
+    return linked
+
+
+def link_inside(article_id: int, ticket_ids: list[int]) -> int:
+    """The link itself, for callers already in a write transaction (core.kb.save_article)."""
+    linked = (OpenQuestion.update(status=QUESTION_ANSWERED, article=article_id, updated_at=clock.stamp())
+              .where(OpenQuestion.ticket.in_(ticket_ids), OpenQuestion.status == QUESTION_OPEN).execute())
+    if linked != len(set(ticket_ids)):
+        raise Conflict("有的问题已被其他人处理或不在待答问题中，请刷新后重试。")
     return linked
 
 

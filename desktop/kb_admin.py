@@ -112,12 +112,17 @@ class QuestionsView(QWidget):
             QMessageBox.information(self, "关联到知识", "请先在“查找与编写”中选中要关联的知识。")
             return
         ids = [i for i, _ in chosen]
+        answer = QMessageBox.question(self, "关联到知识", f"把选中的 {len(ids)} 个问题关联到知识《{hit.title}》，"
+                                      "并移出待答问题吗？")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
         self.runner.write(lambda: kb_answers.link_questions(self.actor, hit.id, ids), lambda _n: self.refresh(),
                           lambda exc: show_error(self, exc), owner=self)
 
     def dismiss(self) -> None:
         chosen = self._chosen()
         if len(chosen) != 1:
+            QMessageBox.information(self, "不需编写", "请一次选择一个问题，并写明理由。")
             return
         reason, ok = QInputDialog.getText(self, "不需编写知识", "理由（如：个案，不具普遍性）：")
         if not ok:

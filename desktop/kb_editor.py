@@ -21,14 +21,16 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from core import kb, kb_answers
+from core import kb
 from core.errors import ValidationError
 from core.kb import ArticleInput
 from core.roles import Actor
@@ -108,12 +110,16 @@ class ArticleEditor(QDialog):
         self.status.setWordWrap(True)
         theme.set_text_color(self.status, theme.ERROR)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存 (Ctrl+S)")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        # Plain buttons, not a QDialogButtonBox: the box makes Save the default button
+        # when shown, and Enter in any field would then save a half-written article.
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.save_button = QPushButton("保存 (Ctrl+S)")
+        cancel = QPushButton("取消 (Esc)")
+        for button, slot in ((self.save_button, self.save), (cancel, self.reject)):
+            button.setAutoDefault(False)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
 
         layout = QVBoxLayout(self)
@@ -127,8 +133,9 @@ class ArticleEditor(QDialog):
         layout.addWidget(self.errors["body"])
         layout.addWidget(self.note)
         layout.addWidget(self.status)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
         self.title.setFocus()
+        self._loaded = self.gather()
 
     def _error_label(self) -> QLabel:
         label = QLabel()
@@ -163,6 +170,16 @@ class ArticleEditor(QDialog):
         self.errors[name] = self._error_label()
         return editor
 
+    def reject(self) -> None:
+        """Esc or 取消: ask before dropping what was typed."""
+        if self.gather() != self._loaded and self.save_button.isEnabled():
+            answer = QMessageBox.question(self, "放弃修改？", "这篇知识有未保存的修改，确定放弃吗？",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().reject()
+
     def _render_preview(self) -> None:
         self.preview.setMarkdown(self.body.toPlainText())
 
@@ -187,13 +204,8 @@ class ArticleEditor(QDialog):
         self.save_button.setEnabled(False)
         article_id, answers = self.article_id, list(self.answers)
 
-        def work() -> int:
-            saved = kb.save_article(self.actor, article_id, data, note)
-            if answers:
-                kb_answers.link_questions(self.actor, saved, answers)
-            return saved
-
-        self.runner.write(work, self._saved, self._failed, owner=self)
+        self.runner.write(lambda: kb.save_article(self.actor, article_id, data, note, answers), self._saved,
+                          self._failed, owner=self)
 
     def _saved(self, article_id: int) -> None:
         self.saved.emit(article_id)
@@ -220,8 +232,10 @@ class ArticleEditor(QDialog):
 class HistoryDialog(QDialog):
     """Every version of an article; choosing one shows what it changed from the one before."""
 
-    def __init__(self, runner: Runner, article_id: int, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Actor, runner: Runner, article_id: int, title: str,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.actor = actor
         self.runner = runner
         self.article_id = article_id
         self.setWindowTitle(f"版本历史 · {title}")
@@ -241,7 +255,7 @@ class HistoryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addWidget(close)
-        self.runner.read(lambda: kb.history(article_id), self._fill, owner=self)
+        self.runner.read(lambda: kb.history(actor, article_id), self._fill, owner=self)
 
     def _fill(self, versions: list[kb.VersionInfo]) -> None:
         for v in reversed(versions):
@@ -260,10 +274,13 @@ class HistoryDialog(QDialog):
         if version == 1:
             self.changes.setHtml("<p>第 1 版：最初写成的内容。</p>")
             return
-        self.runner.read(lambda: kb.diff(self.article_id, version - 1, version),
+        self.runner.read(lambda: kb.diff(self.actor, self.article_id, version - 1, version),
                          lambda lines: self._render(version, lines), owner=self)
 
     def _render(self, version: int, lines: list[tuple[str, str, str]]) -> None:
+        item = self.versions.currentItem()
+        if item is None or item.data(Qt.ItemDataRole.UserRole) != version:
+            return  # moved on to another version meanwhile
         if not lines:
             self.changes.setHtml(f"<p>第 {version} 版与第 {version - 1} 版内容相同（只改了状态或说明）。</p>")
             return

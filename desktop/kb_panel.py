@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QTextDocument
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from core import kb
@@ -31,13 +31,6 @@ class ChosenAnswer:
     title: str
     text: str  # the body as plain text, ready to read out and to store as the reply
     flags: tuple[str, ...]
-
-
-def plain_text(markdown: str) -> str:
-    """The article body without Markdown marks, as the reply is plain text."""
-    doc = QTextDocument()
-    doc.setMarkdown(markdown)
-    return doc.toPlainText().strip()
 
 
 class KbSuggestions(QWidget):
@@ -64,6 +57,7 @@ class KbSuggestions(QWidget):
         self.live.found.connect(self._found)
         self.live.problem.connect(self._problem)
         self._text = ""
+        self._chosen = 0  # the newest Alt+n; an older one arriving late is dropped
 
     def install_shortcuts(self, form: QWidget) -> None:
         """Alt+1 … Alt+5 anywhere in the registration form."""
@@ -84,6 +78,7 @@ class KbSuggestions(QWidget):
 
     def clear(self) -> None:
         self._text = ""
+        self._chosen += 1  # a choice still loading belonged to the caller just finished
         self.hits.clear()
         self.hint.setText("填写诉求内容时，这里列出可用于答复的知识。Alt+1…5 选用，答复内容自动填入。")
 
@@ -91,8 +86,8 @@ class KbSuggestions(QWidget):
         if text != self._text:
             return
         self.hits.show_hits(hits)
-        self.hint.setText("按 Alt+数字 选用，答复内容自动填入；选用后按“直接答复办结”保存。" if hits
-                          else "知识库中没有找到相关知识；保存后这个咨询会进入“待答问题”，供编写知识。")
+        self.hint.setText("按 Alt+数字 选用，答复内容自动填入；核对答复后按 Ctrl+S 保存（直接答复办结）。" if hits
+                          else "知识库中没有找到相关知识。咨询类来电保存后会进入“待答问题”，供编写知识。")
 
     def _problem(self, message: str) -> None:
         self.hits.clear()
@@ -108,7 +103,11 @@ class KbSuggestions(QWidget):
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self.runner.read(lambda: kb.load_article(self.actor, hit.id)[0],
-                         lambda article: self.chosen.emit(ChosenAnswer(
-                             article.id, article.version, article.title, plain_text(article.body), hit.flags)),
-                         owner=self)
+        self._chosen += 1
+        asked = self._chosen
+
+        def read() -> ChosenAnswer:
+            article = kb.load_article(self.actor, hit.id)[0]
+            return ChosenAnswer(article.id, article.version, article.title, kb.answer_text(article.body), hit.flags)
+
+        self.runner.read(read, lambda answer: asked == self._chosen and self.chosen.emit(answer), owner=self)

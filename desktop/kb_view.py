@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import clock, kb, kb_answers, kb_search
+from core.errors import HotlineError
 from core.kb_search import KbHit
 from core.roles import Actor, Permission
 from core.vocab import ArticleStatus, FeedbackKind
@@ -75,6 +76,7 @@ class KbBrowser(QWidget):
     """Search box, hits, and the chosen article with its actions."""
 
     changed = Signal()  # an article was saved or moved: the queue and counts refresh
+    notice = Signal(str)  # a message for the status bar
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +85,7 @@ class KbBrowser(QWidget):
         self.editor_role = actor.can(Permission.KB_EDIT)
         self.reviewer = actor.can(Permission.KB_REVIEW)
         self.current: Shown | None = None
+        self._listing = 0  # the newest list request; older answers are dropped
 
         self.query = QLineEdit()
         self.query.setObjectName("kbQuery")
@@ -119,6 +122,7 @@ class KbBrowser(QWidget):
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.linkActivated.connect(self.open_file)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.body = QTextBrowser()
         self.body.setObjectName("kbBody")
         self.actions_bar = QHBoxLayout()
@@ -193,39 +197,46 @@ class KbBrowser(QWidget):
         if text.strip():
             self.live.now(text)
             return
-        status = self.status_filter.currentData() or None
-        self.runner.read(lambda: kb.list_articles(self.actor, status, limit=500), self._listed, owner=self)
+        self._list(self._current_id())
 
-    def _listed(self, rows: list[kb.ArticleRow]) -> None:
+    def _list(self, keep: int | None) -> None:
+        status = self.status_filter.currentData() or None  # read here, on the UI thread
+        self._listing += 1
+        asked = self._listing
+        self.runner.read(lambda: kb.list_articles(self.actor, status, limit=500),
+                         lambda rows: asked == self._listing and self._listed(rows, keep), owner=self)
+
+    def _listed(self, rows: list[kb.ArticleRow], keep: int | None) -> None:
         if self.query.text().strip():
             return  # typed meanwhile; the search answer is coming
-        keep = self._current_id()
-        self.hits.show_hits([_as_hit(r) for r in rows])
-        self.message.setText(f"共 {len(rows)} 篇（最近修改的在前）" if rows else "还没有知识。")
-        self._select(keep)
+        self._show_hits([_as_hit(r) for r in rows], keep)
+        self.message.setText(f"共 {len(rows)} 篇（最近修改的在前）" if rows else "没有这一类的知识。")
+        theme.set_text_color(self.message, "black")
 
     def _found(self, text: str, hits: list[KbHit]) -> None:
         if text != self.query.text():
             return
-        keep = self._current_id()
-        self.hits.show_hits(hits)
+        self._show_hits(hits, self._current_id())
         self.message.setText(f"找到 {len(hits)} 篇，最相关的在前" if hits else f"没有找到与“{text.strip()}”相关的知识。")
         theme.set_text_color(self.message, "black")
-        self._select(keep)
 
     def _problem(self, message: str) -> None:
         self.hits.clear()
         self.message.setText(message)
         theme.set_text_color(self.message, theme.ERROR)
 
-    def _select(self, article_id: int | None) -> None:
-        for row in range(self.hits.count()):
-            hit = self.hits.hit(row)
-            if hit is not None and hit.id == article_id:
-                self.hits.setCurrentRow(row)
-                return
-        if self.hits.count() == 0:
-            self._clear_pane()
+    def _show_hits(self, hits: list[KbHit], keep: int | None) -> None:
+        """New hits, keeping the chosen article chosen; the pane reloads only if the choice changed."""
+        self.hits.blockSignals(True)
+        try:
+            self.hits.show_hits(hits)
+            rows = [r for r in range(self.hits.count()) if self.hits.hit(r).id == keep]
+            if rows:
+                self.hits.setCurrentRow(rows[0])
+        finally:
+            self.hits.blockSignals(False)
+        if self._current_id() != (self.current.article.id if self.current else None):
+            self._show_current()
 
     # The article pane -----------------------------------------------------
 
@@ -249,16 +260,20 @@ class KbBrowser(QWidget):
         def read() -> Shown:
             article, _data, category = kb.load_article(self.actor, article_id)
             flags = kb_search.flags_of(article, clock.now().date())
-            return Shown(article, category, flags, kb.feedback_of(article_id),
-                         kb_answers.questions_answered_by(article_id), kb.files_of(article_id))
+            return Shown(article, category, flags, kb.feedback_of(self.actor, article_id),
+                         kb_answers.questions_answered_by(self.actor, article_id), kb.files_of(self.actor, article_id))
 
         self.runner.read(read, lambda shown: self._show(article_id, shown),
                          lambda exc: self._show_failed(article_id, exc), owner=self)
 
     def _show_failed(self, article_id: int, exc: BaseException) -> None:
-        if article_id == self._current_id():
-            self._clear_pane()
-            self.header.setText(html.escape(str(getattr(exc, "message", "这篇知识无法打开。"))))
+        if article_id != self._current_id():
+            return
+        self._clear_pane()
+        if isinstance(exc, HotlineError):
+            self.header.setText(html.escape(exc.message))
+        else:
+            show_error(self, exc)
 
     def _show(self, article_id: int, shown: Shown) -> None:
         if article_id != self._current_id():
@@ -335,8 +350,7 @@ class KbBrowser(QWidget):
         if self.query.text().strip():
             self.refresh()
             return
-        self.runner.read(lambda: kb.list_articles(self.actor, self.status_filter.currentData() or None, limit=500),
-                         lambda rows: (self._listed(rows), self._select(article_id)), owner=self)
+        self._list(article_id)
 
     def move(self, step: str) -> None:
         article_id = self._current_id()
@@ -375,8 +389,8 @@ class KbBrowser(QWidget):
                           lambda exc: show_error(self, exc), owner=self)
 
     def _flagged(self) -> None:
-        self.message.setText("已报告；这篇知识已退回校核，校核前接线员查询时会看到“待校核”标记。")
         self._moved()
+        self.notice.emit("已报告，这篇知识已列入待校核，校核人员会核实修改。")
 
     def attach(self) -> None:
         article_id = self._current_id()
@@ -390,11 +404,11 @@ class KbBrowser(QWidget):
     def detach(self) -> None:
         if self.current is None or not self.current.files:
             return
-        names = [f.name for f in self.current.files]
-        name, ok = QInputDialog.getItem(self, "移除附件", "移除哪个附件？", names, 0, False)
+        labels = [f"{f.name}（{_size(f.size)}，{f.sha256[:8]}）" for f in self.current.files]
+        label, ok = QInputDialog.getItem(self, "移除附件", "移除哪个附件？", labels, 0, False)
         if not ok:
             return
-        sha = self.current.files[names.index(name)].sha256
+        sha = self.current.files[labels.index(label)].sha256
         article_id = self.current.article.id
         self.runner.write(lambda: kb.detach_file(self.actor, article_id, sha), lambda _r: self._show_current(),
                           lambda exc: show_error(self, exc), owner=self)
@@ -416,7 +430,7 @@ class KbBrowser(QWidget):
             return
         from desktop.kb_editor import HistoryDialog
 
-        HistoryDialog(self.runner, self.current.article.id, self.current.article.title, self).open()
+        HistoryDialog(self.actor, self.runner, self.current.article.id, self.current.article.title, self).open()
 
 
 class KbView(QTabWidget):

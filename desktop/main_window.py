@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         from desktop.kb_view import KbView
 
         self.kb_view = KbView(self.actor, self.runner)
+        self.kb_view.browser.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
         return self.kb_view
 
     def _make_admin(self) -> QWidget:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, drafts, regions, registration, tickets, topics
+from core import clock, drafts, kb, kb_search, regions, registration, tickets, topics
 from core.center import CenterInfo
 from core.errors import ValidationError
 from core.registration import DETAIL_FIELDS, FIELD_LABELS, TicketInput
@@ -362,6 +362,8 @@ class RegistrationView(QWidget):
             self._show_repeat()
             answer = (data.kb_article_id, data.kb_version or 0, "") if data.kb_article_id else None
             self._set_kb_answer(answer)
+            if answer is not None:
+                self._recall_kb_source(*answer[:2])
         finally:
             self._loading = False
         self._refresh_rules()
@@ -433,6 +435,13 @@ class RegistrationView(QWidget):
         for name, row in self.rows.items():
             row.set_visible(visible.get(name, True))
             row.set_required(name in need)
+        self._show_kb_source()
+
+    def _show_kb_source(self) -> None:
+        """The article answered from is shown with the reply; core uses it only for a direct answer."""
+        shown = self.kb_answer is not None and self.rows["disposition"].value() == Disposition.DIRECT_ANSWER
+        self.kb_source.setVisible(shown)
+        self.kb_source_clear.setVisible(shown)
 
     def _picker_items(self) -> dict[str, Prepared]:
         """Every picker's items with pinyin search keys; runs on a worker thread.
@@ -548,6 +557,13 @@ class RegistrationView(QWidget):
 
     def _answer_from_kb(self, chosen: ChosenAnswer) -> None:
         """Alt+n in the panel: the article's answer becomes the reply, closed as 直接答复."""
+        typed = self.rows["reply"].value().strip()
+        if typed and typed != chosen.text and self.rows["reply"].is_shown():
+            answer = QMessageBox.question(
+                self, "替换答复内容？", f"答复栏已有内容，要替换为知识《{chosen.title}》的答复吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self.rows["disposition"].set_value(Disposition.DIRECT_ANSWER.value)
         self.rows["reply"].set_value(chosen.text)
         self._set_kb_answer((chosen.article_id, chosen.version, chosen.title), chosen.flags)
@@ -563,13 +579,24 @@ class RegistrationView(QWidget):
         else:
             article_id, version, title = answer
             name = f"《{title}》" if title else f"知识 #{article_id}"
-            warn = f"（{'；'.join(flags)}）" if flags else ""
+            warn = f"。注意：{'；'.join(flags)}" if flags else ""
             self.kb_source.setText(f"答复依据：{name} 第 {version} 版{warn}")
         theme.set_text_color(self.kb_source, theme.ERROR if flags else theme.NAVY)
-        self.kb_source.setVisible(answer is not None)
-        self.kb_source_clear.setVisible(answer is not None)
+        self._show_kb_source()
         if not self._loading:
             self._autosave.start()
+
+    def _recall_kb_source(self, article_id: int, version: int) -> None:
+        """After a draft restore: the article's title and flags again, so a warning is not lost."""
+        def read() -> tuple[str, tuple[str, ...]]:
+            article = kb.load_article(self.actor, article_id)[0]
+            return article.title, kb_search.flags_of(article, clock.now().date())
+
+        def show(found: tuple[str, tuple[str, ...]]) -> None:
+            if self.kb_answer is not None and self.kb_answer[:2] == (article_id, version):
+                self._set_kb_answer((article_id, version, found[0]), found[1])
+
+        self.runner.read(read, show, lambda exc: log.warning("answer source not recalled: %s", exc), owner=self)
 
     def mark_repeat(self) -> None:
         item = self.history.currentItem()

@@ -123,9 +123,9 @@ def test_an_edit_of_a_published_article_waits_for_review_while_operators_keep_th
     hit = kb_search.search_articles(operator, "医保报销", today=TODAY)[0]
     assert (hit.id, hit.version) == (article, 1) and "50%" in kb.load_article(operator, article)[0].body
     assert kb.load_article(center_db, article)[1].body == "门诊报销比例为 60%。"  # the editor goes on from the edit
-    assert [v.version for v in kb.history(article)] == [1, 2]
-    assert kb.history(article)[1].note == "新政策"
-    assert kb.diff(article, 1, 2) == [("正文", "-", "门诊报销比例为 50%。"), ("正文", "+", "门诊报销比例为 60%。")]
+    assert [v.version for v in kb.history(center_db, article)] == [1, 2]
+    assert kb.history(center_db, article)[1].note == "新政策"
+    assert kb.diff(center_db, article, 1, 2) == [("正文", "-", "门诊报销比例为 50%。"), ("正文", "+", "门诊报销比例为 60%。")]
     assert [r.id for r in kb.list_articles(center_db, "pending")] == [article]
     kb.move(center_db, article, "publish")
     row = Article.get_by_id(article)
@@ -141,13 +141,13 @@ def test_a_rejected_edit_leaves_the_checked_text_and_stays_in_the_history(center
     assert (row.status, row.version, row.pending_version, row.body) == ("published", 1, None, "门诊报销比例为 50%。")
     kb.save_article(center_db, article, ArticleInput(title="医保报销比例", body="门诊报销比例为 60%。"))
     assert Article.get_by_id(article).pending_version == 3  # numbers are never reused
-    assert [v.version for v in kb.history(article)] == [1, 2, 3]
+    assert [v.version for v in kb.history(center_db, article)] == [1, 2, 3]
 
 
 def test_saving_unchanged_content_makes_no_new_version(center_db):
     article = kb.save_article(center_db, None, ArticleInput(title="标题", body="正文"))
     kb.save_article(center_db, article, ArticleInput(title="标题", body="正文"))
-    assert [v.version for v in kb.history(article)] == [1]
+    assert [v.version for v in kb.history(center_db, article)] == [1]
 
 
 @pytest.mark.parametrize("fields, field, message", [
@@ -167,11 +167,22 @@ def test_bad_article_input_names_the_field(center_db, fields, field, message):
     assert Article.select().count() == 0
 
 
-def test_an_operator_flag_sends_the_article_back_to_review(center_db, operator):
+def test_an_operator_flag_sends_the_article_back_to_review_without_taking_it_off_the_line(center_db, operator):
     article = _published(center_db, "公交卡退卡", "到公交集团营业厅办理。")
     kb.flag(operator, article, FeedbackKind.OUTDATED, "营业厅已搬迁")
-    assert Article.get_by_id(article).status == ArticleStatus.PENDING
     assert Audit.select().where(Audit.action == "kb.flag").count() == 1
+    assert Article.get_by_id(article).status == ArticleStatus.PUBLISHED
+    assert [h.id for h in kb_search.search_articles(operator, "公交卡退卡", today=TODAY)] == [article]
+    assert [r.id for r in kb.list_articles(center_db, "pending")] == [article]  # on the reviewer's list
+    kb.move(center_db, article, "publish")  # checked: the report is closed
+    assert kb.list_articles(center_db, "pending") == []
+    with pytest.raises(Conflict):
+        kb.move(center_db, article, "publish")  # nothing left to check
+
+
+def test_the_answer_text_keeps_list_marks_and_paragraphs():
+    body = "# 处置\n\n1. 关闭燃气阀门\n2. 开窗通风\n\n- 不要开关电器\n* 到户外拨打电话"
+    assert kb.answer_text(body) == "处置\n\n1. 关闭燃气阀门\n2. 开窗通风\n\n• 不要开关电器\n• 到户外拨打电话"
 
 
 def test_who_may_do_what(center_db, operator):

@@ -81,9 +81,27 @@ def test_an_article_written_for_questions_links_back_to_them(center_db, operator
     article = kb.save_article(center_db, None, ArticleInput(title="新生儿医保", body="90 天内办理。"))
     assert kb_answers.link_questions(center_db, article, [first, second]) == 2
     assert kb_answers.open_questions(center_db) == []
-    assert [q.ticket_id for q in kb_answers.questions_answered_by(article)] == [first, second]
+    assert [q.ticket_id for q in kb_answers.questions_answered_by(center_db, article)] == [first, second]
     with pytest.raises(Conflict):
         kb_answers.link_questions(center_db, article, [first])  # already answered
+
+
+def test_an_article_saved_for_questions_is_not_saved_when_the_link_fails(center_db, operator):
+    """One transaction: a question someone else answered meanwhile leaves no orphan article behind."""
+    ticket = registration.register(operator, consult()).id
+    kb_answers.dismiss_question(center_db, ticket, "个案")
+    with pytest.raises(Conflict):
+        kb.save_article(center_db, None, ArticleInput(title="新生儿医保", body="90 天内办理。"), answers=[ticket])
+    assert Article.select().count() == 0
+
+
+def test_only_a_published_version_can_be_named_as_the_answer(center_db, operator, article):
+    draft = kb.save_article(center_db, None, ArticleInput(title="草稿", body="未校核的内容"))
+    for article_id, version in ((draft, None), (article, 5)):
+        with pytest.raises(ValidationError):
+            registration.register(operator, consult(disposition="direct_answer", reply="…", kb_article_id=article_id,
+                                                    kb_version=version))
+    assert Ticket.select().count() == 0
 
 
 def test_dismissing_a_question_needs_a_reason(center_db, operator):
@@ -154,7 +172,7 @@ def test_policy_files_are_kept_with_an_article_and_opened_under_their_name(cente
     assert copy.name == "医保参保通知.pdf" and copy.read_bytes() == b"%PDF-1.4 policy"
     assert Article.get_by_id(article).status == "published"  # a file is not the answer: no new 校核
     kb.detach_file(center_db, article, files[0].sha256)
-    assert kb.files_of(article) == []
+    assert kb.files_of(center_db, article) == []
 
 
 def test_a_missing_policy_file_is_named(center_db, article, tmp_path):

@@ -163,7 +163,7 @@ def test_a_changed_row_makes_a_new_version_and_goes_back_to_review(center_db, tm
     assert kb.working(fund).body == "2026 年起提取需网上预约。"
     notes = [v.note for v in ArticleVersion.select().where(ArticleVersion.article == fund.id)]
     assert notes[-1] == "从《b.csv》第 2 行导入"
-    assert kb.diff(fund.id, 1, 2)[0][0] == "正文"
+    assert kb.diff(center_db, fund.id, 1, 2)[0][0] == "正文"
 
 
 def test_a_row_without_number_updates_the_article_of_the_same_title(center_db, tmp_path):

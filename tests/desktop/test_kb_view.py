@@ -76,12 +76,16 @@ def test_an_expired_article_is_flagged_in_the_list_and_the_pane(qtbot, base, kb_
     qtbot.waitUntil(lambda: "失效" in browser.header.text(), timeout=5000)
 
 
-@pytest.mark.parametrize("query", ['"*', "NEAR ( OR )", "？！。"])
-def test_syntax_or_punctuation_only_queries_get_a_message_not_a_crash(qtbot, base, kb_view, query):
+@pytest.mark.parametrize(("query", "message"), [
+    ('"*', "没有可以查找的汉字、字母或数字"),
+    ("？！。", "没有可以查找的汉字、字母或数字"),
+    ("NEAR ( OR )", "没有找到"),  # FTS words typed by a person are plain words, not syntax
+    ("燃" * 201, "查询文字太长"),
+])
+def test_syntax_or_punctuation_only_queries_get_a_message_not_a_crash(qtbot, base, kb_view, query, message):
     browser = kb_view.browser
     browser.query.setText(query)
-    qtbot.waitUntil(lambda: browser.message.text() != "" and browser.hits.count() == 0 or "没有找到" in browser.message.text(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: message in browser.message.text(), timeout=5000)
     assert browser.hits.count() == 0
 
 
@@ -204,3 +208,58 @@ def test_an_edit_awaiting_review_is_listed_for_the_reviewer_who_publishes_it(qtb
     browser.buttons["publish"].click()
     qtbot.waitUntil(lambda: Article.get_by_id(base["gas"]).version == 2, timeout=5000)
     assert Article.get_by_id(base["gas"]).pending_version is None
+
+
+def test_a_late_choice_never_reaches_the_next_caller(qtbot, base, window, monkeypatch):
+    """Alt+1 then Ctrl+N before the article has loaded: the new caller's form stays blank."""
+    import threading
+
+    from core import kb as kb_module
+
+    gate = threading.Event()
+    real = kb_module.load_article
+    monkeypatch.setattr(kb_module, "load_article", lambda *a: (gate.wait(5), real(*a))[1])
+    reg = window.registration
+    reg.rows["content"].editor.setPlainText("燃气泄漏怎么办")
+    qtbot.waitUntil(lambda: reg.kb_panel.hits.count() > 0, timeout=5000)
+    reg.kb_panel.use(0)
+    reg.new_call()
+    gate.set()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=5000)
+    assert reg.kb_answer is None and reg.rows["reply"].value() == ""
+    assert reg.rows["disposition"].value() != "direct_answer"
+
+
+def test_a_typed_reply_is_not_replaced_without_asking(qtbot, base, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    reg = window.registration
+    reg.rows["disposition"].set_value("direct_answer")
+    reg.rows["reply"].set_value("我自己写的答复")
+    reg.rows["content"].editor.setPlainText("燃气泄漏怎么办")
+    qtbot.waitUntil(lambda: reg.kb_panel.hits.count() > 0, timeout=5000)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    reg.kb_panel.use(0)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    assert "替换" in asked[0]
+    assert reg.rows["reply"].value() == "我自己写的答复" and reg.kb_answer is None
+
+
+def test_enter_in_a_field_does_not_save_a_half_written_article(qtbot, center_db, kb_view, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    editor = ArticleEditor(center_db, kb_view.browser.runner)
+    qtbot.addWidget(editor)
+    editor.show()
+    commit(editor.title, "写了一半")
+    qtbot.keyClick(editor.title, Qt.Key.Key_Return)
+    assert editor.isVisible()
+    assert Article.select().count() == 0
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # Esc asks before dropping what was typed
+    assert editor.isVisible() and "未保存的修改" in asked[0]
+    editor.title.clear()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not editor.isVisible()
