@@ -114,6 +114,15 @@ def test_drafts_and_pending_articles_are_not_answers_for_operators(center_db, op
     assert [h.id for h in kb_search.search_articles(operator, "医保报销")] == [article]
 
 
+def test_drafts_ranked_above_a_published_answer_do_not_hide_it(center_db, operator, monkeypatch):
+    """The index ranks before statuses are looked at; it is asked again for more when drafts fill the top."""
+    monkeypatch.setattr(kb_search, "CANDIDATES", 1)
+    for n in range(3):
+        kb.save_article(center_db, None, ArticleInput(title=f"医保报销比例（草稿{n}）", body="医保报销比例。"))
+    published = _published(center_db, "门诊须知", "医保报销比例为 50%。")
+    assert [h.id for h in kb_search.search_articles(operator, "医保报销比例", limit=1)] == [published]
+
+
 def test_an_edit_of_a_published_article_waits_for_review_while_operators_keep_the_checked_text(center_db, operator):
     """12345 6.3.4: checked before it is used; fixing a text never takes the answer off the line."""
     article = _published(center_db, "医保报销比例", "门诊报销比例为 50%。")
