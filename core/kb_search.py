@@ -26,14 +26,14 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from core import clock, text_search
+from core import clock, kb, text_search
 from core.errors import ValidationError
 from core.roles import Actor, Permission
 from core.service import require
 from core.vocab import ArticleStatus
 from db import kb_queries, search
 from db.kb_queries import Candidate
-from db.models import Article, Synonym
+from db.models import Article, ArticleFeedback, Synonym
 
 # Words of the question itself, not of its subject.
 QUESTION_WORDS = sorted(
@@ -270,11 +270,15 @@ def search_articles(actor: Actor, text: str, limit: int = 10, include_unpublishe
     if include_unpublished and actor.can(Permission.KB_EDIT):
         statuses += (ArticleStatus.PENDING.value, ArticleStatus.DRAFT.value)
     ranked = _ranked(query, statuses, limit)
-    articles = {a.id: a for a in Article.select().where(Article.id.in_([i for i, _ in ranked]))}
+    ids = [i for i, _ in ranked]
+    articles = {a.id: a for a in Article.select().where(Article.id.in_(ids))}
+    # Reported by an operator and not yet checked again: still in use, but said so (core.kb.flag).
+    reported = {f.article_id for f in ArticleFeedback.select(ArticleFeedback.article).where(
+        ArticleFeedback.article.in_(ids), ArticleFeedback.resolved_at == "")}
     day = today or clock.now().date()
     return [
-        KbHit(a.id, a.title, round(score, 3), highlight(a.body, query.words), a.version, a.status, flags_of(a, day),
-              a.source_unit)
+        KbHit(a.id, a.title, round(score, 3), highlight(kb.answer_text(a.body), query.words), a.version, a.status,
+              flags_of(a, day) + (("有反馈待核",) if a.id in reported else ()), a.source_unit)
         for i, score in ranked
         if (a := articles.get(i)) is not None  # deleted between the two queries: skipped
     ]

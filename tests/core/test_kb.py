@@ -181,12 +181,19 @@ def test_an_operator_flag_sends_the_article_back_to_review_without_taking_it_off
     kb.flag(operator, article, FeedbackKind.OUTDATED, "营业厅已搬迁")
     assert Audit.select().where(Audit.action == "kb.flag").count() == 1
     assert Article.get_by_id(article).status == ArticleStatus.PUBLISHED
-    assert [h.id for h in kb_search.search_articles(operator, "公交卡退卡", today=TODAY)] == [article]
+    assert [(h.id, h.flags) for h in kb_search.search_articles(operator, "公交卡退卡", today=TODAY)] == [
+        (article, ("有反馈待核",))]
     assert [r.id for r in kb.list_articles(center_db, "pending")] == [article]  # on the reviewer's list
     kb.move(center_db, article, "publish")  # checked: the report is closed
     assert kb.list_articles(center_db, "pending") == []
     with pytest.raises(Conflict):
         kb.move(center_db, article, "publish")  # nothing left to check
+
+
+def test_snippets_show_the_text_not_its_markdown_marks(center_db):
+    _published(center_db, "住房公积金提取", "# 办理条件\n\n- 购买自住住房提取公积金\n- 离休、退休")
+    snippet = kb_search.search_articles(center_db, "购买自住住房", today=TODAY)[0].snippet
+    assert "#" not in snippet and "• <b>购买" in snippet
 
 
 def test_the_answer_text_keeps_list_marks_and_paragraphs():
