@@ -30,6 +30,15 @@ class Permission(Coded):
     KB_USE = ("kb.use", "查阅知识库")
     KB_EDIT = ("kb.edit", "编写知识库")
     KB_REVIEW = ("kb.review", "校核知识库")
+    # 派单督办 (12345 5.2.2, 5.2.3): units do not use the program; staff record
+    # what they did. Returns and feedback are reviewed by the dispatcher, extensions
+    # decided by the manager.
+    DISPATCH = ("dispatch", "派单与办理登记")
+    EXTENSION_DECIDE = ("extension.decide", "审批延期")
+    SUPERVISE = ("supervise", "督办")
+    SURGE_DECLARE = ("surge.declare", "宣布集中大话务量")
+    UNIT_MANAGE = ("unit.manage", "管理承办单位")
+    CALENDAR_MANAGE = ("calendar.manage", "管理工作日历与时限规则")
 
 
 _VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
@@ -37,14 +46,17 @@ _KB_EDITOR = {Permission.KB_EDIT, Permission.KB_REVIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_VIEW | {Permission.TICKET_REGISTER}),
-    Role.DISPATCHER: frozenset(_VIEW),
-    Role.SUPERVISOR: frozenset(_VIEW),
+    Role.DISPATCHER: frozenset(_VIEW | {Permission.DISPATCH}),
+    Role.SUPERVISOR: frozenset(_VIEW | {Permission.SUPERVISE}),
     # Mediators and return-visit staff must reach the caller, so they see identity.
     Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
     Role.RETURN_VISITOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
-    Role.MANAGER: frozenset(_VIEW | _KB_EDITOR | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER}),
+    Role.MANAGER: frozenset(_VIEW | _KB_EDITOR | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER,
+                                                  Permission.DISPATCH, Permission.EXTENSION_DECIDE,
+                                                  Permission.SUPERVISE, Permission.SURGE_DECLARE}),
     Role.ADMIN: frozenset(_VIEW | _KB_EDITOR | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE,
-                                                Permission.TICKET_IMPORT}),
+                                                Permission.TICKET_IMPORT, Permission.UNIT_MANAGE,
+                                                Permission.CALENDAR_MANAGE}),
     Role.PROVINCIAL: frozenset(_VIEW),
 }
 

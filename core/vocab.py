@@ -85,9 +85,13 @@ class RiskLevel(Coded):
 
 
 class Status(Coded):
-    """Where a ticket stands. Later stages (dispatch, sign-off …) join as they are built."""
+    """Where a ticket stands. Later stages (return visit, archive) join as they are built."""
 
     PENDING = ("pending", "待派单")
+    ACCEPTED = ("accepted", "已受理待移送")  # 12365: 决定受理 (6.3.3, 6.4.4.1), not yet transferred
+    DISPATCHED = ("dispatched", "办理中")
+    RETURNED = ("returned", "退单待审")
+    FEEDBACK = ("feedback", "反馈待审核")
     CLOSED = ("closed", "已办结")
     NOT_ACCEPTED = ("not_accepted", "不予受理")
 
@@ -148,6 +152,20 @@ class EventKind(Coded):
     MARKED_REPEAT = ("marked_repeat", "标记为重复件")
     ATTACHMENT_ADDED = ("attachment_added", "添加附件")
     IMPORTED = ("imported", "从台账导入")
+    ACCEPTED = ("accepted", "决定受理")
+    DISPATCHED = ("dispatched", "派单")
+    SIGNED = ("signed", "签收")
+    RETURN_ASKED = ("return_asked", "退单")
+    RETURN_DECIDED = ("return_decided", "退单审核")
+    EXTENSION_ASKED = ("extension_asked", "延期申请")
+    EXTENSION_DECIDED = ("extension_decided", "延期审批")
+    PROGRESS = ("progress", "办理进展")
+    FEEDBACK = ("feedback", "办理反馈")
+    FEEDBACK_REVIEWED = ("feedback_reviewed", "反馈审核")
+    SUPERVISED = ("supervised", "督办")
+    SUPERVISION_ANSWERED = ("supervision_answered", "督办回复")
+    REMINDED = ("reminded", "系统催办")
+    DEADLINES_RECOMPUTED = ("deadlines_recomputed", "时限重算")
 
 
 class ArticleStatus(Coded):
@@ -163,3 +181,88 @@ class FeedbackKind(Coded):
     WRONG = ("wrong", "内容有误")
     OUTDATED = ("outdated", "内容过时")
     OTHER = ("other", "其他问题")
+
+
+class UnitKind(Coded):
+    """承办单位的类别 (12345 5.2.2.1.1 names district governments and streets/towns)."""
+
+    DISTRICT = ("district", "区人民政府")
+    DEPARTMENT = ("department", "政府部门")
+    STREET = ("street", "街道办事处/乡镇人民政府")
+    COMMUNITY = ("community", "社区/村")
+    ENTERPRISE = ("enterprise", "公共服务企业")
+    OTHER = ("other", "其他单位")
+
+
+class AssignmentRole(Coded):
+    LEAD = ("lead", "牵头")  # 12345 5.2.2.2.3; GB/T 33358 10.2.2 4
+    CO = ("co", "协办")
+
+
+class AssignmentStatus(Coded):
+    """A unit's part in a dispatched ticket."""
+
+    DISPATCHED = ("dispatched", "待签收")
+    SIGNED = ("signed", "办理中")
+    RETURN_ASKED = ("return_asked", "退单待审")
+    WITHDRAWN = ("withdrawn", "已退回")  # return accepted: the unit is out of it
+    FEEDBACK = ("feedback", "已反馈待审核")
+    CLOSED = ("closed", "已办结")
+
+
+class DispatchMethod(Coded):
+    """派单方式 (12345 5.2.2.1.1: "12345热线系统、邮箱等"); units get paper or mail here."""
+
+    NOTICE = ("notice", "打印派单通知单")
+    PHONE = ("phone", "电话")
+    EMAIL = ("email", "电子邮件")
+    FAX = ("fax", "传真")
+
+
+class Stage(Coded):
+    """What a clock measures (DESIGN "Deadlines")."""
+
+    ACCEPT = ("accept", "受理")
+    DISPATCH = ("dispatch", "派单/移送")
+    SIGN_OFF = ("sign_off", "签收")
+    FEEDBACK = ("feedback", "反馈")
+    REPLY = ("reply", "答复诉求人")
+    COMPLETE = ("complete", "办结")
+
+
+class ClockUnit(Coded):
+    MINUTES = ("minutes", "分钟")
+    HOURS = ("hours", "小时")
+    DAYS = ("days", "天")
+    WORKING_DAYS = ("working_days", "个工作日")
+
+
+class StartEvent(Coded):
+    """The event a clock counts from."""
+
+    REGISTERED = ("registered", "受理登记")
+    ACCEPTED = ("accepted", "决定受理")
+    DISPATCHED = ("dispatched", "派单")
+    UNIT_REPLIED = ("unit_replied", "承办部门反馈")
+
+
+class FeedbackResult(Coded):
+    """反馈 results and the elements each must carry (12345 5.2.2.3.3–5.2.2.3.7)."""
+
+    RESOLVED = ("resolved", "已解决")
+    UNRESOLVED = ("unresolved", "未解决")
+    CANNOT_RESOLVE = ("cannot_resolve", "不能解决")
+    CONSULT_ANSWERED = ("consult_answered", "咨询已答复")
+    SUGGESTION_FORWARDED = ("suggestion_forwarded", "建议已转交")
+    UNREASONABLE = ("unreasonable", "诉求不合理")
+
+
+class SupervisionKind(Coded):
+    """督办方式 (12345 5.2.3 a–f)."""
+
+    SYSTEM = ("system", "系统督办")
+    DOCUMENT = ("document", "文件督办")
+    MEETING = ("meeting", "会商督办")
+    ONSITE = ("onsite", "现场督办")
+    JOINT = ("joint", "联合督办")
+    SUPERVISORY = ("supervisory", "监察部门督办")

@@ -267,5 +267,140 @@ class OpenQuestion(BaseModel):
         table_name = "kb_question"
 
 
+class Unit(BaseModel):
+    """承办单位 (12345 3.6): a tree; retired, never deleted."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    parent = ForeignKeyField("self", column_name="parent_id", null=True, backref="children")
+    name = CharField()
+    kind = CharField()
+    contact = CharField(default="")
+    duty_phone = CharField(default="")
+    email = CharField(default="")
+    address = CharField(default="")
+    matters = TextField(default="")
+    keywords = TextField(default="")
+    sort = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+
+class CalendarDay(BaseModel):
+    day = CharField(primary_key=True)
+    off = BooleanField()
+    name = CharField(default="")
+    source = CharField()
+    updated_at = CharField()
+    updated_by = ForeignKeyField(User, column_name="updated_by", null=True)
+
+    class Meta:
+        table_name = "calendar_day"
+
+
+class CalendarYear(BaseModel):
+    year = IntegerField(primary_key=True)
+    source = CharField()
+    imported_at = CharField()
+    imported_by = ForeignKeyField(User, column_name="imported_by", null=True)
+
+    class Meta:
+        table_name = "calendar_year"
+
+
+class DeadlineRules(BaseModel):
+    profile = CharField()
+    version = IntegerField()
+    rules = TextField()
+    note = TextField(default="")
+    created_at = CharField()
+    created_by = ForeignKeyField(User, column_name="created_by", null=True)
+
+    class Meta:
+        table_name = "deadline_rules"
+
+
+class Surge(BaseModel):
+    starts_at = CharField()
+    ends_at = CharField()
+    reason = TextField()
+    declared_by = ForeignKeyField(User, column_name="declared_by", null=True)
+    declared_at = CharField()
+
+
+class Assignment(BaseModel):
+    """One unit's part in a dispatch: lead (牵头) or co-handling (协办)."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="assignments")
+    unit = ForeignKeyField(Unit, column_name="unit_id")
+    role = CharField()
+    status = CharField()
+    dispatched_at = CharField()
+    dispatched_by = ForeignKeyField(User, column_name="dispatched_by", null=True)
+    method = CharField()
+    opinion = TextField(default="")
+    signed_at = CharField(default="")
+    signed_by = CharField(default="")
+    feedback = TextField(default="{}")
+    feedback_at = CharField(default="")
+    closed_at = CharField(default="")
+
+
+class Deadline(BaseModel):
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="deadlines")
+    assignment = ForeignKeyField(Assignment, column_name="assignment_id", null=True, backref="deadlines")
+    stage = CharField()
+    started_at = CharField()
+    due_at = CharField()
+    provisional = BooleanField(default=False)
+    profile = CharField()
+    rules_version = IntegerField()
+    rule_key = CharField()
+    met_at = CharField(default="")
+    notified_level = IntegerField(default=0)
+
+
+class ExtensionRequest(BaseModel):
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    assignment = ForeignKeyField(Assignment, column_name="assignment_id", backref="extensions")
+    reason = TextField()
+    requested_due = CharField()
+    asked_at = CharField()
+    recorded_by = ForeignKeyField(User, column_name="recorded_by", null=True)
+    decision = CharField(default="")
+    decided_at = CharField(default="")
+    decided_by = ForeignKeyField(User, column_name="decided_by", null=True)
+    decision_note = TextField(default="")
+
+    class Meta:
+        table_name = "extension_request"
+
+
+class Supervision(BaseModel):
+    """督办 (12345 5.2.3 a–f): who, when, what, and the unit's answer."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="supervisions")
+    unit = ForeignKeyField(Unit, column_name="unit_id", null=True)
+    kind = CharField()
+    at = CharField()
+    by_user = ForeignKeyField(User, column_name="by_user", null=True)
+    content = TextField()
+    answer = TextField(default="")
+    answered_at = CharField(default="")
+
+
 ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, TicketEvent, Attachment, Audit, Draft,
-              KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, ArticleFile, OpenQuestion]
+              KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, ArticleFile, OpenQuestion,
+              Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision]

@@ -321,7 +321,150 @@ def upgrade_4(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE kb_article ADD COLUMN pending_version INTEGER")
 
 
-UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4]
+def upgrade_5(conn: apsw.Connection) -> None:
+    """派单 · 时限 · 督办: handling units, the working-day calendar, deadline rules,
+    a unit's part in a dispatch (assignment), every running clock, extension
+    requests, supervision actions and declared surges (集中大话务量).
+    """
+    conn.execute(
+        """
+        CREATE TABLE unit (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            parent_id INTEGER REFERENCES unit(id),
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            contact TEXT NOT NULL DEFAULT '',
+            duty_phone TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            matters TEXT NOT NULL DEFAULT '',
+            keywords TEXT NOT NULL DEFAULT '',
+            sort INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX unit_parent ON unit(parent_id, sort);
+        CREATE UNIQUE INDEX unit_name ON unit(ifnull(parent_id, 0), name);
+        -- Days that differ from the plain week, beyond the chinesecalendar package:
+        -- an imported State Council notice or an admin's correction.
+        CREATE TABLE calendar_day (
+            day TEXT PRIMARY KEY,
+            off INTEGER NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES user(id)
+        ) WITHOUT ROWID;
+        -- A year whose notice has been imported: its working days are known.
+        CREATE TABLE calendar_year (
+            year INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            imported_by INTEGER REFERENCES user(id)
+        );
+        -- Every edited rule set of a profile is kept, so a deadline names the
+        -- version it was computed with; version 0 is the standard's default.
+        CREATE TABLE deadline_rules (
+            id INTEGER PRIMARY KEY,
+            profile TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            rules TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES user(id),
+            UNIQUE (profile, version)
+        );
+        CREATE TABLE surge (
+            id INTEGER PRIMARY KEY,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            declared_by INTEGER REFERENCES user(id),
+            declared_at TEXT NOT NULL
+        );
+        CREATE TABLE assignment (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            unit_id INTEGER NOT NULL REFERENCES unit(id),
+            role TEXT NOT NULL CHECK (role IN ('lead', 'co')),
+            status TEXT NOT NULL,
+            dispatched_at TEXT NOT NULL,
+            dispatched_by INTEGER REFERENCES user(id),
+            method TEXT NOT NULL,
+            opinion TEXT NOT NULL DEFAULT '',
+            signed_at TEXT NOT NULL DEFAULT '',
+            signed_by TEXT NOT NULL DEFAULT '',
+            feedback TEXT NOT NULL DEFAULT '{}',
+            feedback_at TEXT NOT NULL DEFAULT '',
+            closed_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX assignment_ticket ON assignment(ticket_id);
+        CREATE INDEX assignment_unit ON assignment(unit_id, status);
+        -- Every clock that runs on a ticket. Open clocks (met_at = '') are few
+        -- beside the closed ones; the partial index keeps the reminder scan on them.
+        CREATE TABLE deadline (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            assignment_id INTEGER REFERENCES assignment(id),
+            stage TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            provisional INTEGER NOT NULL DEFAULT 0,
+            profile TEXT NOT NULL,
+            rules_version INTEGER NOT NULL,
+            rule_key TEXT NOT NULL,
+            met_at TEXT NOT NULL DEFAULT '',
+            notified_level INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX deadline_open ON deadline(due_at) WHERE met_at = '';
+        CREATE INDEX deadline_ticket ON deadline(ticket_id);
+        CREATE INDEX deadline_assignment ON deadline(assignment_id) WHERE assignment_id IS NOT NULL;
+        CREATE INDEX deadline_provisional ON deadline(id) WHERE provisional = 1 AND met_at = '';
+        CREATE TABLE extension_request (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            assignment_id INTEGER NOT NULL REFERENCES assignment(id),
+            reason TEXT NOT NULL,
+            requested_due TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES user(id),
+            decision TEXT NOT NULL DEFAULT '',
+            decided_at TEXT NOT NULL DEFAULT '',
+            decided_by INTEGER REFERENCES user(id),
+            decision_note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX extension_open ON extension_request(assignment_id) WHERE decision = '';
+        CREATE TABLE supervision (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            unit_id INTEGER REFERENCES unit(id),
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            by_user INTEGER REFERENCES user(id),
+            content TEXT NOT NULL,
+            answer TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX supervision_ticket ON supervision(ticket_id);
+        """
+    )
+
+
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -58,6 +58,24 @@ def manager(center_db):
 
 
 @pytest.fixture
+def dispatcher(center_db):
+    from core import users
+    from core.roles import Role
+
+    users.create_user(center_db, "pd1", "李派单", "dispatch-pass", {Role.DISPATCHER})
+    return users.authenticate("pd1", "dispatch-pass")
+
+
+@pytest.fixture
+def supervisor(center_db):
+    from core import users
+    from core.roles import Role
+
+    users.create_user(center_db, "db1", "赵督办", "supervise-pass", {Role.SUPERVISOR})
+    return users.authenticate("db1", "supervise-pass")
+
+
+@pytest.fixture
 def cheap_password_hashing(monkeypatch):
     """Fixtures make accounts for every test; argon2 at full cost (~0.15 s a hash) would be most
     of the run. Hashing at the real cost is tested in tests/core/test_users.py."""
