@@ -100,6 +100,7 @@ class Ticket(BaseModel):
     details = TextField(default="{}")
     source_ref = CharField(default="")
     created_by = ForeignKeyField(User, column_name="created_by", null=True)
+    complex = BooleanField(default=False)
 
 
 class TicketCounter(BaseModel):
@@ -362,6 +363,7 @@ class Deadline(BaseModel):
     rules_version = IntegerField()
     rule_key = CharField()
     met_at = CharField(default="")
+    cancelled = BooleanField(default=False)  # the clock stopped without the step: a return accepted, a ticket voided
     notified_level = IntegerField(default=0)
 
 

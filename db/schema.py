@@ -421,6 +421,7 @@ def upgrade_5(conn: apsw.Connection) -> None:
             rules_version INTEGER NOT NULL,
             rule_key TEXT NOT NULL,
             met_at TEXT NOT NULL DEFAULT '',
+            cancelled INTEGER NOT NULL DEFAULT 0,
             notified_level INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX deadline_open ON deadline(due_at) WHERE met_at = '';
@@ -460,6 +461,8 @@ def upgrade_5(conn: apsw.Connection) -> None:
             answered_at TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX supervision_ticket ON supervision(ticket_id);
+        -- 复杂疑难 (12345 5.2.2.3.2): set at dispatch, gives the 15-day feedback clock.
+        ALTER TABLE ticket ADD COLUMN complex INTEGER NOT NULL DEFAULT 0;
         """
     )
 
