@@ -83,7 +83,7 @@ def test_the_index_follows_edits_and_deletes(operator):
 
 
 def test_upgrading_an_older_database_indexes_the_tickets_it_holds(db_path, monkeypatch):
-    from core import center, users
+    from core import center
 
     with monkeypatch.context() as older:  # a database made before the index existed
         older.setattr(schema, "UPGRADES", schema.UPGRADES[:1])
