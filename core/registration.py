@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from core import attachments, clock, kb_answers, regions
+from core import attachments, clock, deadlines, kb_answers, regions
 from core.center import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
@@ -27,6 +27,7 @@ from core.vocab import (
     EventKind,
     NotAcceptedReason,
     RiskLevel,
+    StartEvent,
     Status,
     Urgency,
 )
@@ -383,6 +384,9 @@ def register(actor: Actor, data: TicketInput) -> Registered:
             closing = f"直接答复，即时办结（依据知识“{kb_ref.title}”第 {kb_ref.version} 版）" if kb_ref else "直接答复，即时办结"
             add_event(ticket.id, center.code, EventKind.CLOSED, actor, closing, at=stamp)
         kb_answers.after_registration(ticket.id, data.category, disposition, kb_ref, actor)
+        if status == Status.PENDING:
+            # The first clock (派单 / 受理) counts from when the request was made.
+            deadlines.start_clocks(ticket, StartEvent.REGISTERED, clock.parse_stamp(ticket.received_at))
         if stored:
             attachments.add_records(ticket.id, center.code, stored, actor)
             names = "、".join(f.name for f in stored)

@@ -75,7 +75,7 @@ def test_the_index_follows_edits_and_deletes(operator):
     Ticket.update(title="路灯不亮").where(Ticket.id == ticket).execute()
     assert _found("燃气") == []
     assert _found("路灯") == [ticket]
-    for table in ("ticket_event", "kb_question"):  # rows that refer to it go first
+    for table in ("ticket_event", "kb_question", "deadline"):  # rows that refer to it go first
         raw_connection().execute(f"DELETE FROM {table} WHERE ticket_id = ?", (ticket,))
     raw_connection().execute("DELETE FROM ticket WHERE id = ?", (ticket,))
     assert _found("路灯") == []
