@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
     _kb_parsers(sub)
+    _calendar_parsers(sub)
     return parser
 
 
@@ -84,6 +85,21 @@ def _kb_parsers(sub: argparse._SubParsersAction) -> None:
     find.add_argument("--unpublished", action="store_true", help="也查草稿和待校核的知识（需编写权限）")
     find.add_argument("--as", dest="username", default=None, metavar="USER", help="以哪个账号检索（默认：第一个管理员）")
     find.add_argument("--json", action="store_true", help="以 JSON 输出（id、title、score、snippet 等）")
+
+
+def _calendar_parsers(sub: argparse._SubParsersAction) -> None:
+    cal = sub.add_parser("calendar", help="工作日历：导入国务院放假通知，查看某年的节假日与调休")
+    cal_sub = cal.add_subparsers(dest="calendar_command", metavar="操作", required=True)
+
+    imp = cal_sub.add_parser("import", help="导入某年的放假通知（holiday-cn 的 .json 或日历 .ics）；有任何错误则整份不导入")
+    _db_option(imp)
+    imp.add_argument("file", metavar="FILE", help="放假通知文件")
+    imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+
+    show = cal_sub.add_parser("show", help="列出某年的放假日和调休上班日；该年日历未知时退出码为 1")
+    _db_option(show)
+    show.add_argument("year", type=int, metavar="YEAR", help="年份，例如 2027")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -187,6 +203,25 @@ def _kb_search(args: argparse.Namespace, actor: Actor) -> int:
     return 0
 
 
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from core import store, workcalendar
+    from core.acting import acting_user
+
+    if not _existing_db(args.db):
+        return 2
+    store.open_center(args.db)
+    if args.calendar_command == "import":
+        report = workcalendar.import_notice(acting_user(args.username, "导入放假通知"), Path(args.file))
+        return _print_report(report, args.json, [])
+    info = workcalendar.year_info(args.year)
+    print(info.describe())
+    for day in workcalendar.year_days(args.year):
+        kind = "放假" if day.off else "上班（调休）" if day.make_up else "上班"
+        source = workcalendar.SOURCE_LABELS.get(day.source, day.source)
+        print(f"{day.day.isoformat()} {workcalendar.WEEKDAY_NAMES[day.day.weekday()]} {kind} {day.name} {source}")
+    return 0 if info.known else 1
+
+
 def run_gui(args: argparse.Namespace) -> int:
     from desktop.app import run
 
@@ -194,6 +229,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets, "kb": cmd_kb}
+COMMANDS["calendar"] = cmd_calendar
 
 
 def main(argv: list[str] | None = None) -> int:
