@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
     _kb_parsers(sub)
+    _units_parsers(sub)
     _calendar_parsers(sub)
     return parser
 
@@ -203,6 +204,37 @@ def _kb_search(args: argparse.Namespace, actor: Actor) -> int:
     return 0
 
 
+def _units_parsers(sub: argparse._SubParsersAction) -> None:
+    units = sub.add_parser("units", help="承办单位：从 Excel/CSV 导入、导出")
+    units_sub = units.add_subparsers(dest="units_command", metavar="操作", required=True)
+    imp = units_sub.add_parser("import", help="从 .xlsx/.csv 导入承办单位；有任何一行被拒绝则整批不导入")
+    _db_option(imp)
+    imp.add_argument("file", metavar="FILE", help="单位文件（列：单位名称、上级单位、单位类别……）")
+    imp.add_argument("--as", dest="username", default=None, metavar="USER", help="记为哪个账号所做（默认：第一个管理员）")
+    imp.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+    exp = units_sub.add_parser("export", help="导出全部承办单位（与导入相同的列，可再导入）")
+    _db_option(exp)
+    exp.add_argument("--out", required=True, metavar="FILE", help="输出文件（.xlsx 或 .csv）")
+    exp.add_argument("--as", dest="username", default=None, metavar="USER", help="以哪个账号导出（默认：第一个管理员）")
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    from core import store, units_io
+    from core.acting import acting_user
+
+    if not _existing_db(args.db):
+        return 2
+    store.open_center(args.db)
+    if args.units_command == "import":
+        report = units_io.import_units(acting_user(args.username, "导入承办单位"), Path(args.file), args.dry_run)
+        return _print_report(report, args.json, [f"拒绝 {f'第 {r.row} 行' if r.row else '文件'}：{r.reason}"
+                                                 for r in report.rejected])
+    count = units_io.export_units(acting_user(args.username, "导出承办单位"), Path(args.out))
+    print(f"已导出 {count} 个承办单位到 {args.out}")
+    return 0
+
+
 def cmd_calendar(args: argparse.Namespace) -> int:
     from core import store, workcalendar
     from core.acting import acting_user
@@ -229,6 +261,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets, "kb": cmd_kb}
+COMMANDS["units"] = cmd_units
 COMMANDS["calendar"] = cmd_calendar
 
 
