@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _kb_parsers(sub)
     _units_parsers(sub)
     _calendar_parsers(sub)
+    _deadline_parser(sub)
     return parser
 
 
@@ -101,6 +102,36 @@ def _calendar_parsers(sub: argparse._SubParsersAction) -> None:
     show = cal_sub.add_parser("show", help="列出某年的放假日和调休上班日；该年日历未知时退出码为 1")
     _db_option(show)
     show.add_argument("year", type=int, metavar="YEAR", help="年份，例如 2027")
+
+
+def _deadline_parser(sub: argparse._SubParsersAction) -> None:
+    due = sub.add_parser("deadline", help="试算时限：按当前规则（或指定版本）给出到期时间和所用规则")
+    _db_option(due)
+    due.add_argument("--profile", required=True, choices=("12345", "12365", "gbt33358"), help="时限规则方案")
+    due.add_argument("--stage", required=True, metavar="S", help="环节：accept/dispatch/sign_off/feedback/reply/complete 或中文")
+    due.add_argument("--category", required=True, metavar="C", help="诉求分类：consult/help/complaint/report/suggestion 或中文")
+    due.add_argument("--urgency", default="normal", metavar="U", help="紧急程度：normal/urgent 或 一般/紧急")
+    due.add_argument("--emergency", default="", metavar="E", help="紧急类型：incident/instability/utilities/extreme_weather/epidemic 或中文")
+    due.add_argument("--from", dest="start", required=True, metavar="\"YYYY-MM-DD HH:MM\"", help="起算时间（北京时间）")
+    due.add_argument("--surge", action="store_true", help="处于已宣布的集中大话务量期间")
+    due.add_argument("--complex", action="store_true", help="复杂疑难诉求")
+    due.add_argument("--version", type=int, default=None, metavar="N", help="按规则第 N 版试算（0 为标准默认；默认为现行版本）")
+    due.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    from core import deadline_check, store
+
+    if not _existing_db(args.db):
+        return 2
+    store.open_center(args.db)
+    result = deadline_check.check(args.profile, args.stage, args.category, args.urgency, args.start, args.emergency,
+                                  args.surge, args.complex, args.version)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(result.lines()))
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -263,6 +294,7 @@ def run_gui(args: argparse.Namespace) -> int:
 COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_tickets, "kb": cmd_kb}
 COMMANDS["units"] = cmd_units
 COMMANDS["calendar"] = cmd_calendar
+COMMANDS["deadline"] = cmd_deadline
 
 
 def main(argv: list[str] | None = None) -> int:

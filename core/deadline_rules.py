@@ -149,7 +149,7 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "12345": Profile("12345", "12345热线（DB11/T 12345热线服务与管理规范）", PROFILE_12345),
+    "12345": Profile("12345", "12345热线（12345热线服务与管理规范）", PROFILE_12345),
     "12365": Profile("12365", "12365热线（质检举报处置热线服务规范）", PROFILE_12365),
     "gbt33358": Profile("gbt33358", "GB/T 33358 政府热线服务认证", PROFILE_GBT33358),
 }
