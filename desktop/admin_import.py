@@ -27,6 +27,7 @@ from core import units_io
 from core.roles import Actor
 from core.units_io import UnitImportReport
 from desktop import theme
+from desktop.admin_widgets import GREEN, GREY, say
 from desktop.errors import show_error
 from desktop.worker import Runner
 
@@ -126,13 +127,13 @@ class UnitFiles:
         self._say(f"正在检查《{path.name}》…")
 
         def checked(report: UnitImportReport) -> None:
-            self._say(report.summary(), theme.ERROR if report.rejected else "")
+            self._say(report.summary(), theme.ERROR if report.rejected else GREY)
             if self._review_import(report):
                 self._say(f"正在导入《{path.name}》…")
                 self._run(lambda: units_io.import_units(actor, path), imported)
 
         def imported(report: UnitImportReport) -> None:
-            self._say(report.summary(), "#2e7d32" if report.written else theme.ERROR)
+            self._say(report.summary(), GREEN if report.written else theme.ERROR)
             self.reload()
 
         self._run(lambda: units_io.import_units(actor, path, dry_run=True), checked)
@@ -142,13 +143,12 @@ class UnitFiles:
         if name:
             path, actor = Path(name), self.actor
             self.runner.read(lambda: units_io.export_units(actor, path),
-                             lambda count: self._say(f"已导出 {count} 个承办单位到 {path}", "#2e7d32"),
+                             lambda count: self._say(f"已导出 {count} 个承办单位到 {path}", GREEN),
                              lambda exc: show_error(self, exc), owner=self)  # type: ignore[arg-type]
 
     def _run(self, fn: Callable[[], UnitImportReport], done: Callable[[UnitImportReport], None]) -> None:
         """On the writer: even a dry run holds the write lock, so what it checks is what gets written."""
         self.runner.write(fn, done, lambda exc: show_error(self, exc), owner=self)  # type: ignore[arg-type]
 
-    def _say(self, text: str, color: str = "") -> None:
-        self.status.setText(text)
-        theme.set_text_color(self.status, color or "#5f6b7a")
+    def _say(self, text: str, color: str = GREY) -> None:
+        say(self.status, text, color)

@@ -21,20 +21,12 @@ from PySide6.QtWidgets import (
 from core.units import UnitDetail, UnitInput
 from core.vocab import UnitKind
 from desktop import theme
+from desktop.admin_widgets import GREEN, error_label, say
 from desktop.pickers import PinyinPicker, Prepared
 
 TERMS_HINT = "多项用顿号、逗号或换行分开"
 # A new unit's likely kind under a parent of this kind: a convenience, the admin may change it.
 CHILD_KIND = {UnitKind.DISTRICT.value: UnitKind.DEPARTMENT.value, UnitKind.STREET.value: UnitKind.COMMUNITY.value}
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    theme.set_text_color(label, theme.ERROR)
-    theme.small(label)
-    label.hide()
-    return label
 
 
 class UnitForm(QWidget):
@@ -190,5 +182,4 @@ class UnitForm(QWidget):
             first.setFocus()
 
     def say(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        theme.set_text_color(self.status, theme.ERROR if error else "#2e7d32")
+        say(self.status, text, theme.ERROR if error else GREEN)

@@ -33,13 +33,14 @@ from core.roles import Actor
 from core.units import UnitNode
 from desktop import theme
 from desktop.admin_import import UnitFiles
+from desktop.admin_widgets import GREY
 from desktop.admin_unit_form import UnitForm
 from desktop.errors import show_error
 from desktop.pickers import Prepared, prepare
 from desktop.worker import Runner
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-GREY = "#8a8f98"
+RETIRED = "#8a8f98"
 
 
 def matches(node: UnitNode, needle: str) -> bool:
@@ -109,7 +110,7 @@ class UnitsView(UnitFiles, QWidget):
 
         self.counts = QLabel()
         self.counts.setObjectName("unitCounts")
-        theme.set_text_color(self.counts, "#5f6b7a")
+        theme.set_text_color(self.counts, GREY)
         self.status = QLabel()  # what an import or export did
         self.status.setObjectName("unitsStatus")
         self.status.setWordWrap(True)
@@ -157,7 +158,7 @@ class UnitsView(UnitFiles, QWidget):
             item.setData(0, ID_ROLE, node.id)
             if not node.active:
                 for column in range(4):
-                    item.setForeground(column, QBrush(QColor(GREY)))
+                    item.setForeground(column, QBrush(QColor(RETIRED)))
             parent = self.items.get(node.parent_id) if node.parent_id is not None else None
             (parent.addChild(item) if parent is not None else self.tree.addTopLevelItem(item))
             self.items[node.id] = item
