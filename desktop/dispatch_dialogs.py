@@ -168,6 +168,11 @@ class DispatchDialog(ActionDialog):
             self.chips.addLayout(row)
             self.chip_buttons.append(chip)
             QShortcut(QKeySequence(f"Alt+{number}"), self, activated=chip.click)
+        keys = "Alt+1" if len(context.suggestions) == 1 else f"Alt+1…Alt+{len(context.suggestions)}"
+        hint = QLabel(f"点击或按 {keys} 设为牵头单位；“+协办”加为协办单位。建议仅供参考，由派单员决定。")
+        theme.small(hint)
+        theme.set_text_color(hint, "#666")
+        self.chips.addWidget(hint)
 
     # co-handling units ----------------------------------------------------
 
@@ -265,7 +270,7 @@ class FeedbackDialog(ActionDialog):
                          "按办理结果填写规定要素（12345 5.2.2.3）。", "保存反馈", parent)
         self.actor = actor
         self.assignment = assignment
-        self.resize(680, 640)
+        self.resize(720, 600)
         self.result = self.add("result", "办理结果", coded(FeedbackResult, default_result(category)))
         self.element_labels: dict[str, QLabel] = {}
         keys = list(dict.fromkeys(k for elements in FEEDBACK_ELEMENTS.values() for k in elements))
@@ -296,8 +301,6 @@ class FeedbackDialog(ActionDialog):
         box.addWidget(error)
         editor.setObjectName(f"element_{key}")
         label = QLabel()
-        label.setWordWrap(True)
-        label.setMaximumWidth(170)
         self.element_labels[key] = label
         self.fields[key], self.errors[key], self.rows[key] = editor, error, holder
         self.form.addRow(label, holder)

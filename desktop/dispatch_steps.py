@@ -16,7 +16,7 @@ from core.handling_reads import AssignmentView, ExtensionView, Handling
 from core.roles import Actor
 from core.supervision import SupervisionInput, SupervisionRow
 from core.vocab import AssignmentRole, SupervisionKind
-from desktop.dispatch_form import ActionDialog, DayEdit, TimeEdit, choices, coded, line, text_box
+from desktop.dispatch_form import ActionDialog, DayEdit, TimeEdit, choices, coded, due_html, line, text_box
 from desktop.worker import Runner
 
 
@@ -26,12 +26,12 @@ def _unit(a: AssignmentView) -> str:
 
 def _due(a: AssignmentView) -> str:
     mark = a.feedback_due
-    return f"现反馈时限：{mark.display}（{mark.state}）" if mark and not mark.met_at else ""
+    return f"现反馈时限：{due_html(mark)}" if mark and not mark.met_at else ""
 
 
 class SignOffDialog(ActionDialog):
     def __init__(self, actor: Actor, runner: Runner, a: AssignmentView, parent: QWidget | None = None) -> None:
-        due = f"签收时限：{a.sign_off.display}（{a.sign_off.state}）" if a.sign_off else ""
+        due = f"签收时限：{due_html(a.sign_off)}" if a.sign_off else ""
         super().__init__(runner, f"签收 · {a.unit}", f"登记{_unit(a)}签收工单（12345 5.2.2.2.1）。{due}", "签收", parent)
         self.actor, self.a = actor, a
         self.person = self.add("person", "签收人", line("承办单位签收人，如 刘科长"))

@@ -216,6 +216,7 @@ class DispatchView(QWidget):
                          self._side_lists, owner=self)
         if panel:
             self.panel.reload()
+        self._refreshed = clock.now()
         self.stamp.setText(f"刷新于 {clock.now():%H:%M}，每分钟自动刷新")
 
     def _side_lists(self, lists: tuple) -> None:
@@ -284,6 +285,8 @@ class DispatchView(QWidget):
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().showEvent(event)
+        if (clock.now() - self._refreshed).total_seconds() * 1000 >= REFRESH_MS:
+            self.refresh()  # back from another area after a while
         pane = self.tabs.currentWidget()
         if isinstance(pane, QueuePane):
             pane.table.setFocus()

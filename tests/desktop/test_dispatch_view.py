@@ -285,3 +285,19 @@ def test_a_co_unit_fed_back_is_reviewed_without_closing_the_ticket(qtbot, operat
     review.save()
     qtbot.waitUntil(lambda: Assignment.get_by_id(co).status == "closed", timeout=5000)
     assert Ticket.get_by_id(ticket).status == "dispatched"
+
+
+def test_the_lists_refresh_each_minute_with_what_others_wrote(qtbot, operator, dispatcher, open_view):
+    register(operator)
+    view = open_view(dispatcher)
+    qtbot.waitUntil(lambda: view.pending.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: view.panel.ticket_id is not None, timeout=5000)
+    shown = view.panel.ticket_id
+    register(operator, hours_ago=20)  # an operator at another desk; it runs out sooner
+    assert view.timer.interval() == 60_000 and view.timer.isActive()
+    view.timer.timeout.emit()
+    qtbot.waitUntil(lambda: view.pending.model.rowCount() == 2, timeout=5000)
+    assert view.tabs.tabText(0) == "待派单 2"
+    current = view.pending.current_row()
+    assert current is not None and current.ticket_id == shown  # the selection stays on its ticket
+    assert view.panel.ticket_id == shown
