@@ -50,13 +50,14 @@ def matches(node: UnitNode, needle: str) -> bool:
 
 
 def _load_tree() -> tuple[list[UnitNode], dict[int, str], Prepared]:
-    """The units, their duty phones, and the parent picker's items (units in use)."""
+    """The units, their duty phones, and the parent picker's items."""
     nodes = units.unit_tree(include_retired=True)
     # UnitNode has no phone; export_rows walks the same tree in the same order, in one query.
     rows = units_io.export_rows()
     phones = {n.id: r["duty_phone"] for n, r in zip(nodes, rows)
               if (r["parent"], r["name"]) == (n.path.rpartition("/")[0], n.name)}
-    return nodes, phones, prepare([(n.path, n.id) for n in nodes if n.active])
+    # Retired units are listed too: a retired unit under a retired parent must keep it when edited.
+    return nodes, phones, prepare([(n.path + ("" if n.active else "（已停用）"), n.id) for n in nodes])
 
 
 class UnitsView(UnitFiles, QWidget):

@@ -175,3 +175,23 @@ def test_moving_away_from_unsaved_edits_asks_first(qtbot, view, monkeypatch):
     qtbot.keyClick(view.tree, Qt.Key.Key_Down)  # "yes": the next unit, nothing saved
     qtbot.waitUntil(lambda: view.form.name.text() == "区市场监督管理局", timeout=5000)
     assert _unit("区城市管理局").contact == "周科长" and answers == []
+
+
+def test_a_retired_unit_under_a_retired_street_keeps_its_parent_when_edited(qtbot, center_db, monkeypatch):
+    demo_units.fill_demo_units(center_db)
+    for name in ("湖北路社区", "狮子桥社区", "玄武门街道"):
+        units.retire_unit(center_db, _unit(name).id, "街道撤并")
+    runner = Runner()
+    view = UnitsView(center_db, runner)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.form.isEnabled(), timeout=5000)
+    view.show_retired.setChecked(True)
+    view.tree.setCurrentItem(view.items[_unit("湖北路社区").id])
+    qtbot.waitUntil(lambda: view.form.name.text() == "湖北路社区", timeout=5000)
+    assert view.form.parent_picker.currentText() == "玄武区人民政府/玄武门街道（已停用）"
+    _replace(qtbot, view.form.contact, "原社区书记")
+    qtbot.keyClick(view.form.contact, Qt.Key.Key_S, CTRL)
+    qtbot.waitUntil(lambda: view.form.status.text() == "已保存。", timeout=5000)
+    assert _unit("湖北路社区").path == "玄武区人民政府/玄武门街道/湖北路社区"
+    runner.wait()
