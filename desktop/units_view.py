@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -79,7 +80,10 @@ class UnitsView(UnitFiles, QWidget):
         self.tree = QTreeWidget()
         self.tree.setObjectName("unitTree")
         self.tree.setHeaderLabels(["单位名称", "类别", "值班电话", "状态"])
-        for column, width in enumerate((250, 175, 125)):
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name takes what is left
+        for column, width in ((1, 150), (2, 115), (3, 60)):
             self.tree.setColumnWidth(column, width)
         self.tree.currentItemChanged.connect(self._chosen)
 
@@ -127,7 +131,7 @@ class UnitsView(UnitFiles, QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.form)
-        split.setSizes([620, 560])
+        split.setSizes([590, 520])
         split.setChildrenCollapsible(False)
         note = QLabel("承办单位不使用本程序：派单时选择单位，按其值班电话、邮箱通知。停用的单位不再出现在派单选择中，"
                       "已派给它的工单不受影响。Ins 新增下级 · Shift+Ins 新增同级 · Del 停用/启用 · Ctrl+S 保存 · Ctrl+F 筛选")

@@ -184,7 +184,7 @@ class WorkbenchView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for column, width in enumerate((150, 190, 0, 190, 190, 250)):
+        for column, width in enumerate((150, 172, 0, 160, 140, 255)):
             if width:
                 self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
