@@ -246,9 +246,6 @@ class DispatchDialog(ActionDialog):
         message = f"已派单至 {names.get(data.lead_unit_id, '')}（牵头）" + (f"等 {count} 个单位" if count > 1 else "")
         self.submit(lambda: dispatch.dispatch(actor, data), message)
 
-    def field_for(self, name: str) -> str | None:
-        return "lead_unit_id" if name == "lead_unit_id" else super().field_for(name)
-
 
 def default_result(category: str) -> str:
     return {Category.CONSULT.value: FeedbackResult.CONSULT_ANSWERED.value,

@@ -179,6 +179,7 @@ class ActionDialog(QDialog):
         self.errors: dict[str, QLabel] = {}
         self.rows: dict[str, QWidget] = {}
         self._loaded: list[Any] | None = None
+        self._saving = False
         self.body = QVBoxLayout(self)
         if intro:
             self.intro = note(intro, "#333")
@@ -260,8 +261,10 @@ class ActionDialog(QDialog):
         return self._loaded is not None and self.snapshot() != self._loaded
 
     def reject(self) -> None:
-        """Esc or 取消: ask only when something was typed."""
-        if self.dirty() and self.save_button.isEnabled():
+        """Esc or 取消: ask only when something was typed; wait while a save is running."""
+        if self._saving:
+            return  # the answer is on its way: closing now would lose it (and a refused save's marks)
+        if self.dirty():
             answer = QMessageBox.question(self, "放弃填写？", "填写的内容尚未保存，确定放弃吗？",
                                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                           QMessageBox.StandardButton.No)
@@ -276,8 +279,9 @@ class ActionDialog(QDialog):
         raise NotImplementedError
 
     def submit(self, work: Callable[[], Any], message: str | Callable[[Any], str]) -> None:
-        if not self.save_button.isEnabled():
-            return  # a save is running
+        if self._saving or not self.save_button.isEnabled():
+            return  # a save is running, or the form is not ready
+        self._saving = True
         self.clear_marks()
         self.status.setText("正在保存…")
         theme.set_text_color(self.status, "#555")
@@ -290,10 +294,12 @@ class ActionDialog(QDialog):
             theme.mark_invalid(self.fields[name], False)
 
     def _saved(self, result: Any, message: str | Callable[[Any], str]) -> None:
+        self._saving = False
         self.saved.emit(message(result) if callable(message) else message)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        self._saving = False
         self.save_button.setEnabled(True)
         theme.set_text_color(self.status, theme.ERROR)
         if not isinstance(exc, ValidationError):

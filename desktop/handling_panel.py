@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock
+from core import clock, handling_reads
 from core.errors import HotlineError
 from core.handling_reads import ACTION_RIGHTS, AssignmentView, Handling
 from core.roles import Actor
@@ -53,8 +53,6 @@ UNIT_STEPS = [
     ("decide_extension", "延期审批", "Ctrl+Shift+E", "请选择一个有延期申请待审批的承办单位"),
     ("decide_return", "退单审核", "Ctrl+Shift+B", "请选择一个申请退单的承办单位"),
 ]
-KEY_HINT = ("快捷键：Ctrl+D 派单 · Ctrl+K 签收 · Ctrl+R 反馈 · Ctrl+P 进展 · Ctrl+E 延期 · Ctrl+B 退单 · "
-            "加 Shift 为相应的审核 · Ctrl+U 督办 · F5 刷新")
 # One key per step; Ctrl+D is 派单, or 决定受理 where that is the step due (``trigger``).
 SHORTCUTS = {key: keys for key, _t, keys, _w in TICKET_STEPS + UNIT_STEPS if key != "accept"}
 
@@ -91,6 +89,7 @@ class HandlingPanel(QWidget):
         self.content.setObjectName("ticketContent")
         self.content.setReadOnly(True)
         self.content.setTabChangesFocus(True)
+        self.content.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes from the list to the steps
         self.content.setFixedHeight(64)
 
         self.buttons: dict[str, KeyButton] = {}
@@ -117,7 +116,10 @@ class HandlingPanel(QWidget):
             if self._button(key, text, keys, why):
                 unit_grid.addWidget(self.buttons[key], placed // 4, placed % 4)
                 placed += 1
-        self.key_hint = QLabel(KEY_HINT)
+        shown = [f"{keys} {text}" for key, text, keys, _w in TICKET_STEPS + UNIT_STEPS
+                 if key in self.buttons and key != "accept" and "Shift" not in keys]
+        shifted = any("Shift" in keys for key, _t, keys, _w in UNIT_STEPS if key in self.buttons)
+        self.key_hint = QLabel("快捷键：" + " · ".join(shown + (["加 Shift 为相应的审核"] if shifted else []) + ["F5 刷新"]))
         self.key_hint.setWordWrap(True)
         theme.small(self.key_hint)
         theme.set_text_color(self.key_hint, "#666")
@@ -182,8 +184,6 @@ class HandlingPanel(QWidget):
         self._asked += 1
         asked = self._asked
         self._wanted = (ticket_id, assignment_id)
-        from core import handling_reads
-
         self.runner.read(lambda: handling_reads.handling_of(self.actor, ticket_id),
                          lambda h: asked == self._asked and self._show(h, assignment_id),
                          lambda exc: asked == self._asked and self._failed(exc), owner=self)

@@ -14,18 +14,22 @@ from db.models import Center, Deadline, Topic
 from tests.core.test_dispatch import register, send
 
 
-@pytest.fixture
-def city(center_db) -> dict[str, int]:
-    district = units.create_unit(center_db, UnitInput("玄武区人民政府", UnitKind.DISTRICT.value))
+def make_city(admin) -> dict[str, int]:
+    """A district government, two departments and a street, with matters and keywords."""
+    district = units.create_unit(admin, UnitInput("玄武区人民政府", UnitKind.DISTRICT.value))
     made = {"玄武区人民政府": district}
     for name, kind, matters, keywords in (
         ("区城市管理局", UnitKind.DEPARTMENT, ["施工扰民", "噪声污染", "占道经营"], ["工地", "夜间施工"]),
         ("区市场监督管理局", UnitKind.DEPARTMENT, ["食品安全", "消费维权"], ["过期"]),
         ("新街口街道", UnitKind.STREET, ["社区服务"], ["北京东路"]),
     ):
-        made[name] = units.create_unit(center_db, UnitInput(name, kind.value, district, matters=matters,
-                                                            keywords=keywords))
+        made[name] = units.create_unit(admin, UnitInput(name, kind.value, district, matters=matters, keywords=keywords))
     return made
+
+
+@pytest.fixture
+def city(center_db) -> dict[str, int]:
+    return make_city(center_db)
 
 
 def _all_pages(fetch, limit: int = 1) -> list:
@@ -116,7 +120,7 @@ def test_reminders_page_in_scan_order(operator, dispatcher, city):
 def test_handling_shows_each_unit_with_its_clocks_extension_feedback_and_allowed_steps(
         operator, dispatcher, supervisor, manager, city):
     ticket = register(operator, hours_ago=3, confidential=True)
-    lead, co = send(dispatcher, ticket, city["区城市管理局"], city["新街口街道"])
+    lead, _co = send(dispatcher, ticket, city["区城市管理局"], city["新街口街道"])
     shown = handling_reads.handling_of(dispatcher, ticket)
     assert [a.role_label for a in shown.assignments] == ["牵头", "协办"]
     assert shown.assignments[0].actions == {"sign_off", "return", "progress", "extension"}

@@ -15,11 +15,13 @@ from db.models import Assignment, Supervision, Surge, TicketEvent
 from desktop.dispatch_dialogs import DispatchDialog, FeedbackDialog
 from desktop.dispatch_steps import ReturnReviewDialog, SupervisionAnswerDialog, SupervisionDialog, SurgeDialog
 from tests.core.test_dispatch import register, send
-from tests.core.test_handling_reads import city  # noqa: F401 (a fixture)
-from tests.desktop.test_dispatch_view import questions, runner  # noqa: F401 (fixtures)
+from tests.desktop.test_dispatch_view import shared_fixtures
 from tests.helpers import commit
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
+
+
+questions, city, runner = shared_fixtures()
 
 
 @pytest.fixture
@@ -139,7 +141,7 @@ def test_an_urgent_dispatch_asks_for_the_phone_call_and_who_was_told(qtbot, show
 
 
 def test_esc_closes_at_once_when_nothing_was_typed_and_asks_otherwise(qtbot, shown, operator, dispatcher, city,
-                                                                      runner, questions, monkeypatch):  # noqa: F811
+                                                                      runner, questions, monkeypatch):
     ticket = register(operator)
     dialog = dispatch_dialog(qtbot, shown, dispatcher, runner, ticket)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
@@ -201,7 +203,7 @@ def test_a_return_refused_without_a_reason_is_told_then_recorded(qtbot, shown, o
 def test_a_supervisor_records_a_supervision_and_its_answer(qtbot, shown, operator, dispatcher, supervisor, city,
                                                             runner):
     ticket = register(operator)
-    (lead,) = send(dispatcher, ticket, city["区城市管理局"])
+    send(dispatcher, ticket, city["区城市管理局"])
     h = handling_reads.handling_of(supervisor, ticket)
     dialog = shown(SupervisionDialog(supervisor, runner, h, city["区城市管理局"]))
     assert dialog.unit.currentData() == city["区城市管理局"] and dialog.kind.currentText() == "系统督办"

@@ -20,26 +20,38 @@ from desktop.dispatch_steps import ExtensionDecisionDialog, ExtensionDialog, Fee
 from desktop.dispatch_view import DispatchView
 from desktop.worker import Runner
 from tests.core.test_dispatch import register, send
-from tests.core.test_handling_reads import city  # noqa: F401 (a fixture)
+from tests.core.test_handling_reads import make_city
 from tests.helpers import commit
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
-@pytest.fixture(autouse=True)
-def questions(monkeypatch) -> list[str]:
-    """Every "discard what was typed?" question is answered Yes and remembered: a question left
-    open would hang the test at teardown, when a dialog with typed text is closed."""
-    asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
-    return asked
+def shared_fixtures() -> tuple:
+    """The fixtures both 派单督办 screen tests use (tests/desktop/conftest.py is another engineer's)."""
+
+    @pytest.fixture(autouse=True)
+    def questions(monkeypatch) -> list[str]:
+        """Every "discard what was typed?" question is answered Yes and remembered: a question left
+        open would hang the test at teardown, when a dialog with typed text is closed."""
+        asked: list[str] = []
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+        return asked
+
+    @pytest.fixture
+    def city(center_db) -> dict[str, int]:
+        return make_city(center_db)
+
+    @pytest.fixture
+    def runner():
+        made = Runner()
+        yield made
+        made.wait()
+
+    return questions, city, runner
 
 
-@pytest.fixture
-def runner():
-    made = Runner()
-    yield made
-    made.wait()
+questions, city, runner = shared_fixtures()
 
 
 @pytest.fixture
@@ -249,7 +261,6 @@ def test_queues_page_from_sql_and_pass_the_model_tester(qtbot, qtmodeltester, op
 def test_a_12365_complaint_is_accepted_with_ctrl_d_then_dispatched(qtbot, center_db, operator, dispatcher, city,
                                                                     open_view):
     from db.models import Center
-
     from desktop.dispatch_steps import AcceptDialog
 
     Center.update(kind="both").execute()
@@ -270,7 +281,7 @@ def test_a_12365_complaint_is_accepted_with_ctrl_d_then_dispatched(qtbot, center
 
 def test_a_co_unit_fed_back_is_reviewed_without_closing_the_ticket(qtbot, operator, dispatcher, city, open_view):
     ticket = register(operator)
-    lead, co = send(dispatcher, ticket, city["区城市管理局"], city["新街口街道"])
+    _lead, co = send(dispatcher, ticket, city["区城市管理局"], city["新街口街道"])
     dispatch.sign_off(dispatcher, co, "街道王主任")
     handling.record_feedback(dispatcher, FeedbackInput(co, "resolved", {"measures": "配合城管局现场劝离",
                                                                         "caller_told": "已告知"}))
