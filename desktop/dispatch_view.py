@@ -192,7 +192,7 @@ class DispatchView(QWidget):
 
     def _first_load(self, pane: QueuePane) -> None:
         """Nothing shown yet: the first row of the list in front is, so the keys work at once."""
-        if self.panel.ticket_id is None and self.tabs.currentWidget() is pane and pane.model.rows \
+        if self.panel.asked_ticket_id is None and self.tabs.currentWidget() is pane and pane.model.rows \
                 and pane.current_row() is None:
             pane.table.selectRow(0)
 
@@ -270,6 +270,10 @@ class DispatchView(QWidget):
             ticket_id = item.child(0).data(0, ID_ROLE)
         if ticket_id is not None:
             self.panel.show_ticket(ticket_id)
+
+    def show_ticket(self, ticket_id: int, assignment_id: int | None = None) -> None:
+        """A ticket chosen elsewhere (the 工作台): its handling, whatever list is in front."""
+        self.panel.show_ticket(ticket_id, assignment_id)
 
     def _acted(self, message: str) -> None:
         self.notice.emit(message)

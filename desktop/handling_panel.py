@@ -177,6 +177,11 @@ class HandlingPanel(QWidget):
     def ticket_id(self) -> int | None:
         return self.handling.ticket_id if self.handling else None
 
+    @property
+    def asked_ticket_id(self) -> int | None:
+        """The ticket shown or on its way (read on the runner)."""
+        return self._wanted[0] if self._wanted else None
+
     def show_ticket(self, ticket_id: int | None, assignment_id: int | None = None) -> None:
         if ticket_id is None:
             self._show_nothing()
@@ -201,6 +206,7 @@ class HandlingPanel(QWidget):
 
     def _show_nothing(self) -> None:
         self.handling = None
+        self._wanted = None
         self.header.setText("在左侧选择一张工单，这里显示它的办理情况。")
         for widget in (self.content, self.assignments, self.detail, self.timeline, self.supervisions):
             widget.clear()

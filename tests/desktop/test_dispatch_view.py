@@ -312,3 +312,15 @@ def test_the_lists_refresh_each_minute_with_what_others_wrote(qtbot, operator, d
     current = view.pending.current_row()
     assert current is not None and current.ticket_id == shown  # the selection stays on its ticket
     assert view.panel.ticket_id == shown
+
+
+def test_a_ticket_chosen_elsewhere_is_shown_even_while_the_lists_load(qtbot, operator, dispatcher, city, open_view):
+    first = register(operator, hours_ago=20)  # first in 待派单
+    (lead,) = send(dispatcher, register(operator), city["区城市管理局"])
+    other = Assignment.get_by_id(lead).ticket_id
+    view = open_view(dispatcher)
+    view.show_ticket(other)  # as the 工作台 does, before the lists have answered
+    qtbot.waitUntil(lambda: view.pending.model.rowCount() == 1 and view.panel.ticket_id is not None, timeout=5000)
+    qtbot.wait(100)
+    assert view.panel.ticket_id == other != first
+    assert view.panel.current_assignment_id() == lead
