@@ -97,6 +97,8 @@ def save_rules(actor: Actor, profile: str, rules: list[Rule], note: str) -> int:
         problems.append("规则编号有重复：" + "、".join(sorted({k for k in keys if keys.count(k) > 1})))
     if not rules:
         problems.append("规则列表为空")
+    if not note.strip():
+        problems.append("请写明修改说明（依据哪份文件、改了什么），以便日后查对每一版规则")
     if problems:
         raise ValidationError.single("rules", "；".join(problems))
     with write(actor, Permission.CALENDAR_MANAGE, "save_deadline_rules", "deadline_rules", profile) as tx:

@@ -121,5 +121,6 @@ def test_a_bad_rule_is_refused_with_what_is_wrong(center_db):
     with pytest.raises(ValidationError) as caught:
         deadlines.save_rules(center_db, "12345", [bad], "")
     assert "时长" in caught.value.message and "只能从派单起算" in caught.value.message
+    assert "修改说明" in caught.value.message
     with pytest.raises(ValidationError, match="不存在"):
         deadlines.rule_set("nosuch")
