@@ -186,6 +186,7 @@ class QueuePane(QWidget):
     """A message line over a queue's table; ``chosen`` says which ticket (and unit) is selected."""
 
     chosen = Signal(int, object)  # ticket id, assignment id or None
+    offered = Signal(int, object)  # the same, for the row Qt makes current when the list first gets the focus
     activated = Signal()  # Enter or a double click: go to the panel's steps
     counted = Signal(str)  # 12 / 200+ for the tab title
 
@@ -224,6 +225,7 @@ class QueuePane(QWidget):
         self.model.modelReset.connect(self._restore)
         self._kept: tuple | None = None
         self._quiet = False
+        self._focusing = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.message)
@@ -233,6 +235,14 @@ class QueuePane(QWidget):
         if watched is self.table and event.type() == QEvent.Type.KeyPress \
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # type: ignore[attr-defined]
             self.activated.emit()
+            return True
+        if watched is self.table and event.type() == QEvent.Type.FocusIn:
+            # Qt makes the first row current on the first focus-in; that is an offer, not a choice.
+            self._focusing = True
+            try:
+                self.table.focusInEvent(event)  # type: ignore[arg-type]
+            finally:
+                self._focusing = False
             return True
         return super().eventFilter(watched, event)
 
@@ -248,7 +258,7 @@ class QueuePane(QWidget):
             return
         item = self.model.row(row)
         if item is not None:
-            self.chosen.emit(item.ticket_id, item.assignment_id)
+            (self.offered if self._focusing else self.chosen).emit(item.ticket_id, item.assignment_id)
 
     def _remember(self) -> None:
         item = self.current_row()

@@ -223,3 +223,32 @@ class SurgeDialog(ActionDialog):
         actor, starts, ends, reason = self.actor, self.starts.value(), self.ends.value(), self.reason.toPlainText()
         self.submit(lambda: deadlines.declare_surge(actor, starts, ends, reason),
                     f"已宣布集中大话务量：{starts:%m-%d %H:%M} 至 {ends:%m-%d %H:%M}")
+
+
+UNIT_DIALOGS: dict[str, type[ActionDialog]] = {
+    "sign_off": SignOffDialog, "return": ReturnDialog, "progress": ProgressDialog, "extension": ExtensionDialog,
+    "decide_return": ReturnReviewDialog, "review_feedback": FeedbackReviewDialog,
+}
+
+
+def dialog_for(key: str, actor: Actor, runner: Runner, h: Handling, a: AssignmentView | None,
+               row: SupervisionRow | None, parent: QWidget | None = None) -> ActionDialog | None:
+    """The dialog of a step on the panel's ticket, its selected unit or supervision; None if it has none."""
+    from desktop.dispatch_dialogs import DispatchDialog, FeedbackDialog
+
+    if key == "dispatch":
+        return DispatchDialog(actor, runner, h.ticket_id, parent)
+    if key == "accept":
+        return AcceptDialog(actor, runner, h, parent)
+    if key == "supervise":
+        return SupervisionDialog(actor, runner, h, a.unit_id if a else None, parent)
+    if key == "answer_supervision":
+        return SupervisionAnswerDialog(actor, runner, row, parent) if row is not None and not row.answer else None
+    if a is None:
+        return None
+    if key == "feedback":
+        return FeedbackDialog(actor, runner, a, h.category, parent)
+    if key == "decide_extension":
+        waiting = a.waiting_extension
+        return ExtensionDecisionDialog(actor, runner, a, waiting, parent) if waiting is not None else None
+    return UNIT_DIALOGS[key](actor, runner, a, parent)  # type: ignore[call-arg]

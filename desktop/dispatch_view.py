@@ -145,6 +145,8 @@ class DispatchView(QWidget):
         index = self.tabs.addTab(pane, title)
         pane.counted.connect(lambda count, i=index, t=title: self.tabs.setTabText(i, f"{t} {count}"))
         pane.chosen.connect(self.panel.show_ticket)
+        pane.offered.connect(lambda ticket, unit: self.panel.asked_ticket_id is None
+                             and self.panel.show_ticket(ticket, unit))
         pane.activated.connect(lambda p=pane: self._to_step(p))
         pane.model.loaded.connect(lambda *_a, p=pane: self._first_load(p))
         if above is not None:

@@ -348,38 +348,16 @@ class HandlingPanel(QWidget):
         self.assignments.setFocus()
 
     def open_step(self, key: str) -> None:
-        from desktop import dispatch_dialogs as big
-        from desktop import dispatch_steps as steps
+        from desktop.dispatch_steps import dialog_for
 
-        h, a = self.handling, self.current_assignment()
-        if h is None:
+        if self.handling is None:
             return
-        actor, runner = self.actor, self.runner
-        if key == "dispatch":
-            dialog = big.DispatchDialog(actor, runner, h.ticket_id, self)
-        elif key == "accept":
-            dialog = steps.AcceptDialog(actor, runner, h, self)
-        elif key == "supervise":
-            dialog = steps.SupervisionDialog(actor, runner, h, a.unit_id if a else None, self)
-        elif key == "answer_supervision":
-            item = self.supervisions.currentItem()
-            row = next((s for s in h.supervisions if item is not None and s.id == item.data(0, ID_ROLE)), None)
-            if row is None:
-                return
-            dialog = steps.SupervisionAnswerDialog(actor, runner, row, self)
-        elif a is None:
+        item = self.supervisions.currentItem()
+        chosen = item.data(0, ID_ROLE) if item is not None else None
+        row = next((s for s in self.handling.supervisions if s.id == chosen), None)
+        dialog = dialog_for(key, self.actor, self.runner, self.handling, self.current_assignment(), row, self)
+        if dialog is None:
             return
-        elif key == "feedback":
-            dialog = big.FeedbackDialog(actor, runner, a, h.category, self)
-        elif key == "decide_extension":
-            if a.waiting_extension is None:
-                return
-            dialog = steps.ExtensionDecisionDialog(actor, runner, a, a.waiting_extension, self)
-        else:
-            kinds = {"sign_off": steps.SignOffDialog, "return": steps.ReturnDialog, "progress": steps.ProgressDialog,
-                     "extension": steps.ExtensionDialog, "decide_return": steps.ReturnReviewDialog,
-                     "review_feedback": steps.FeedbackReviewDialog}
-            dialog = kinds[key](actor, runner, a, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._acted)
         self.dialog = dialog

@@ -319,8 +319,37 @@ def test_a_ticket_chosen_elsewhere_is_shown_even_while_the_lists_load(qtbot, ope
     (lead,) = send(dispatcher, register(operator), city["区城市管理局"])
     other = Assignment.get_by_id(lead).ticket_id
     view = open_view(dispatcher)
-    view.show_ticket(other)  # as the 工作台 does, before the lists have answered
-    qtbot.waitUntil(lambda: view.pending.model.rowCount() == 1 and view.panel.ticket_id is not None, timeout=5000)
-    qtbot.wait(100)
-    assert view.panel.ticket_id == other != first
+    view.show_ticket(other)  # as the 工作台 does, maybe before the lists have answered
+    qtbot.waitUntil(lambda: view.pending.model.rowCount() == 1 and not view.runner.busy, timeout=5000)
+    assert view.panel.ticket_id == other != first  # the list's first row did not take its place
     assert view.panel.current_assignment_id() == lead
+
+
+def test_a_supervisor_supervises_with_ctrl_u_and_records_the_answer(qtbot, operator, dispatcher, supervisor, city,
+                                                                    open_view):
+    from desktop.dispatch_steps import SupervisionAnswerDialog, SupervisionDialog
+
+    ticket = register(operator, hours_ago=3)
+    (lead,) = send(dispatcher, ticket, city["区城市管理局"])
+    Deadline.update(due_at=clock.stamp(clock.now() - dt.timedelta(hours=1))).where(
+        (Deadline.assignment == lead) & (Deadline.stage == "sign_off")).execute()
+    view = open_view(supervisor)
+    qtbot.waitUntil(lambda: view.panel.ticket_id == ticket and view.panel.can("supervise"), timeout=5000)
+    view.reminders.table.setFocus()
+    press(qtbot, view, Qt.Key.Key_U)
+    dialog = dialog_of(qtbot, SupervisionDialog)
+    assert dialog.unit.currentData() == city["区城市管理局"]  # the unit selected in the panel
+    commit(dialog.content, "电话督促城管局立即签收")
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    panel = view.panel
+    qtbot.waitUntil(lambda: panel.supervisions.topLevelItemCount() == 1, timeout=5000)
+    assert panel.tabs.tabText(1) == "督办记录（1）" and not panel.can("answer_supervision")
+    panel.supervisions.setCurrentItem(panel.supervisions.topLevelItem(0))
+    assert panel.can("answer_supervision")
+    panel.buttons["answer_supervision"].setFocus()
+    qtbot.keyClick(panel.buttons["answer_supervision"], Qt.Key.Key_Return)
+    answer = dialog_of(qtbot, SupervisionAnswerDialog)
+    commit(answer.answer, "已签收，今日到现场")
+    qtbot.keyClick(answer, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.supervisions.topLevelItemCount() == 1
+                    and "已签收，今日到现场" in panel.supervisions.topLevelItem(0).text(4), timeout=5000)
