@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -26,6 +26,7 @@ from desktop import settings, theme
 from desktop.worker import Runner
 
 if TYPE_CHECKING:
+    from desktop.dispatch_view import DispatchView
     from desktop.registration_view import RegistrationView
     from desktop.ticket_list import TicketListView
 
@@ -35,6 +36,9 @@ F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N
 知识库建议：Alt+1 … Alt+5 选用第几条，答复内容自动填入并按“直接答复办结”处理<br><br>
 <b>知识库</b><br>直接输入问题即查 · ↓ 进入结果 · Ctrl+F 回到查询框 · Ctrl+N 新建 · F2 修改 · 编辑时 Ctrl+S 保存<br><br>
 <b>工单查询</b><br>Enter 查询 / 打开选中的工单 · 点击列标题排序<br><br>
+<b>派单督办</b><br>Ctrl+D 派单（12365 投诉举报为决定受理） · Ctrl+K 签收 · Ctrl+B 退单 · Ctrl+P 办理进展 · Ctrl+E 延期申请<br>
+Ctrl+R 反馈 · Ctrl+Shift+R 反馈审核 · Ctrl+Shift+E 延期审批 · Ctrl+U 督办 · F5 刷新<br><br>
+<b>工作台</b><br>Enter 打开选中事项 · F5 刷新<br><br>
 <b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
 
 
@@ -58,14 +62,31 @@ class MainWindow(QMainWindow):
         self._ticket_list: TicketListView | None = None
         # Areas are built when first opened: start-up pays only for the first one.
         self._factories: list[Callable[[], QWidget]] = []
+        self.dispatch_view: DispatchView | None = None
+        self.calendar_tab: QWidget | None = None
+        handles = any(actor.can(p) for p in (Permission.DISPATCH, Permission.SUPERVISE, Permission.EXTENSION_DECIDE))
+        # 工作台 first for those whose work comes to them; operators start on registration.
+        if handles or actor.can(Permission.CALENDAR_MANAGE):
+            self._add_area("工作台", self._make_workbench)
         if actor.can(Permission.TICKET_REGISTER):
             self._add_area("受理登记", self._make_registration)
         if actor.can(Permission.TICKET_VIEW):
             self._add_area("工单查询", self._make_ticket_list)
+        if handles:
+            self._add_area("派单督办", self._make_dispatch)
         if actor.can(Permission.KB_USE):
             self._add_area("知识库", self._make_kb)
-        if actor.can(Permission.USER_MANAGE) or actor.can(Permission.TOPIC_MANAGE):
+        if any(actor.can(p) for p in (Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.UNIT_MANAGE,
+                                      Permission.CALENDAR_MANAGE)):
             self._add_area("系统管理", self._make_admin)
+        self.tray = None
+        if handles:
+            from desktop.tray import ReminderTray
+
+            self.tray = ReminderTray(self.runner, self)
+            self.tray.activated.connect(self._bring_to_workbench)
+            self.tray.notice.connect(lambda m: self.statusBar().showMessage(m, 15_000))
+            QTimer.singleShot(1000, self.tray, self.tray.start)  # after the first screen has drawn
         self.nav.currentRowChanged.connect(self._open_area)
         self.nav.setCurrentRow(0)
 
@@ -96,6 +117,43 @@ class MainWindow(QMainWindow):
         self.registration.ticket_saved.connect(lambda _id, _no: self._ticket_list and self._ticket_list.refresh())
         return self.registration
 
+    def _make_workbench(self) -> QWidget:
+        from desktop.workbench_view import WorkbenchView
+
+        view = WorkbenchView(self.actor, self.runner)
+        view.open_ticket.connect(self.open_handling)
+        view.open_calendar.connect(self._open_calendar)
+        return view
+
+    def _make_dispatch(self) -> QWidget:
+        from desktop.dispatch_view import DispatchView
+
+        self.dispatch_view = DispatchView(self.actor, self.runner)
+        self.dispatch_view.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
+        return self.dispatch_view
+
+    def open_handling(self, ticket_id: int) -> None:
+        """A ticket chosen on the 工作台: its handling in 派单督办."""
+        if "派单督办" not in self.areas:
+            return
+        self.show_area("派单督办")
+        assert self.dispatch_view is not None
+        self.dispatch_view.show_ticket(ticket_id)
+
+    def _open_calendar(self) -> None:
+        if "系统管理" in self.areas:
+            self.show_area("系统管理")
+            tabs = self.areas["系统管理"]
+            if isinstance(tabs, QTabWidget) and self.calendar_tab is not None:
+                tabs.setCurrentWidget(self.calendar_tab)
+
+    def _bring_to_workbench(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if "工作台" in self.areas:
+            self.show_area("工作台")
+
     def _make_ticket_list(self) -> QWidget:
         from desktop.ticket_list import TicketListView
 
@@ -122,6 +180,17 @@ class MainWindow(QMainWindow):
             view = TopicsView(self.actor, self.runner)
             view.changed.connect(lambda: self.registration and self.registration.reload_topics())
             tabs.addTab(view, "问题分类")
+        if self.actor.can(Permission.UNIT_MANAGE):
+            from desktop.units_view import UnitsView
+
+            tabs.addTab(UnitsView(self.actor, self.runner), "承办单位")
+        if self.actor.can(Permission.CALENDAR_MANAGE):
+            from desktop.calendar_view import CalendarView
+            from desktop.rules_view import RulesView
+
+            self.calendar_tab = CalendarView(self.actor, self.runner)
+            tabs.addTab(self.calendar_tab, "工作日历")
+            tabs.addTab(RulesView(self.actor, self.runner), "时限规则")
         return tabs
 
     @property
@@ -179,6 +248,8 @@ class MainWindow(QMainWindow):
                 self.registration.flush_draft()
             except Exception:  # the draft is a convenience; closing must not fail on it
                 pass
+        if self.tray is not None:
+            self.tray.stop()
         settings.put("window/geometry", bytes(self.saveGeometry().data()))
         self.runner.wait()
         super().closeEvent(event)
