@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from core.vocab import Category, ClockUnit, EmergencyType, Stage, StartEvent, Urgency
+from core.vocab import Category, Channel, ClockUnit, EmergencyType, Stage, StartEvent, Urgency
 
 # 12345 5.2.2.1.2 / 5.2.2.2.1 / 5.2.2.3.2 group tickets in three classes. Epidemic
 # (疫情) is not named in them; it is "其他可能造成生命财产损失的诉求", so it is timed
@@ -128,7 +128,9 @@ PROFILE_12365 = (
     # drafting notes says 60 working days. The clause itself is followed.
     _r("complaint.accept", Stage.ACCEPT, 5, WDAY, REG, "12365 6.3.2.2", "投诉进入受理环节", categories=_COMPLAINT),
     _r("complaint.transfer", D, 5, WDAY, ACC, "12365 6.3.5.1", "投诉自决定受理之日起移送", categories=_COMPLAINT),
-    _r("complaint.complete", Stage.COMPLETE, 60, DAY, ACC, "12365 6.3.5.2.1", "投诉自决定受理之日起处理完成", categories=_COMPLAINT),
+    # 6.3.5.2.1 sets 60 days for complaints not transferred; a transferred one has no
+    # limit of its own in 6.3.5.1, and the center tracks it on the same clock.
+    _r("complaint.complete", Stage.COMPLETE, 60, DAY, ACC, "12365 6.3.5.2.1", "投诉自决定受理之日起处理完成（移送的投诉同样跟踪）", categories=_COMPLAINT),
     # 6.4.2.2 / 6.4.4.1 / 6.4.4.2
     _r("report.accept", Stage.ACCEPT, 5, WDAY, REG, "12365 6.4.2.2", "举报进入受理环节", categories=_REPORT),
     _r("report.transfer", D, 5, WDAY, ACC, "12365 6.4.4.1", "举报自受理之日起转送受理方", categories=_REPORT),
@@ -160,10 +162,12 @@ ALLOWED_STARTS: dict[str, tuple[str, ...]] = {
     Stage.ACCEPT.value: (REG.value,),
     Stage.DISPATCH.value: (REG.value, ACC.value),
     Stage.SIGN_OFF.value: (DIS.value,),
-    Stage.FEEDBACK.value: (DIS.value, ACC.value),
+    Stage.FEEDBACK.value: (DIS.value,),  # a unit's clock: it starts when the unit is sent the ticket
     Stage.REPLY.value: (REPLIED.value,),
-    Stage.COMPLETE.value: (REG.value, ACC.value, DIS.value),
+    Stage.COMPLETE.value: (REG.value, ACC.value),
 }
+_CODES = {"categories": (Category, "诉求分类"), "urgencies": (Urgency, "紧急程度"),
+          "emergencies": (EmergencyType, "紧急类型"), "channels": (Channel, "受理渠道")}
 
 MAX_AMOUNT = {MIN.value: 60 * 24 * 30, HOUR.value: 24 * 366, DAY.value: 3660, WDAY.value: 2500}
 
@@ -179,6 +183,10 @@ def rule_problems(rule: Rule) -> list[str]:
         problems.append(f"{name}的计时单位“{rule.clock}”应为分钟、小时、天或工作日")
     elif not isinstance(rule.amount, int) or isinstance(rule.amount, bool) or not 1 <= rule.amount <= MAX_AMOUNT[rule.clock]:
         problems.append(f"{name}的时长应为 1 到 {MAX_AMOUNT[rule.clock]} 之间的整数{ClockUnit.label_of(rule.clock)}，现为“{rule.amount}”")
+    for attribute, (kind, label) in _CODES.items():
+        unknown = [c for c in getattr(rule, attribute) if c not in kind._value2member_map_]
+        if unknown:
+            problems.append(f"{name}的{label}“{'、'.join(unknown)}”不存在")
     if rule.start not in ALLOWED_STARTS[rule.stage]:
         allowed = "、".join(StartEvent.label_of(s) for s in ALLOWED_STARTS[rule.stage])
         problems.append(f"{name}：{Stage.label_of(rule.stage)}时限只能从{allowed}起算")

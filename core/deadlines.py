@@ -233,10 +233,37 @@ def cancel(ticket_id: int, stages: tuple[str, ...] | None, at: dt.datetime, assi
 
 
 def _stop(ticket_id, stages, at, assignment_id, all_units, cancelled: bool) -> int:
-    ids = [d.id for d in _open(ticket_id, stages, assignment_id, all_units)]
+    clocks = list(_open(ticket_id, stages, assignment_id, all_units))
+    for d in clocks:
+        if not cancelled and at < clock.parse_stamp(d.started_at):
+            raise ValidationError.single("at", f"所填时间（{at:%Y-%m-%d %H:%M}）早于该环节时限的起算时间"
+                                               f"（{clock.display(d.started_at)}），请检查。")
+    ids = [d.id for d in clocks]
     if ids:
         Deadline.update(met_at=clock.stamp(at), cancelled=cancelled).where(Deadline.id.in_(ids)).execute()
     return len(ids)
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """24:00 of ``day``: when a date given by a person (办理时限, 延期至) runs out."""
+    return _end_of(day)
+
+
+def open_clock(ticket_id: int, stage: str, assignment_id: int | None = None) -> Deadline | None:
+    query = _open(ticket_id, (stage,), assignment_id, all_units=False)
+    return query.order_by(Deadline.id.desc()).first()
+
+
+def set_by_center(ticket: Ticket, stage: str, at: dt.datetime, due: dt.date, assignment_id: int | None) -> None:
+    """A deadline the center fixed itself (12345 5.2.2.1.3 note): replaces the rule's, or
+    stands alone where the profile has no rule for the stage."""
+    current = open_clock(ticket.id, stage, assignment_id)
+    if current is not None:
+        extend(current, _end_of(due))
+        return
+    Deadline.create(ticket=ticket.id, assignment=assignment_id, stage=stage, started_at=clock.stamp(at),
+                    due_at=clock.stamp(_end_of(due)), provisional=False, profile=profile_for(ticket.hotline),
+                    rules_version=rule_set(profile_for(ticket.hotline)).version, rule_key="center.set")
 
 
 def extend(deadline: Deadline, new_due: dt.datetime) -> None:
@@ -262,7 +289,10 @@ def recompute_provisional(actor: Actor | None = None) -> int:
             continue
         due = due_time(rule, clock.parse_stamp(started_at), calendar)
         changed.append((clock.stamp(due.at), int(due.provisional), deadline_id))
-    conn.executemany("UPDATE deadline SET due_at = ?, provisional = ? WHERE id = ?", changed)
+    # A clock that moved is announced again when it really runs out.
+    conn.executemany(
+        "UPDATE deadline SET notified_level = CASE WHEN due_at <> ?1 THEN 0 ELSE notified_level END,"
+        " due_at = ?1, provisional = ?2 WHERE id = ?3", changed)
     log.info("recomputed %d provisional deadlines", len(changed))
     return len(changed)
 

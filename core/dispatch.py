@@ -29,7 +29,7 @@ from core.vocab import (
     Status,
     Urgency,
 )
-from db.models import Assignment, Ticket, Unit
+from db.models import Assignment, ExtensionRequest, Ticket, Unit
 
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a time typed "now" on a PC whose clock runs a little fast
 
@@ -128,10 +128,14 @@ def _check(data: DispatchInput, ticket: Ticket, now: dt.datetime) -> dt.datetime
     if problems:
         raise ValidationError(problems)
     at = when(data.dispatched_at, "dispatched_at", "派单时间", now)
-    not_before(at, ticket.received_at, "dispatched_at", "派单时间", "受理时间")
+    not_before(at, ticket.received_at, "dispatched_at", "派单时间", "登记时间")
+    # A re-dispatch or a 12365 transfer counts from the return decision or the acceptance.
+    current = deadlines.open_clock(ticket.id, Stage.DISPATCH.value)
+    if current is not None:
+        not_before(at, current.started_at, "dispatched_at", "派单时间", "本次派单时限的起算时间（决定受理或同意退单）")
     if urgent:
         phoned = when(data.phoned_at, "phoned_at", "电话联系时间", now)
-        not_before(phoned, ticket.received_at, "phoned_at", "电话联系时间", "受理时间")
+        not_before(phoned, ticket.received_at, "phoned_at", "电话联系时间", "登记时间")
     if data.feedback_due is not None and data.feedback_due < at.date():
         raise ValidationError.single(
             "feedback_due", f"办理时限（{data.feedback_due:%Y-%m-%d}）早于派单时间（{at:%Y-%m-%d %H:%M}），请重新选择。")
@@ -156,17 +160,26 @@ def dispatch(actor: Actor, data: DispatchInput) -> Dispatched:
                 raise ValidationError.single("lead_unit_id", "所选承办单位不存在，请重新选择。")
             if not unit.active:
                 raise ValidationError.single("lead_unit_id", f"“{unit.name}”已停用，不能派单，请选择其他单位。")
-        busy = {a.unit_id for a in Assignment.select().where(
+        busy = {a.unit_id: a for a in Assignment.select().where(
             (Assignment.ticket == ticket.id) & Assignment.status.in_(LIVE))}
-        for unit_id in unit_ids:
+        for unit_id in data.co_unit_ids:
             if unit_id in busy:
                 raise Conflict(f"“{units[unit_id].name}”正在办理这张工单，不能重复派单。")
+        promoted = busy.get(data.lead_unit_id)
+        if promoted is not None and promoted.role == AssignmentRole.LEAD.value:
+            raise Conflict(f"“{units[data.lead_unit_id].name}”已是这张工单的牵头单位。")
         origin = local_origin()
         deadlines.meet(ticket.id, (Stage.DISPATCH.value,), at)
         touch(ticket, now, status=Status.DISPATCHED.value, complex=data.complex)
         ticket = load_ticket(ticket.id)
         ids = []
-        for role, unit_id in [(AssignmentRole.LEAD, data.lead_unit_id)] + [(AssignmentRole.CO, u) for u in data.co_unit_ids]:
+        sent = [(AssignmentRole.LEAD, data.lead_unit_id)] + [(AssignmentRole.CO, u) for u in data.co_unit_ids]
+        if promoted is not None:
+            # A co-handling unit already at work becomes the lead (12345 5.2.2.2.3); its clocks run on.
+            touch(promoted, now, role=AssignmentRole.LEAD.value)
+            ids.append(promoted.id)
+            sent = sent[1:]
+        for role, unit_id in sent:
             row = Assignment.create(
                 uid=str(uuid.uuid4()), origin=origin, rev=1, updated_at=clock.stamp(now),
                 ticket=ticket.id, unit=unit_id, role=role.value, status=AssignmentStatus.DISPATCHED.value,
@@ -174,11 +187,9 @@ def dispatch(actor: Actor, data: DispatchInput) -> Dispatched:
                 opinion=data.opinion.strip(),
             )
             ids.append(row.id)
-            clocks = deadlines.start_clocks(ticket, StartEvent.DISPATCHED, at, row.id)
+            deadlines.start_clocks(ticket, StartEvent.DISPATCHED, at, row.id)
             if data.feedback_due is not None:
-                for deadline in clocks:
-                    if deadline.stage == Stage.FEEDBACK.value:
-                        deadlines.extend(deadline, deadlines._end_of(data.feedback_due))
+                deadlines.set_by_center(ticket, Stage.FEEDBACK.value, at, data.feedback_due, row.id)
         names = f"牵头：{units[data.lead_unit_id].name}"
         if data.co_unit_ids:
             names += "；协办：" + "、".join(units[u].name for u in data.co_unit_ids)
@@ -188,6 +199,9 @@ def dispatch(actor: Actor, data: DispatchInput) -> Dispatched:
             "method": data.method, "opinion": data.opinion.strip(), "complex": data.complex,
         }
         summary = f"{names}（{DispatchMethod.label_of(data.method)}）。{data.opinion.strip()}"
+        if data.feedback_due is not None:  # 12345 5.2.2.1.3: the dispatch names its 办理时限
+            facts["feedback_due"] = data.feedback_due.isoformat()
+            summary += f" 办理时限：{data.feedback_due:%Y-%m-%d}。"
         if ticket.urgency == Urgency.URGENT.value:
             phoned = when(data.phoned_at, "phoned_at", "电话联系时间", now)
             facts |= {"phoned_person": data.phoned_person.strip(), "phoned_at": clock.stamp(phoned)}
@@ -213,7 +227,7 @@ def accept(actor: Actor, ticket_id: int, at: dt.datetime | None = None, note: st
             raise Conflict("只有 12365 的投诉、举报需要“决定受理”；其他工单可直接派单。")
         if ticket.status != Status.PENDING.value:
             raise Conflict(f"工单 {ticket.number} 当前为“{Status.label_of(ticket.status)}”，不能再决定受理。")
-        stamp = when(at, "accepted_at", "受理时间", now)
+        stamp = when(at, "accepted_at", "决定受理时间", now)
         not_before(stamp, ticket.received_at, "accepted_at", "决定受理时间", "登记时间")
         deadlines.meet(ticket.id, (Stage.ACCEPT.value,), stamp)
         touch(ticket, now, status=Status.ACCEPTED.value)
@@ -254,7 +268,8 @@ def ask_return(actor: Actor, assignment_id: int, reason: str, at: dt.datetime | 
         if row.status not in (AssignmentStatus.DISPATCHED.value, AssignmentStatus.SIGNED.value):
             raise Conflict(f"“{name}”的派单当前为“{AssignmentStatus.label_of(row.status)}”，不能登记退单。")
         stamp = when(at, "returned_at", "退单时间", now)
-        not_before(stamp, row.dispatched_at, "returned_at", "退单时间", "派单时间")
+        not_before(stamp, row.signed_at or row.dispatched_at, "returned_at", "退单时间",
+                   "签收时间" if row.signed_at else "派单时间")
         touch(row, now, status=AssignmentStatus.RETURN_ASKED.value)
         if row.role == AssignmentRole.LEAD.value:
             touch(load_ticket(row.ticket_id), now, status=Status.RETURNED.value)
@@ -279,12 +294,14 @@ def decide_return(actor: Actor, assignment_id: int, accept_it: bool, note: str =
         if accept_it:
             deadlines.cancel(ticket.id, None, now, row.id)
             touch(row, now, status=AssignmentStatus.WITHDRAWN.value, closed_at=clock.stamp(now))
+            lapse_extensions(row.id, now)
             if lead:
                 # Back to where dispatch starts: 12365 complaints and reports stay accepted.
                 accepted = ticket.hotline == "12365" and ticket.category in NEEDS_ACCEPTANCE
                 touch(ticket, now, status=(Status.ACCEPTED if accepted else Status.PENDING).value)
                 deadlines.restart(load_ticket(ticket.id), Stage.DISPATCH.value, now)
-            summary = f"同意{name}退单，待重新派单" + (f"：{note.strip()}" if note.strip() else "")
+            summary = f"同意{name}退单" + ("，待重新派单" if lead else "，其余单位继续办理") + (
+                f"：{note.strip()}" if note.strip() else "")
         else:
             before = _status_before_return(row)
             touch(row, now, status=before)
@@ -294,6 +311,13 @@ def decide_return(actor: Actor, assignment_id: int, accept_it: bool, note: str =
         add_event(ticket.id, row.origin, EventKind.RETURN_DECIDED, actor, summary,
                   {"unit": row.unit.uid, "accepted": accept_it, "note": note.strip()})
         tx.object_uid = row.uid
+
+
+def lapse_extensions(assignment_id: int, now: dt.datetime) -> None:
+    """A request still undecided when the unit is out of it or has answered: nothing left to decide."""
+    ExtensionRequest.update(decision="lapsed", decided_at=clock.stamp(now), rev=ExtensionRequest.rev + 1,
+                            updated_at=clock.stamp(now)).where(
+        (ExtensionRequest.assignment == assignment_id) & (ExtensionRequest.decision == "")).execute()
 
 
 def _status_before_return(row: Assignment) -> str:

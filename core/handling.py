@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from core import clock, deadlines
-from core.dispatch import load_assignment, load_ticket, not_before, touch, unit_label, when
-from core.errors import Conflict, ValidationError
+from core.dispatch import lapse_extensions, load_assignment, load_ticket, not_before, touch, unit_label, when
+from core.errors import Conflict, NotFound, ValidationError
 from core.registration import add_event
 from core.roles import Actor, Permission
 from core.service import local_origin, write
@@ -99,9 +99,10 @@ def ask_extension(actor: Actor, assignment_id: int, reason: str, until: dt.date,
         if ExtensionRequest.select().where((ExtensionRequest.assignment == row.id) & (ExtensionRequest.decision == "")).exists():
             raise Conflict(f"“{unit_label(row.unit_id)}”已有一份延期申请等待审批。")
         current = feedback_clock(row.id)
-        if current is not None and deadlines._end_of(until) <= clock.parse_stamp(current.due_at):
+        if current is not None and deadlines.end_of(until) <= clock.parse_stamp(current.due_at):
             raise ValidationError.single("until", f"申请延期至 {until:%Y-%m-%d}，不晚于现在的反馈时限（{clock.display(current.due_at)}），无需延期。")
         stamp = when(at, "at", "申请时间", now)
+        not_before(stamp, row.dispatched_at, "at", "申请时间", "派单时间")
         request = ExtensionRequest.create(
             uid=str(uuid.uuid4()), origin=local_origin(), updated_at=clock.stamp(now), assignment=row.id,
             reason=reason.strip(), requested_due=until.isoformat(), asked_at=clock.stamp(stamp), recorded_by=actor.user_id,
@@ -121,13 +122,19 @@ def decide_extension(actor: Actor, request_id: int, approve: bool, note: str = "
     with write(actor, Permission.EXTENSION_DECIDE, "decide_extension", "extension_request") as tx:
         request = ExtensionRequest.get_or_none(ExtensionRequest.id == request_id)
         if request is None:
-            raise Conflict("这份延期申请不存在。")
+            raise NotFound("这份延期申请不存在。")
         if request.decision:
             raise Conflict("这份延期申请已经审批过了。")
         until = dt.date.fromisoformat(request.requested_due)
-        if approve and until <= now.date():
-            raise ValidationError.single("until", f"申请延期至 {until:%Y-%m-%d}，这一天已经过去，不能批准；请让承办单位重新申请。")
         row = request.assignment
+        if approve:
+            if row.status not in (AssignmentStatus.DISPATCHED.value, AssignmentStatus.SIGNED.value):
+                raise Conflict(f"“{unit_label(row.unit_id)}”的派单当前为“{AssignmentStatus.label_of(row.status)}”，无需再批准延期。")
+            if until < now.date():
+                raise ValidationError.single("until", f"申请延期至 {until:%Y-%m-%d}，这一天已经过去，不能批准；请让承办单位重新申请。")
+            current = feedback_clock(row.id)
+            if current is not None and deadlines.end_of(until) <= clock.parse_stamp(current.due_at):
+                raise ValidationError.single("until", f"申请延期至 {until:%Y-%m-%d}，不晚于现在的反馈时限（{clock.display(current.due_at)}），批准不会延长时限。")
         ExtensionRequest.update(
             decision="approved" if approve else "refused", decided_at=clock.stamp(now), decided_by=actor.user_id,
             decision_note=note.strip(), rev=ExtensionRequest.rev + 1, updated_at=clock.stamp(now),
@@ -135,7 +142,9 @@ def decide_extension(actor: Actor, request_id: int, approve: bool, note: str = "
         if approve:
             current = feedback_clock(row.id)
             if current is not None:
-                deadlines.extend(current, deadlines._end_of(until))
+                deadlines.extend(current, deadlines.end_of(until))
+            else:  # a profile without a feedback rule: the approved date becomes the clock
+                deadlines.set_by_center(row.ticket, Stage.FEEDBACK.value, now, until, row.id)
         verdict = f"批准延期至 {until:%Y-%m-%d}" if approve else "不批准延期"
         add_event(row.ticket_id, row.origin, EventKind.EXTENSION_DECIDED, actor,
                   f"{unit_label(row.unit_id)}：{verdict}" + (f"。{note.strip()}" if note.strip() else ""),
@@ -160,10 +169,14 @@ def record_feedback(actor: Actor, data: FeedbackInput) -> None:
             raise Conflict(f"“{name}”的派单当前为“{AssignmentStatus.label_of(row.status)}”，不能登记反馈。")
         stamp = when(data.handled_at, "handled_at", "办理时间", now)
         not_before(stamp, row.signed_at, "handled_at", "办理时间", "签收时间")
+        rehandling = feedback_clock(row.id)
+        if rehandling is not None:
+            not_before(stamp, rehandling.started_at, "handled_at", "办理时间", "退回重办的时间")
         elements = {k: v.strip() for k, v in data.elements.items() if k in FEEDBACK_ELEMENTS[data.result] and v.strip()}
         content = {"result": data.result, "elements": elements, "received_via": data.received_via.strip()}
         touch(row, now, status=AssignmentStatus.FEEDBACK.value, feedback=json.dumps(content, ensure_ascii=False),
               feedback_at=clock.stamp(stamp))
+        lapse_extensions(row.id, now)
         deadlines.meet(row.ticket_id, (Stage.FEEDBACK.value,), stamp, row.id)
         ticket = load_ticket(row.ticket_id)
         if row.role == AssignmentRole.LEAD.value:
@@ -198,7 +211,7 @@ def review_feedback(actor: Actor, assignment_id: int, approve: bool, note: str =
             if lead:
                 _close(actor, ticket, now)
         else:
-            touch(row, now, status=AssignmentStatus.SIGNED.value, feedback_at="")
+            touch(row, now, status=AssignmentStatus.SIGNED.value, feedback_at="", feedback="{}")  # kept in the event
             deadlines.restart(ticket, Stage.FEEDBACK.value, now, row.id)
             if lead:
                 deadlines.cancel(ticket.id, (Stage.REPLY.value,), now)
@@ -216,6 +229,7 @@ def _close(actor: Actor, ticket, now: dt.datetime) -> None:
          AssignmentStatus.RETURN_ASKED.value)))
     for other in others:
         deadlines.cancel(ticket.id, None, now, other.id)
+        lapse_extensions(other.id, now)
         touch(other, now, status=AssignmentStatus.CLOSED.value, closed_at=clock.stamp(now))
     deadlines.meet(ticket.id, None, now)
     touch(ticket, now, status=Status.CLOSED.value)

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, registration, tabular
+from core import clock, deadlines, registration, tabular
 from core.acting import acting_user
 from core.center import current_center
 from core.errors import Conflict, HotlineError
 from core.roles import Actor, Permission
 from core.service import Changes, require, write
 from core.tabular import Sheet, cell_text, clean_line, clean_text, parse_time, sha256_file
-from core.vocab import Category, Channel, EventKind, Status
+from core.vocab import Category, Channel, EventKind, StartEvent, Status
 from db.models import Ticket
 
 log = logging.getLogger("hotline.ledger_import")
@@ -397,6 +397,9 @@ def _insert(row: _Row, origin: str, hotline: str, actor: Actor, file_name: str) 
         | {f"ledger_{k}": v for k, v in row.legacy_words.items()},
         at=received_at,
     )
+    if not replied:
+        # Still open: it waits for dispatch on the same clock as a call registered then.
+        deadlines.start_clocks(ticket, StartEvent.REGISTERED, row.received)
     if replied:
         summary = "台账答复：" + values["reply"].replace("\n", " ")
         if len(summary) > REPLY_EVENT_CHARS:

@@ -15,7 +15,7 @@ from core.roles import Actor, Permission
 from core.service import local_origin, write
 from core.vocab import EventKind, Status, SupervisionKind
 from db.connection import raw_connection
-from db.models import Supervision, Unit
+from db.models import Assignment, Supervision
 
 CLOSED = (Status.CLOSED.value, Status.NOT_ACCEPTED.value)
 
@@ -58,9 +58,10 @@ def supervise(actor: Actor, data: SupervisionInput) -> int:
     with write(actor, Permission.SUPERVISE, "supervise", "ticket") as tx:
         ticket = load_ticket(data.ticket_id)
         if ticket.status in CLOSED:
-            raise Conflict(f"工单 {ticket.number} 已{Status.label_of(ticket.status)}，无需督办。")
-        if data.unit_id is not None and not Unit.select().where(Unit.id == data.unit_id).exists():
-            raise ValidationError.single("unit_id", "所选承办单位不存在。")
+            raise Conflict(f"工单 {ticket.number} 当前为“{Status.label_of(ticket.status)}”，无需督办。")
+        if data.unit_id is not None and not Assignment.select().where(
+                (Assignment.ticket == ticket.id) & (Assignment.unit == data.unit_id)).exists():
+            raise ValidationError.single("unit_id", "所选单位没有承办这张工单，请选择它的承办单位。")
         stamp = when(data.at, "at", "督办时间", now)
         not_before(stamp, ticket.received_at, "at", "督办时间", "受理时间")
         row = Supervision.create(
@@ -134,7 +135,7 @@ def concentrated(now: dt.datetime | None = None, days: int = 30, min_callers: in
         """
         SELECT o.id, group_concat(r.id), count(DISTINCT r.caller_phone) , min(r.received_at), max(r.received_at), o.title
         FROM ticket r JOIN ticket o ON o.id = r.repeat_of_id
-        WHERE r.received_at >= ? AND o.status NOT IN ('closed', 'not_accepted')
+        WHERE r.received_at >= ?
         GROUP BY o.id HAVING count(*) >= ?
         """, (since, min_repeats)):
         found.append(Concentrated(f"多次反映：同一诉求重复来电 {len(ids.split(','))} 次",

@@ -51,8 +51,10 @@ def my_work(actor: Actor, now: dt.datetime | None = None, limit: int = LIMIT) ->
     if actor.can(Permission.DISPATCH) or actor.can(Permission.SUPERVISE):
         late_only = not actor.can(Permission.DISPATCH)
         for r in reminders.scan(now, conf):
-            if r.unit_id is not None and (not late_only or r.level >= reminders.OVERDUE):
-                items.append(WorkItem(f"{_UNIT_TASKS.get(r.stage, r.stage_label)}（{r.level_label}）", r.ticket_id,
+            # The dispatcher sees the center's own steps above; a supervisor sees everything late.
+            if (r.unit_id is not None or late_only) and (not late_only or r.level >= reminders.OVERDUE):
+                task = _UNIT_TASKS.get(r.stage) if r.unit_id is not None else _CENTER_TASKS.get(r.stage)
+                items.append(WorkItem(task or r.stage_label, r.ticket_id,
                                       r.number, r.title, r.unit_name, r.due_at, r.level, r.urgent, r.provisional))
     if actor.can(Permission.EXTENSION_DECIDE):
         items += _extensions()
@@ -67,7 +69,7 @@ def _center_steps(now: dt.datetime, conf: reminders.ReminderSettings, limit: int
         """
         SELECT d.ticket_id, d.stage, d.started_at, d.due_at, d.provisional, t.number, t.title, t.urgency
         FROM deadline d JOIN ticket t ON t.id = d.ticket_id
-        WHERE d.met_at = '' AND d.assignment_id IS NULL AND d.stage IN ('accept', 'dispatch', 'reply')
+        WHERE d.met_at = '' AND d.assignment_id IS NULL AND d.stage IN ('accept', 'dispatch', 'reply', 'complete')
         ORDER BY d.due_at LIMIT ?
         """, (limit,))
     items = []

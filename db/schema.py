@@ -407,6 +407,7 @@ def upgrade_5(conn: apsw.Connection) -> None:
         );
         CREATE INDEX assignment_ticket ON assignment(ticket_id);
         CREATE INDEX assignment_unit ON assignment(unit_id, status);
+        CREATE INDEX assignment_status ON assignment(status, updated_at);
         -- Every clock that runs on a ticket. Open clocks (met_at = '') are few
         -- beside the closed ones; the partial index keeps the reminder scan on them.
         CREATE TABLE deadline (

@@ -351,8 +351,17 @@ def due_text(mark: DueMark | None, with_state: bool = True) -> str:
     return text + (" 暂定" if mark.provisional and not mark.met_at else "")
 
 
+def done_color(mark: DueMark | None) -> str | None:
+    """A stopped clock: green on time, red when met late, grey when stopped without its step."""
+    if mark is None or not mark.met_at:
+        return None
+    if mark.cancelled:
+        return "#777777"
+    return "#c62828" if mark.met_at > mark.due_at else "#2e7d32"
+
+
 def due_html(mark: DueMark | None) -> str:
     if mark is None:
         return "—"
-    color = due_color(mark) or ("#2e7d32" if mark.met_at else "#333")
+    color = due_color(mark) or done_color(mark) or "#333"
     return f"<span style='color:{color}'>{html.escape(due_text(mark))}</span>"

@@ -31,7 +31,7 @@ from core.errors import HotlineError
 from core.handling_reads import ACTION_RIGHTS, AssignmentView, Handling
 from core.roles import Actor
 from desktop import theme
-from desktop.dispatch_form import KeyButton, due_color, due_html, due_text
+from desktop.dispatch_form import KeyButton, done_color, due_color, due_html, due_text
 from desktop.errors import show_error
 from desktop.worker import Runner
 
@@ -241,7 +241,7 @@ class HandlingPanel(QWidget):
             if waiting:
                 item.setToolTip(2, f"申请延期至 {waiting.until}：{waiting.reason}")
             for col, mark in ((3, a.sign_off), (4, a.feedback_due)):
-                color = due_color(mark) or ("#2e7d32" if mark is not None and mark.met_at else None)
+                color = due_color(mark) or done_color(mark)
                 if color:
                     item.setForeground(col, QBrush(QColor(color)))
                 if mark is not None:

@@ -124,3 +124,10 @@ def test_a_bad_rule_is_refused_with_what_is_wrong(center_db):
     assert "修改说明" in caught.value.message
     with pytest.raises(ValidationError, match="不存在"):
         deadlines.rule_set("nosuch")
+
+
+def test_a_rule_naming_an_unknown_code_or_a_clock_never_started_is_refused(center_db):
+    typo = Rule("x", Stage.DISPATCH.value, 1, ClockUnit.HOURS.value, "registered", "x", "x", categories=("complain",))
+    assert deadline_rules.rule_problems(typo) == ["规则“x”的诉求分类“complain”不存在"]
+    never = Rule("y", Stage.COMPLETE.value, 30, ClockUnit.DAYS.value, "dispatched", "x", "x")
+    assert "只能从受理登记、决定受理起算" in deadline_rules.rule_problems(never)[0]

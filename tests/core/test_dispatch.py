@@ -14,7 +14,7 @@ from core.handling import FeedbackInput
 from core.registration import TicketInput
 from core.vocab import AssignmentStatus, EventKind, Stage, Status
 from db.connection import raw_connection
-from db.models import Assignment, Center, Deadline, Ticket, TicketEvent, Unit
+from db.models import Assignment, Center, Deadline, ExtensionRequest, Ticket, TicketEvent, Unit
 
 
 def make_unit(name: str, active: bool = True) -> int:
@@ -86,7 +86,7 @@ def test_times_out_of_order_are_refused(operator, dispatcher, units):
     ticket = register(operator, hours_ago=2)
     received = clock.parse_stamp(Ticket.get_by_id(ticket).received_at)
     before = state()
-    with pytest.raises(ValidationError, match="派单时间.*早于受理时间"):
+    with pytest.raises(ValidationError, match="派单时间.*早于登记时间"):
         send(dispatcher, ticket, units["区城市管理局"], dispatched_at=received - dt.timedelta(hours=1))
     with pytest.raises(ValidationError, match="晚于现在"):
         send(dispatcher, ticket, units["区城市管理局"], dispatched_at=clock.now() + dt.timedelta(days=1))
@@ -206,3 +206,50 @@ def test_12365_complaint_is_accepted_before_it_is_transferred(center_db, operato
     assert sorted(c[0] for c in clocks(ticket) if not c[2]) == ["complete", "dispatch"]
     send(dispatcher, ticket, units["区市场监督管理局"])
     assert Ticket.get_by_id(ticket).status == Status.DISPATCHED.value
+
+
+def test_a_step_dated_before_the_clock_it_stops_is_refused(operator, dispatcher, units):
+    ticket = register(operator, hours_ago=5)
+    received = clock.parse_stamp(Ticket.get_by_id(ticket).received_at)
+    (lead,) = send(dispatcher, ticket, units["区城市管理局"], dispatched_at=received + dt.timedelta(hours=1))
+    dispatch.sign_off(dispatcher, lead, "刘科长", received + dt.timedelta(hours=2))
+    with pytest.raises(ValidationError, match="退单时间.*早于签收时间"):
+        dispatch.ask_return(dispatcher, lead, "不归我们管", received + dt.timedelta(minutes=90))
+    dispatch.ask_return(dispatcher, lead, "不归我们管")
+    dispatch.decide_return(dispatcher, lead, True)
+    # the fresh dispatch clock starts at the decision: a re-dispatch dated earlier is refused
+    with pytest.raises(ValidationError, match="派单时间.*早于本次派单时限的起算时间"):
+        send(dispatcher, ticket, units["新街口街道"], dispatched_at=received + dt.timedelta(hours=3))
+
+
+def test_a_working_co_unit_becomes_the_lead_when_the_lead_leaves(operator, dispatcher, units):
+    ticket = register(operator)
+    lead, co = send(dispatcher, ticket, units["区城市管理局"], units["新街口街道"])
+    dispatch.ask_return(dispatcher, lead, "应由街道牵头")
+    dispatch.decide_return(dispatcher, lead, True)
+    (again,) = send(dispatcher, ticket, units["新街口街道"])
+    assert again == co and Assignment.get_by_id(co).role == "lead"
+    assert Ticket.get_by_id(ticket).status == Status.DISPATCHED.value
+
+
+def test_a_deadline_the_center_sets_stands_where_the_profile_has_no_rule(center_db, operator, dispatcher, units):
+    Center.update(kind="both").execute()
+    ticket = register(operator, hotline="12365", category="consult", content="请问电动车3C认证怎么查？",
+                      reported_unit="", occurred_at="", address="")
+    until = clock.now().date() + dt.timedelta(days=10)
+    (lead,) = send(dispatcher, ticket, units["区市场监督管理局"], feedback_due=until)
+    feedback = handling.feedback_clock(lead)
+    assert feedback is not None and feedback.due_at.startswith(until.isoformat()) and feedback.rule_key == "center.set"
+    event = TicketEvent.get((TicketEvent.ticket == ticket) & (TicketEvent.kind == EventKind.DISPATCHED.value))
+    assert f"办理时限：{until:%Y-%m-%d}" in event.summary
+
+
+def test_an_extension_left_undecided_lapses_when_the_unit_answers(operator, dispatcher, manager, units):
+    ticket = register(operator)
+    (lead,) = send(dispatcher, ticket, units["区城市管理局"])
+    dispatch.sign_off(dispatcher, lead, "刘科长")
+    request = handling.ask_extension(dispatcher, lead, "需协调", clock.now().date() + dt.timedelta(days=20))
+    handling.record_feedback(dispatcher, FeedbackInput(lead, "resolved", {"measures": "已处理", "caller_told": "已电话告知"}))
+    with pytest.raises(Conflict, match="已经审批"):
+        handling.decide_extension(manager, request, True)
+    assert ExtensionRequest.get_by_id(request).decision == "lapsed"
