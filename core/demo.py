@@ -3,9 +3,11 @@
 The texts are written from general knowledge of what a district 12345 line
 hears (noise, property management, wages, utilities …), never copied from
 real records. A seed gives the same tickets (numbers, times, callers, texts)
-on a fresh database for the same ``now``; uids are always fresh random UUIDs,
-because a uid is a record's global identity (DESIGN "Data") and two demo
-databases must never share one.
+on a fresh database for the same ``now``; uids are always fresh UUIDs from
+the OS's randomness and the clock, never from the seed, because a uid is a
+record's global identity (DESIGN "Data") and two demo databases must never
+share one. They are time-ordered (version 7), so the uid indexes of a
+million tickets and their seven million events grow at their end.
 
 Rows are written through ``db.bulk`` in chunks of one transaction each, so a
 million tickets take minutes, and a cancelled fill keeps what it finished.
@@ -20,13 +22,23 @@ import json
 import logging
 import os
 import random
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core import clock, demo_kb, users
+from core import clock, demo_kb, demo_units, users
 from core.center import CenterInfo, current_center, setup_center
+from core.demo_dispatch import (
+    ASSIGNMENT_COLUMNS,
+    DEADLINE_COLUMNS,
+    EXTENSION_COLUMNS,
+    SUPERVISION_COLUMNS,
+    Stories,
+    TicketFacts,
+    account_ids,
+)
 from core.errors import AuthenticationFailed, Conflict
 from core.registration import TicketInput
 from core.roles import Role
@@ -64,7 +76,13 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role]] = [
     ("manager", "孙建国", Role.MANAGER),
 ]
 
-CHUNK_TICKETS = 20_000
+# Raised whenever what a demo holds changes, so a cached demo database (bench/) is made again.
+# 2: dispatch state (units, assignments, clocks, extensions, supervision).
+DEMO_VERSION = 2
+
+# Each ticket brings some seven events and three clocks: 10,000 tickets keep a
+# chunk's rows near 100 MB in memory; commits are few enough not to count.
+CHUNK_TICKETS = 10_000
 HISTORY_DAYS = 730  # "the past two years", ending today
 REPEAT_CALLER_SHARE = 0.15
 SAME_MATTER_SHARE = 0.3  # of repeat callers: the same matter again (重复件)
@@ -76,10 +94,11 @@ TICKET_COLUMNS = (
     "caller_name", "caller_phone", "caller_contact", "caller_address", "caller_org", "confidential",
     "visit_consent", "occurred_at", "region_code", "address", "reported_unit", "title", "content",
     "category", "topic_id", "urgency", "emergency_type", "risk_level", "not_accepted_reason", "referral",
-    "reply", "repeat_of_id", "details", "created_by",
+    "reply", "repeat_of_id", "details", "created_by", "complex",
 )
 EVENT_COLUMNS = ("uid", "origin", "ticket_id", "kind", "at", "actor_id", "summary", "data")
 _COL = {name: i for i, name in enumerate(TICKET_COLUMNS)}
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -392,8 +411,33 @@ class _FastRandom(random.Random):
         return start + int(self.random() * (stop - start))
 
 
-# The variant nibble of a version-4 UUID is 10xx: 8, 9, a or b.
-_UUID_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+class _Uids:
+    """Version-7 UUIDs (RFC 9562 6.2, method 2, "monotonic random"): the fill's start in
+    milliseconds, then 74 random bits raised by a random step for each uid.
+
+    Each is as unique as a version-4 UUID (74 random bits where that has 122, and
+    the millisecond: two fills would have to start in the same one and then meet
+    within 2**39 of 2**73), and they come in increasing order. A random uid lands
+    anywhere in its unique index, so with seven million events every chunk of
+    the fill rewrote most of the index's pages: 67 s of a million-ticket fill;
+    in order, the index only grows at its end.
+    """
+
+    def __init__(self) -> None:
+        self.ms = time.time_ns() // 1_000_000
+        self.value = int.from_bytes(os.urandom(10), "big") >> 7  # 73 bits: room to step up
+        self._steps: list[int] = []
+
+    def __call__(self) -> str:
+        if not self._steps:
+            raw = os.urandom(2 * 4096)
+            self._steps = [1 + int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
+        self.value += self._steps.pop()
+        if self.value >> 74:  # never in practice; the next millisecond keeps the order
+            self.ms, self.value = self.ms + 1, self.value & ((1 << 73) - 1)
+        n = (self.ms << 80) | (0x7 << 76) | ((self.value >> 62) << 64) | (0b10 << 62) | (self.value & ((1 << 62) - 1))
+        h = f"{n:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class _Slots(dict):
@@ -441,8 +485,12 @@ class _Generator:
     """Tickets in received order, day by day, as row tuples ready for ``db.bulk``."""
 
     def __init__(self, rng: _FastRandom, center: CenterInfo, total: int, now: dt.datetime,
-                 topic_ids: dict[str, int], operator_ids: list[int | None]) -> None:
+                 topic_ids: dict[str, int], operator_ids: list[int | None], stories: Stories | None = None) -> None:
         self.rng = rng
+        self.stories = stories  # None: registration only (sample_inputs)
+        self.total = total
+        self.made = 0
+        self._waiting: list[tuple[tuple, TicketFacts]] = []  # handled tickets of this take, for their stories
         self.center = center
         self.now = now
         self.topic_ids = topic_ids
@@ -453,7 +501,7 @@ class _Generator:
         self.next_id = 1
         self.day_key = ""
         self.seq = 0
-        self._uid_hex, self._uid_at = "", 0
+        self._uid = _Uids()  # fresh, never from the seed (see the module docstring)
         self.recent: deque[_Caller] = deque(maxlen=3000)
         self.reservoir: list[_Caller] = []
         self.callers_seen = 0
@@ -471,16 +519,6 @@ class _Generator:
     def _weighted(self, table: tuple[list, list[float]]):  # type: ignore[no-untyped-def]
         items, cum = table
         return items[bisect.bisect(cum, self.rng.random() * cum[-1])]
-
-    def _uid(self) -> str:
-        """A version-4 UUID string, from the OS's randomness, not the seed (see the module docstring)."""
-        at = self._uid_at
-        if at >= len(self._uid_hex):
-            self._uid_hex, at = os.urandom(16 * 4096).hex(), 0
-        h = self._uid_hex[at:at + 32]
-        self._uid_at = at + 32
-        # Same text as str(uuid.UUID(bytes=..., version=4)), at a fraction of the cost.
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
     # -- when -----------------------------------------------------------------
     def _day_plan(self, total: int) -> list[tuple[dt.date, int]]:
@@ -673,14 +711,14 @@ class _Generator:
             risk = rng.choice("3334444412")
         status = row.pop("status")
         reason = row.get("not_accepted_reason", "")
-        ticket = (
+        ticket: tuple = (
             tid, self._uid(), code, 1, registered_at, number, hotline, channel.value, status.value, received,
             caller.name, caller.phone, caller.contact, caller.home, "", confidential,
             int(bool(caller.phone or caller.contact) and rng.random() < 0.9),
             row.get("occurred_at", ""), code, row.get("address", ""), row.get("reported_unit", ""),
             row["title"], row["content"], category.value, row["topic_id"], row.get("urgency", "normal"),
             row.get("emergency_type", ""), risk, reason, row.get("referral", ""), row.get("reply", ""),
-            base[_COL["id"]] if base is not None else None, row["details"], operator,
+            base[_COL["id"]] if base is not None else None, row["details"], operator, 0,
         )
         events = [(self._uid(), code, tid, EventKind.REGISTERED.value, registered_at, operator,
                    f"{channel.label}受理，{category.label}", "{}")]
@@ -697,10 +735,24 @@ class _Generator:
                            row["reply"], "{}"))
             events.append((self._uid(), code, tid, EventKind.CLOSED.value, registered_at, operator,
                            "直接答复，即时办结", "{}"))
+        elif self.stories is not None:
+            self._waiting.append((ticket, self._facts(ticket, day, sec, at)))
         # A later call on the same matter points back here; not to a consult or a refused call.
         if not reason and category != Category.CONSULT:
             caller.last = ticket
         return ticket, events
+
+    @staticmethod
+    def _facts(ticket: tuple, day: dt.date, received: int, registered: int) -> TicketFacts:
+        """What the ticket's dispatch story needs of it; times in local seconds."""
+        base = (day.toordinal() - _EPOCH_ORDINAL) * 86_400
+        return TicketFacts(
+            id=ticket[_COL["id"]], hotline=ticket[_COL["hotline"]], category=ticket[_COL["category"]],
+            urgency=ticket[_COL["urgency"]], emergency_type=ticket[_COL["emergency_type"]],
+            channel=ticket[_COL["channel"]], topic_id=ticket[_COL["topic_id"]], title=ticket[_COL["title"]],
+            text=f"{ticket[_COL['title']]} {ticket[_COL['content']]} {ticket[_COL['address']]}",
+            received=base + received, registered=base + registered,
+        )
 
     def _fields(self, tpl: _Template, category: Category, s: _Slots) -> dict:
         rng = self.rng
@@ -754,11 +806,15 @@ class _Generator:
         """At a chunk's start, inside its write lock: continue after whatever is there now."""
         self.conn = conn
         self.next_id = max(self.next_id, bulk.max_id(conn, "ticket") + 1)
+        if self.stories is not None:
+            self.stories.resume(bulk.max_id(conn, "assignment"))
         if self.day_key:
             prefix = f"{self.center.code}-{self.day_key}-"
             self.seq = max(self.seq, bulk.last_ticket_sequence(conn, self.day_key, prefix))
 
     def take(self, count: int) -> tuple[list[tuple], list[tuple], dict[str, int]]:
+        """The next ``count`` tickets, their events and each day's last number; the dispatch
+        rows of the same tickets wait in ``stories`` (``Stories.take``)."""
         tickets: list[tuple] = []
         events: list[tuple] = []
         counters: dict[str, int] = {}
@@ -768,7 +824,26 @@ class _Generator:
             events.extend(ticket_events)
             _, day, seq = ticket[number_at].rsplit("-", 2)
             counters[day] = int(seq)  # rows come in order, so the last is the highest
+        self.made += len(tickets)
+        if self.stories is not None:
+            self._play_stories(tickets, events)
         return tickets, events, counters
+
+    def _play_stories(self, tickets: list[tuple], events: list[tuple]) -> None:
+        """Each handled ticket's dispatch story up to now (core.demo_dispatch); the showcase
+        cases go to the youngest tickets of the fill's last chunk."""
+        assert self.stories is not None
+        waiting, self._waiting = self._waiting, []
+        cases = self.stories.showcase_cases([f for _, f in waiting]) if self.made >= self.total else {}
+        position = {row[0]: i for i, row in enumerate(tickets)}
+        for row, facts in waiting:
+            out = self.stories.play(facts, events, cases.get(facts.id))
+            if out.rev == 1:
+                continue
+            changed = list(row)
+            changed[_COL["status"]], changed[_COL["rev"]], changed[_COL["complex"]] = out.status, out.rev, out.complex
+            changed[_COL["updated_at"]] = self.stories.stamp(out.updated)
+            tickets[position[row[0]]] = tuple(changed)
 
 
 # --- public ------------------------------------------------------------------
@@ -780,6 +855,7 @@ def _setup_demo_center() -> CenterInfo:
     for username, display_name, role in DEMO_ACCOUNTS:
         users.create_user(admin, username, display_name, DEMO_PASSWORD, {role})
     demo_kb.fill_knowledge(admin)
+    demo_units.fill_demo_units(admin)
     return center
 
 
@@ -797,23 +873,23 @@ def _demo_usernames() -> list[str]:
 
 def _operator_ids() -> list[int | None]:
     """Who registered the tickets: operators, else managers, else anyone active."""
-    accounts = [u for u in users.list_users() if u.active]
-    for role in (Role.OPERATOR, Role.MANAGER):
-        ids = [u.id for u in accounts if role in u.roles]
-        if ids:
-            return ids
-    return [u.id for u in accounts] or [None]
+    return account_ids(Role.OPERATOR, Role.MANAGER)
 
 
-def _generator(center: CenterInfo, total: int, seed: int, now: dt.datetime) -> _Generator:
+def _generator(center: CenterInfo, total: int, seed: int, now: dt.datetime, handled: bool = True) -> _Generator:
+    """``handled``: play each ticket's dispatch story up to ``now`` (core.demo_dispatch)."""
     # Seeded also by where the ticket ids start, so a second fill into the same
-    # center tells new stories rather than repeating the first one.
+    # center tells new stories rather than repeating the first one. The stories
+    # have dice of their own: the tickets are the same with them or without.
     start = bulk.max_id(raw_connection(), "ticket")
     rng = _FastRandom(f"hotline-demo:{seed}:{start}")
     topic_ids: dict[str, int] = {}
     for topic in active_topics():
         topic_ids.setdefault(topic.name, topic.id)
-    return _Generator(rng, center, total, now, topic_ids, _operator_ids())
+    gen = _Generator(rng, center, total, now, topic_ids, _operator_ids())
+    if handled:
+        gen.stories = Stories(_FastRandom(f"hotline-demo-dispatch:{seed}:{start}"), now, center.code, gen._uid)
+    return gen
 
 
 def fill_demo(
@@ -851,6 +927,12 @@ def fill_demo(
                     gen.resume(conn)
                     rows, events, counters = gen.take(min(CHUNK_TICKETS, tickets - added))
                     bulk.insert_rows(conn, "ticket", TICKET_COLUMNS, rows)
+                    if gen.stories is not None:
+                        assignments, clocks, extensions, supervisions = gen.stories.take()
+                        bulk.insert_rows(conn, "assignment", ASSIGNMENT_COLUMNS, assignments)
+                        bulk.insert_rows(conn, "deadline", DEADLINE_COLUMNS, clocks)
+                        bulk.insert_rows(conn, "extension_request", EXTENSION_COLUMNS, extensions)
+                        bulk.insert_rows(conn, "supervision", SUPERVISION_COLUMNS, supervisions)
                     bulk.insert_rows(conn, "ticket_event", EVENT_COLUMNS, events)
                     bulk.raise_counters(conn, counters)
                 added += len(rows)
@@ -893,7 +975,7 @@ def sample_inputs(count: int, seed: int = 1) -> list[TicketInput]:
     center = current_center()
     if center is None:
         raise Conflict("中心尚未设置，请先完成首次设置。")
-    gen = _generator(center, count * 2, seed, clock.now())
+    gen = _generator(center, count * 2, seed, clock.now(), handled=False)
     out: list[TicketInput] = []
     for row, _events in gen._stream:
         if row[_COL["repeat_of_id"]] is None:
