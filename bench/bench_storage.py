@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -19,12 +18,17 @@ from typing import Any
 
 from bench.common import (
     OUT,
-    evict_from_os_cache,
-    file_mb,
+    database_options,
+    demo_database,
+    demo_path,
     judged,
     machine,
-    peak_rss_mb,
+    print_report,
+    query_plan,
+    remove_database,
+    reopen_cold,
     rss_mb,
+    say,
     summary,
     time_ms,
 )
@@ -40,51 +44,7 @@ CALLER_HISTORY_P95_MS = 20
 FILL_SECONDS_PER_MILLION = 300  # "well under 5 minutes" for a million tickets
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def _companions(path: Path) -> list[Path]:
-    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-
-
-def _remove(path: Path) -> None:
-    for p in _companions(path):
-        p.unlink(missing_ok=True)
-
-
-# --- (d) the demo database -------------------------------------------------------
-
-def demo_database(path: Path, count: int, rebuild: bool, given: bool) -> dict[str, Any]:
-    """Fill ``path`` with ``count`` seed-1 tickets unless a matching one is cached; the fill's figures."""
-    meta = path.with_name(path.name + ".json")
-    if not rebuild and path.exists():
-        info = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else None
-        if given or (info is not None and info.get("tickets") == count):
-            _say(f"reusing {path}")
-            return (info or {"note": "given database; no fill figures"}) | {"cached": True}
-    _remove(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _say(f"filling {path} with {count:,} tickets …")
-    store.open_center(path)
-    try:
-        seconds, result = time_ms(lambda: demo.fill_demo(count, seed=1))
-        seconds /= 1000
-    finally:
-        store.close_center()
-    size = file_mb(*_companions(path))
-    info = {
-        "tickets": result.tickets,
-        "seconds": round(seconds, 1),
-        "tickets_per_s": round(result.tickets / seconds),
-        "database_mb": size,
-        "bytes_per_ticket": round(size * 1e6 / max(1, result.tickets)),
-        "peak_rss_mb": peak_rss_mb(),
-        "built_at": clock.stamp(),
-    }
-    meta.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
-    return info | {"cached": False}
-
+# --- (d) the demo database (bench.common.demo_database) --------------------------------
 
 def fill_figure(info: dict[str, Any]) -> dict[str, Any]:
     if "seconds" not in info:
@@ -98,7 +58,7 @@ def fill_figure(info: dict[str, Any]) -> dict[str, Any]:
 def bench_registration(count: int) -> dict[str, Any]:
     """register() on a fresh, set-up file with the production pragmas (synchronous=FULL)."""
     path = OUT / "registration.db"
-    _remove(path)
+    remove_database(path)
     store.open_center(path)
     try:
         center.setup_center("12345", "320102", "南京市玄武区12345热线", "admin", "管理员", "admin-pass-1")
@@ -118,49 +78,15 @@ def bench_registration(count: int) -> dict[str, Any]:
 
 # --- (b), (c) reading the big database ---------------------------------------------
 
-class _Recorder:
-    """Stands in for the connection inside db.ticket_queries to catch the SQL it runs."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any]] = []
-
-    def execute(self, sql: str, params: Any = ()) -> Any:
-        self.calls.append((sql, params))
-        return raw_connection().execute(sql, params)
-
-
-def query_plan(fn: Callable[[], Any]) -> list[str]:
-    """EXPLAIN QUERY PLAN of the statements ``fn`` runs through db.ticket_queries."""
-    recorder = _Recorder()
-    original = ticket_queries.raw_connection
-    ticket_queries.raw_connection = lambda: recorder  # type: ignore[assignment]
-    try:
-        fn()
-    finally:
-        ticket_queries.raw_connection = original  # type: ignore[assignment]
-    plan: list[str] = []
-    for sql, params in recorder.calls:
-        plan += [row[3] for row in raw_connection().execute("EXPLAIN QUERY PLAN " + sql, params)]
-    return plan
-
-
-def _reopen_cold(path: Path) -> None:
-    """Close, drop the file from the OS cache, open again: the next read is a cold one."""
-    store.close_center()
-    for p in _companions(path):
-        evict_from_os_cache(p)
-    store.open_center(path)
-
-
 def _measure(path: Path, calls: list[Callable[[], Any]], runs: int, key: str, limit: float) -> dict[str, Any]:
     """Cold first call, then ``runs`` warm calls cycling through ``calls``."""
-    _reopen_cold(path)
+    reopen_cold(path)
     cold, result = time_ms(calls[0])
     warm = [time_ms(calls[(i + 1) % len(calls)])[0] for i in range(runs)]
     figure = {"cold_ms": round(cold, 2)} | summary(warm)
     if isinstance(result, list):
         figure["rows"] = len(result)
-    figure["plan"] = query_plan(calls[0])
+    figure["plan"] = query_plan(calls[0], ticket_queries)
     return judged(figure, key, limit)
 
 
@@ -229,14 +155,14 @@ def bench_reads(path: Path, runs: int) -> dict[str, Any]:
         }
         lists: dict[str, Any] = {}
         for name, calls in cases.items():
-            _say(f"list: {name}")
+            say(f"list: {name}")
             lists[name] = _measure(path, calls, runs, "p95_ms", LIST_P95_MS)
         counts: dict[str, Any] = {}
         for name, flt in {"default": TicketFilter(), "status_pending": TicketFilter(status="pending"),
                           "text_common_word": TicketFilter(text="噪音")}.items():
-            _say(f"count: {name}")
+            say(f"count: {name}")
             counts[name] = _measure(path, [lambda flt=flt: tickets.count(actor, flt)], runs, "p95_ms", LIST_P95_MS)
-        _say("caller history")
+        say("caller history")
         history = {
             "repeat_callers": _measure(path, [lambda p=p: tickets.caller_history(actor, p) for p in repeat or spread],
                                        runs * 3, "p95_ms", CALLER_HISTORY_P95_MS),
@@ -250,26 +176,17 @@ def bench_reads(path: Path, runs: int) -> dict[str, Any]:
             "caller_history": history, "rss_mb_after_reads": rss_mb()}
 
 
-def _passes(node: Any) -> list[bool]:
-    if isinstance(node, dict):
-        found = [node["pass"]] if isinstance(node.get("pass"), bool) else []
-        return found + [p for v in node.values() for p in _passes(v)]
-    return []
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_storage", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tickets", type=int, default=1_000_000, help="demo tickets in the read database")
-    parser.add_argument("--db", type=Path, default=None, help="database to read (default: bench/out/demo-N-seed1.db)")
-    parser.add_argument("--rebuild", action="store_true", help="fill the database again even if cached")
+    database_options(parser)
     parser.add_argument("--runs", type=int, default=30, help="warm runs per read figure")
     parser.add_argument("--registrations", type=int, default=200, help="tickets registered for the save figure")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    path = args.db or OUT / f"demo-{args.tickets}-seed1.db"
+    path = args.db or demo_path(args.tickets)
     fill = fill_figure(demo_database(path, args.tickets, args.rebuild, given=args.db is not None))
-    _say("registration")
+    say("registration")
     save = bench_registration(args.registrations)
     reads = bench_reads(path, args.runs)
     report = {
@@ -279,9 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo_fill": fill,
         **reads,
     }
-    verdicts = _passes(report)
-    report["summary"] = {"figures": len(verdicts), "passed": sum(verdicts), "all_pass": all(verdicts)}
-    print(json.dumps(report, ensure_ascii=False, indent=1))
+    print_report(report)
     return 0
 
 
