@@ -47,7 +47,7 @@ def my_work(actor: Actor, now: dt.datetime | None = None, limit: int = LIMIT) ->
     items: list[WorkItem] = []
     if actor.can(Permission.DISPATCH):
         items += _center_steps(now, conf, limit)
-        items += _reviews()
+        items += _reviews(limit)
     if actor.can(Permission.DISPATCH) or actor.can(Permission.SUPERVISE):
         late_only = not actor.can(Permission.DISPATCH)
         for r in reminders.scan(now, conf):
@@ -80,13 +80,13 @@ def _center_steps(now: dt.datetime, conf: reminders.ReminderSettings, limit: int
     return items
 
 
-def _reviews() -> list[WorkItem]:
+def _reviews(limit: int) -> list[WorkItem]:
     rows = raw_connection().execute(
         """
         SELECT a.id, a.status, a.ticket_id, t.number, t.title, t.urgency, u.name, a.updated_at
         FROM assignment a JOIN ticket t ON t.id = a.ticket_id JOIN unit u ON u.id = a.unit_id
-        WHERE a.status IN (?, ?) ORDER BY a.updated_at
-        """, (AssignmentStatus.RETURN_ASKED.value, AssignmentStatus.FEEDBACK.value))
+        WHERE a.status IN (?, ?) ORDER BY a.updated_at LIMIT ?
+        """, (AssignmentStatus.RETURN_ASKED.value, AssignmentStatus.FEEDBACK.value, limit))
     task = {AssignmentStatus.RETURN_ASKED.value: "审核退单", AssignmentStatus.FEEDBACK.value: "审核反馈"}
     return [WorkItem(task[status], ticket_id, number, title, unit, "", 0, urgency == Urgency.URGENT.value,
                      target_id=assignment_id)
