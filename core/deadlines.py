@@ -127,13 +127,15 @@ def due_time(rule: Rule, start: dt.datetime, calendar: workcalendar.WorkCalendar
     if rule.clock == ClockUnit.HOURS.value:
         return Due(start + dt.timedelta(hours=rule.amount), False)
     if rule.clock == ClockUnit.DAYS.value:
-        return Due(_end_of(start.date() + dt.timedelta(days=rule.amount)), False)
+        return Due(end_of(start.date() + dt.timedelta(days=rule.amount)), False)
     calendar = calendar or workcalendar.current()
     day, provisional = calendar.working_day_after(start.date(), rule.amount)
-    return Due(_end_of(day), provisional)
+    return Due(end_of(day), provisional)
 
 
-def _end_of(day: dt.date) -> dt.datetime:
+def end_of(day: dt.date) -> dt.datetime:
+    """24:00 of ``day`` (stored as 23:59:59): when a day-counted clock, or a date a person
+    gave (办理时限, 延期至), runs out."""
     return dt.datetime.combine(day, dt.time(23, 59, 59), clock.LOCAL_TZ)
 
 
@@ -244,11 +246,6 @@ def _stop(ticket_id, stages, at, assignment_id, all_units, cancelled: bool) -> i
     return len(ids)
 
 
-def end_of(day: dt.date) -> dt.datetime:
-    """24:00 of ``day``: when a date given by a person (办理时限, 延期至) runs out."""
-    return _end_of(day)
-
-
 def open_clock(ticket_id: int, stage: str, assignment_id: int | None = None) -> Deadline | None:
     query = _open(ticket_id, (stage,), assignment_id, all_units=False)
     return query.order_by(Deadline.id.desc()).first()
@@ -259,10 +256,10 @@ def set_by_center(ticket: Ticket, stage: str, at: dt.datetime, due: dt.date, ass
     stands alone where the profile has no rule for the stage."""
     current = open_clock(ticket.id, stage, assignment_id)
     if current is not None:
-        extend(current, _end_of(due))
+        extend(current, end_of(due))
         return
     Deadline.create(ticket=ticket.id, assignment=assignment_id, stage=stage, started_at=clock.stamp(at),
-                    due_at=clock.stamp(_end_of(due)), provisional=False, profile=profile_for(ticket.hotline),
+                    due_at=clock.stamp(end_of(due)), provisional=False, profile=profile_for(ticket.hotline),
                     rules_version=rule_set(profile_for(ticket.hotline)).version, rule_key="center.set")
 
 

@@ -577,7 +577,7 @@ def preview_deadlines(ticket_id: int, at: dt.datetime, complex_matter: bool,
         out = []
         for stage in deadline_rules.UNIT_STAGES:
             if stage == Stage.FEEDBACK.value and feedback_due is not None:
-                out.append(PreviewLine(stage, clock.stamp(deadlines._end_of(feedback_due)), False, "按指定的办理时限"))
+                out.append(PreviewLine(stage, clock.stamp(deadlines.end_of(feedback_due)), False, "按指定的办理时限"))
                 continue
             found = deadlines.preview(profile, stage, facts, at)
             if found is None:

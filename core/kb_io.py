@@ -87,7 +87,7 @@ class Outcome:
 
 
 @dataclass
-class KbImportReport:
+class KbImportReport(tabular.OutcomeCounts):
     files: list[str]
     dry_run: bool = False
     publish: bool = False
@@ -97,16 +97,8 @@ class KbImportReport:
     written: bool = False
     seconds: float = 0.0
 
-    def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
-
-    @property
-    def ok(self) -> bool:
-        """True when every article could be taken (a dry run included) and there was one."""
-        return not self.rejected and bool(self.outcomes)
-
     def summary(self) -> str:
-        counts = f"新增 {self.count('added')}，更新 {self.count('updated')}，未变 {self.count('unchanged')}"
+        counts = self.counts_text()
         head = f"知识导入（{len(self.files)} 个文件）："
         if self.rejected:
             return (head + f"拒绝 {len(self.rejected)} 处，整批未导入，数据库没有任何改动（其余条目本可{counts}）。"

@@ -26,6 +26,25 @@ HEADER_SCAN_ROWS = 10  # a title or a note may sit above the header row
 ENCODINGS = ("utf-8-sig", "gb18030")  # what Excel and WPS save CSV as on Chinese Windows
 
 
+class OutcomeCounts:
+    """What every all-or-nothing import report shares (articles, units): ``outcomes`` with an
+    ``action`` of added / updated / unchanged, and ``rejected`` rows that stop the whole file."""
+
+    outcomes: list[Any]
+    rejected: list[Any]
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def ok(self) -> bool:
+        """True when every row could be taken (a dry run included) and there was one."""
+        return not self.rejected and bool(self.outcomes)
+
+    def counts_text(self) -> str:
+        return f"新增 {self.count('added')}，更新 {self.count('updated')}，未变 {self.count('unchanged')}"
+
+
 class TableError(HotlineError):
     """The file as a whole cannot be read; the message names it."""
 

@@ -66,7 +66,7 @@ class RowOutcome:
 
 
 @dataclass
-class UnitImportReport:
+class UnitImportReport(tabular.OutcomeCounts):
     file: str
     dry_run: bool = False
     outcomes: list[RowOutcome] = field(default_factory=list)
@@ -74,15 +74,8 @@ class UnitImportReport:
     written: bool = False
     seconds: float = 0.0
 
-    def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected and bool(self.outcomes)
-
     def summary(self) -> str:
-        counts = f"新增 {self.count('added')}，更新 {self.count('updated')}，未变 {self.count('unchanged')}"
+        counts = self.counts_text()
         head = f"承办单位导入《{self.file}》："
         if self.rejected:
             return head + (f"拒绝 {len(self.rejected)} 处，整批未导入，数据库没有任何改动"

@@ -35,6 +35,7 @@ from core.errors import ValidationError
 from core.kb import ArticleInput
 from core.roles import Actor
 from desktop import theme
+from desktop.admin_widgets import error_label
 from desktop.errors import show_error
 from desktop.worker import Runner
 
@@ -97,7 +98,7 @@ class ArticleEditor(QDialog):
         split.addWidget(self.body)
         split.addWidget(self.preview)
         split.setSizes([550, 450])
-        self.errors["body"] = self._error_label()
+        self.errors["body"] = error_label()
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
         self._preview_timer.timeout.connect(self._render_preview)
         self.body.textChanged.connect(self._preview_timer.start)
@@ -137,19 +138,11 @@ class ArticleEditor(QDialog):
         self.title.setFocus()
         self._loaded = self.gather()
 
-    def _error_label(self) -> QLabel:
-        label = QLabel()
-        label.setWordWrap(True)
-        theme.set_text_color(label, theme.ERROR)
-        theme.small(label)
-        label.hide()
-        return label
-
     def _row(self, form: QFormLayout, name: str, label: str, editor: QWidget) -> None:
         box = QVBoxLayout()
         box.setSpacing(2)
         box.addWidget(editor)
-        self.errors[name] = self._error_label()
+        self.errors[name] = error_label()
         box.addWidget(self.errors[name])
         self.fields[name] = editor
         form.addRow(label, box)
@@ -167,7 +160,7 @@ class ArticleEditor(QDialog):
         editor.setPlaceholderText(DATE_HINT)
         editor.setObjectName(f"article_{name}")
         self.fields[name] = editor
-        self.errors[name] = self._error_label()
+        self.errors[name] = error_label()
         return editor
 
     def reject(self) -> None:
