@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     _units_parsers(sub)
     _calendar_parsers(sub)
     _deadline_parser(sub)
+    from forms import cli as docs_cli
+
+    docs_cli.add_parsers(sub, _db_option)
     return parser
 
 
@@ -295,6 +298,22 @@ COMMANDS = {"demo": cmd_demo, "check": cmd_check, "import-tickets": cmd_import_t
 COMMANDS["units"] = cmd_units
 COMMANDS["calendar"] = cmd_calendar
 COMMANDS["deadline"] = cmd_deadline
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from core import store
+    from forms import cli as docs_cli
+
+    def open_db(path: str) -> bool:
+        if not _existing_db(path):
+            return False
+        store.open_center(path)
+        return True
+
+    return docs_cli.run(args, open_db)
+
+
+COMMANDS["docs"] = cmd_docs
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,29 @@ def store_file(source: str | os.PathLike[str], kind: str = AttachmentKind.OTHER.
     return StoredFile(sha, src.name, size, mime, kind)
 
 
+def store_bytes(data: bytes) -> str:
+    """Keep generated content (an issued document) in the store; return its SHA-256."""
+    sha = hashlib.sha256(data).hexdigest()
+    target = blob_path(sha)
+    if target.exists():
+        return sha
+    tmp = ""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise StorageError(f"保存文件到“{target.parent}”失败：{exc.strerror or exc}。请检查磁盘空间和权限。") from exc
+    finally:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+    return sha
+
+
 def add_records(ticket_id: int, origin: str, files: list[StoredFile], actor: Actor | None) -> None:
     """Attachment rows for stored files; call inside the ticket's write transaction."""
     for f in files:

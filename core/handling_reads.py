@@ -427,7 +427,7 @@ def ticket_actions(actor: Actor, hotline: str, category: str, status: str) -> fr
     })
 
 
-def _feedback_lines(raw: str) -> tuple[str, list[tuple[str, str]]]:
+def feedback_lines(raw: str) -> tuple[str, list[tuple[str, str]]]:
     content = json.loads(raw or "{}")
     result = content.get("result", "")
     labels = FEEDBACK_ELEMENTS.get(result, {})
@@ -472,7 +472,7 @@ def handling_of(actor: Actor, ticket_id: int, now: dt.datetime | None = None) ->
                 "a.signed_by, a.feedback_at, a.feedback, u.uid FROM assignment a JOIN unit u ON u.id = a.unit_id "
                 "WHERE a.ticket_id = ? ORDER BY a.id", (ticket_id,)):
             aid, unit_id, unit, role, a_status, dispatched, method, opinion, signed, signed_by, fed_at, fed, uid = row
-            result, lines = _feedback_lines(fed) if fed_at else ("", [])
+            result, lines = feedback_lines(fed) if fed_at else ("", [])
             own = extensions.get(aid, [])
             waiting = any(not e.decision for e in own)
             views.append(AssignmentView(

@@ -39,6 +39,13 @@ class Permission(Coded):
     SURGE_DECLARE = ("surge.declare", "宣布集中大话务量")
     UNIT_MANAGE = ("unit.manage", "管理承办单位")
     CALENDAR_MANAGE = ("calendar.manage", "管理工作日历与时限规则")
+    # 调解与文书 (12365 6.3.5.2.2): mediators run mediation and issue its letters;
+    # archive forms and work orders are issued by whoever handles tickets; the
+    # dispatch and supervision notices go with DISPATCH and SUPERVISE.
+    MEDIATE = ("mediate", "投诉调解")
+    DOCUMENT_ISSUE = ("document.issue", "出具归档表与工单")
+    TEMPLATE_MANAGE = ("template.manage", "管理文书模板")
+    MEDIATION_CLOSE = ("mediation.close", "调解后审核结案")  # 12365 6.3.5.2.3: 受理方负责人
 
 
 _VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
@@ -46,17 +53,21 @@ _KB_EDITOR = {Permission.KB_EDIT, Permission.KB_REVIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_VIEW | {Permission.TICKET_REGISTER}),
-    Role.DISPATCHER: frozenset(_VIEW | {Permission.DISPATCH}),
-    Role.SUPERVISOR: frozenset(_VIEW | {Permission.SUPERVISE}),
+    Role.DISPATCHER: frozenset(_VIEW | {Permission.DISPATCH, Permission.DOCUMENT_ISSUE}),
+    Role.SUPERVISOR: frozenset(_VIEW | {Permission.SUPERVISE, Permission.DOCUMENT_ISSUE}),
     # Mediators and return-visit staff must reach the caller, so they see identity.
-    Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
+    Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.MEDIATE,
+                                      Permission.DOCUMENT_ISSUE}),
     Role.RETURN_VISITOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
     Role.MANAGER: frozenset(_VIEW | _KB_EDITOR | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER,
                                                   Permission.DISPATCH, Permission.EXTENSION_DECIDE,
-                                                  Permission.SUPERVISE, Permission.SURGE_DECLARE}),
+                                                  Permission.SUPERVISE, Permission.SURGE_DECLARE,
+                                                  Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
+                                                  Permission.MEDIATION_CLOSE}),
     Role.ADMIN: frozenset(_VIEW | _KB_EDITOR | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE,
                                                 Permission.TICKET_IMPORT, Permission.UNIT_MANAGE,
-                                                Permission.CALENDAR_MANAGE}),
+                                                Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE,
+                                                Permission.DOCUMENT_ISSUE}),
     Role.PROVINCIAL: frozenset(_VIEW),
 }
 

@@ -166,6 +166,11 @@ class EventKind(Coded):
     SUPERVISION_ANSWERED = ("supervision_answered", "督办回复")
     REMINDED = ("reminded", "系统催办")
     DEADLINES_RECOMPUTED = ("deadlines_recomputed", "时限重算")
+    MEDIATION_OPENED = ("mediation_opened", "开始调解")
+    MEDIATION_SESSION = ("mediation_session", "调解记录")
+    MEDIATION_CONCLUDED = ("mediation_concluded", "调解结束")
+    DOCUMENT_ISSUED = ("document_issued", "出具文书")
+    DOCUMENT_REISSUED = ("document_reissued", "再次出具文书")
 
 
 class ArticleStatus(Coded):
@@ -266,3 +271,28 @@ class SupervisionKind(Coded):
     ONSITE = ("onsite", "现场督办")
     JOINT = ("joint", "联合督办")
     SUPERVISORY = ("supervisory", "监察部门督办")
+
+
+class MediationOutcome(Coded):
+    """调解 ends in agreement, failure, or is terminated (12365 6.3.5.2.2)."""
+
+    SUCCESS = ("success", "调解成功")
+    FAILURE = ("failure", "调解失败")
+    TERMINATED = ("terminated", "终止调解")
+
+
+class PartySide(Coded):
+    COMPLAINANT = ("complainant", "投诉人")
+    RESPONDENT = ("respondent", "被投诉人")
+
+
+class PartyKind(Coded):
+    PERSON = ("person", "个人")
+    ORGANISATION = ("organisation", "单位")
+
+
+class RepresentativeRole(Coded):
+    NONE = ("", "")
+    AGENT = ("agent", "委托代理人")
+    LEGAL = ("legal", "法定代表人")
+    HEAD = ("head", "负责人")

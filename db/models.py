@@ -5,6 +5,7 @@ The schema is owned by the upgrade functions; these classes only map it.
 from __future__ import annotations
 
 from playhouse.apsw_ext import (
+    BlobField,
     BooleanField,
     CharField,
     ForeignKeyField,
@@ -403,6 +404,112 @@ class Supervision(BaseModel):
     answered_at = CharField(default="")
 
 
+class MediationCase(BaseModel):
+    """调解 of a complaint (12365 6.3.5.2.2): its facts, request and outcome."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="mediations")
+    status = CharField()
+    outcome = CharField(default="")
+    facts = TextField(default="")
+    request = TextField(default="")
+    agreement = TextField(default="")
+    termination_reason = TextField(default="")
+    mediator = ForeignKeyField(User, column_name="mediator_id", null=True)
+    opened_at = CharField()
+    concluded_at = CharField(default="")
+
+    class Meta:
+        table_name = "mediation_case"
+
+
+class MediationParty(BaseModel):
+    uid = CharField(unique=True)
+    case = ForeignKeyField(MediationCase, column_name="case_id", backref="parties")
+    side = CharField()
+    kind = CharField()
+    name = CharField()
+    gender = CharField(default="")
+    id_number = CharField(default="")
+    phone = CharField(default="")
+    address = CharField(default="")
+    representative = CharField(default="")
+    representative_role = CharField(default="")
+    sort = IntegerField(default=0)
+
+    class Meta:
+        table_name = "mediation_party"
+
+
+class MediationSession(BaseModel):
+    uid = CharField(unique=True)
+    case = ForeignKeyField(MediationCase, column_name="case_id", backref="sessions")
+    at = CharField()
+    place = CharField()
+    mediators = CharField()
+    record = TextField()
+    recorded_by = ForeignKeyField(User, column_name="recorded_by", null=True)
+    recorded_at = CharField()
+
+    class Meta:
+        table_name = "mediation_session"
+
+
+class IssuedDocument(BaseModel):
+    """A document as it was issued: the file by SHA-256 and the template that made it."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="documents")
+    case = ForeignKeyField(MediationCase, column_name="case_id", null=True)
+    assignment = ForeignKeyField(Assignment, column_name="assignment_id", null=True)
+    supervision = ForeignKeyField(Supervision, column_name="supervision_id", null=True)
+    kind = CharField()
+    number = CharField(default="")
+    template = CharField()  # "内置" or "自定义 第 3 版"
+    template_sha256 = CharField()
+    sha256 = CharField()
+    size = IntegerField()
+    file_name = CharField()
+    masked = BooleanField(default=False)
+    issued_at = CharField()
+    issued_by = ForeignKeyField(User, column_name="issued_by", null=True)
+
+    class Meta:
+        table_name = "issued_document"
+
+
+class DocumentCounter(BaseModel):
+    key = CharField(primary_key=True)  # "2026:调"
+    last = IntegerField()
+
+    class Meta:
+        table_name = "document_counter"
+
+
+class DocumentTemplate(BaseModel):
+    """An admin's own template for a kind; the active one replaces the bundled file."""
+
+    kind = CharField()
+    version = IntegerField()
+    name = CharField()
+    sha256 = CharField()
+    content = BlobField()
+    note = TextField(default="")
+    uploaded_at = CharField()
+    uploaded_by = ForeignKeyField(User, column_name="uploaded_by", null=True)
+    active = BooleanField(default=True)
+
+    class Meta:
+        table_name = "document_template"
+
+
 ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, TicketEvent, Attachment, Audit, Draft,
               KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, ArticleFile, OpenQuestion,
-              Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision]
+              Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision,
+              MediationCase, MediationParty, MediationSession, IssuedDocument, DocumentCounter, DocumentTemplate]

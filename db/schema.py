@@ -468,7 +468,110 @@ def upgrade_5(conn: apsw.Connection) -> None:
     )
 
 
-UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5]
+def upgrade_6(conn: apsw.Connection) -> None:
+    """调解与文书: complaint mediation (12365 6.3.5.2.2) with its parties and sessions,
+    every document issued (file by SHA-256, template version), 文书编号 counters per
+    year, and the admin's own templates (kept in the database: small, and they must
+    travel with a backup).
+    """
+    conn.execute(
+        """
+        CREATE TABLE mediation_case (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            status TEXT NOT NULL,
+            outcome TEXT NOT NULL DEFAULT '',
+            facts TEXT NOT NULL DEFAULT '',
+            request TEXT NOT NULL DEFAULT '',
+            agreement TEXT NOT NULL DEFAULT '',
+            termination_reason TEXT NOT NULL DEFAULT '',
+            mediator_id INTEGER REFERENCES user(id),
+            opened_at TEXT NOT NULL,
+            concluded_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE UNIQUE INDEX mediation_open ON mediation_case(ticket_id) WHERE status = 'open';
+        CREATE INDEX mediation_ticket ON mediation_case(ticket_id);
+        CREATE TABLE mediation_party (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            case_id INTEGER NOT NULL REFERENCES mediation_case(id),
+            side TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            gender TEXT NOT NULL DEFAULT '',
+            id_number TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            representative TEXT NOT NULL DEFAULT '',
+            representative_role TEXT NOT NULL DEFAULT '',
+            sort INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX mediation_party_case ON mediation_party(case_id, side, sort);
+        CREATE TABLE mediation_session (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            case_id INTEGER NOT NULL REFERENCES mediation_case(id),
+            at TEXT NOT NULL,
+            place TEXT NOT NULL,
+            mediators TEXT NOT NULL,
+            record TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES user(id),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX mediation_session_case ON mediation_session(case_id, at);
+        CREATE TABLE issued_document (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            case_id INTEGER REFERENCES mediation_case(id),
+            assignment_id INTEGER REFERENCES assignment(id),
+            supervision_id INTEGER REFERENCES supervision(id),
+            kind TEXT NOT NULL,
+            number TEXT NOT NULL DEFAULT '',
+            template TEXT NOT NULL,
+            template_sha256 TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            masked INTEGER NOT NULL DEFAULT 0,
+            issued_at TEXT NOT NULL,
+            issued_by INTEGER REFERENCES user(id)
+        );
+        CREATE INDEX issued_document_ticket ON issued_document(ticket_id, issued_at);
+        CREATE UNIQUE INDEX issued_document_number ON issued_document(origin, number) WHERE number != '';
+        CREATE TABLE document_counter (
+            key TEXT PRIMARY KEY,
+            last INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE document_template (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            content BLOB NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            uploaded_at TEXT NOT NULL,
+            uploaded_by INTEGER REFERENCES user(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (kind, version)
+        );
+        CREATE UNIQUE INDEX document_template_active ON document_template(kind) WHERE active;
+        -- Archive forms are issued for tickets finished in a date range (12365 6.2.4, 6.3.6, 6.4.6).
+        CREATE INDEX ticket_event_finished ON ticket_event(at)
+            WHERE kind IN ('closed', 'direct_answered', 'not_accepted');
+        """
+    )
+
+
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -76,6 +76,15 @@ def supervisor(center_db):
 
 
 @pytest.fixture
+def mediator(center_db):
+    from core import users
+    from core.roles import Role
+
+    users.create_user(center_db, "tj1", "杨调解", "mediate-pass", {Role.MEDIATOR})
+    return users.authenticate("tj1", "mediate-pass")
+
+
+@pytest.fixture
 def cheap_password_hashing(monkeypatch):
     """Fixtures make accounts for every test; argon2 at full cost (~0.15 s a hash) would be most
     of the run. Hashing at the real cost is tested in tests/core/test_users.py."""
