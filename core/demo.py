@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core import clock, demo_kb, demo_units, users
+from core import demo_mediation, clock, demo_kb, demo_units, users
 from core.center import CenterInfo, current_center, setup_center
 from core.demo_dispatch import (
     ASSIGNMENT_COLUMNS,
@@ -908,6 +908,7 @@ def fill_demo(
     """
     if tickets < 0:
         raise ValueError("tickets must be >= 0")
+    frozen = now is not None
     now = clock.to_local(now) if now is not None else clock.now()
     with storage_errors():
         center = current_center()
@@ -942,6 +943,10 @@ def fill_demo(
                     break
         with write(None, None, "demo_fill", "ticket") as tx:
             tx.detail = {"tickets": added, "requested": tickets, "seed": seed, "cancelled": cancelled}
+        # Mediations go through the services, which stamp the real time: only when the
+        # history ends now, not in a snapshot frozen at a given ``now`` (tests, benches).
+        if created and not cancelled and not frozen:
+            demo_mediation.mediate_demo()
     log.info("demo fill: %d tickets%s", added, " (cancelled)" if cancelled else "")
     names = [DEMO_ADMIN[0]] + [a[0] for a in DEMO_ACCOUNTS] if created else _demo_usernames()
     return DemoResult(center.name, center.code, added, names, cancelled)

@@ -9,7 +9,7 @@ from core import clock, mediation
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.idnumbers import credit_code_problem, resident_id_problem
 from core.mediation import PartyInput, SessionInput
-from db.models import Deadline, Ticket, TicketEvent
+from db.models import Deadline, MediationCase, Ticket, TicketEvent
 from tests.core.test_dispatch import register, send, units  # noqa: F401 - fixture
 
 GOOD_ID = "11010519491231002X"  # the GB 11643 example number
@@ -123,3 +123,17 @@ def test_a_dispatched_complaint_is_closed_through_feedback_review(operator, medi
     send(dispatcher, ticket, units["区市场监督管理局"])
     with pytest.raises(Conflict, match="已派给承办单位"):
         mediation.close_complaint(manager, case_id, "结案")
+
+
+def test_a_demo_center_opens_with_mediations_in_every_state(db_path):
+    from core import demo, store
+
+    store.open_center(db_path)
+    try:
+        demo.fill_demo(300)
+        cases = [c for t in {r.ticket_id for r in MediationCase.select()} for c in mediation.cases_of(t)]
+        assert {(c.status, c.outcome) for c in cases} == {
+            ("concluded", "success"), ("concluded", "failure"), ("concluded", "terminated"), ("open", "")}
+        assert all(c.sessions and c.complainants and c.respondents for c in cases)
+    finally:
+        store.close_center()
