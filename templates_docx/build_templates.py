@@ -39,11 +39,12 @@ them. A value with line breaks becomes several paragraphs of the style it sits i
 from __future__ import annotations
 
 import io
+import itertools
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -62,7 +63,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from forms.catalog import SPECS, DocumentKind  # noqa: E402
+from forms.catalog import SPECS, DocumentKind
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 SONG, FANGSONG, HEI, LATIN = "SimSun", "FangSong", "SimHei", "Times New Roman"
@@ -71,7 +72,7 @@ FONT_TABLE = (  # name, Chinese name, panose, family
     (FANGSONG, "仿宋", "02010609060101010101", "modern"),
     (HEI, "黑体", "02010609060101010101", "modern"),
 )
-FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 LEFT_CM, RIGHT_CM = 2.8, 2.6
@@ -343,11 +344,12 @@ class Builder:
     def number_line(self) -> None:
         self.p("文书编号", "{{ doc_number }}")
 
-    def table(self, widths_cm: Sequence[float], row_cm: float | None = None) -> "TableBuilder":
+    def table(self, widths_cm: Sequence[float], row_cm: float | None = None, side_twips: int = 85) -> TableBuilder:
         """A table of these columns (cm, adding up to the text width); ``row_cm`` is the
-        least height of a row (room to write by hand on a blank form)."""
+        least height of a row (room to write by hand on a blank form); ``side_twips`` the
+        space between a cell's border and its text, left and right (85: 0.15 cm)."""
         assert abs(sum(widths_cm) - TEXT_W_CM) < 0.001, (self.kind, sum(widths_cm))
-        return TableBuilder(self, widths_cm, row_cm)
+        return TableBuilder(self, widths_cm, row_cm, side_twips)
 
     def save(self, path: Path) -> None:
         buf = io.BytesIO()
@@ -367,22 +369,26 @@ class C:
     width: float | None = None  # cm; the span is then the grid columns adding up to it
 
 
+def _tag(name: str) -> str:
+    return "{{ " + name + " }}"
+
+
 def label(text: str, span: int = 1, *, w: float | None = None) -> C:
     return C((("表格标签", (text,)),), span, width=w)
 
 
 def value(name: str, span: int = 1, *, center: bool = False, w: float | None = None) -> C:
-    return C((("表格内容（居中）" if center else "表格内容", ("{{ %s }}" % name,)),), span, width=w)
+    return C((("表格内容（居中）" if center else "表格内容", (_tag(name),)),), span, width=w)
 
 
 def text_box(name: str, span: int = 1, *, w: float | None = None) -> C:
     """A long text: top-aligned; the row grows and may split over pages."""
-    return C((("表格内容", ("{{ %s }}" % name,)),), span, "top", w)
+    return C((("表格内容", (_tag(name),)),), span, "top", w)
 
 
 def boxed(title: str, name: str, span: int) -> C:
     """A wide box with its label on the first line ("主要内容：") and the text under it."""
-    return C((("表格标签（左）", (title,)), ("表格内容", ("{{ %s }}" % name,))), span, "top")
+    return C((("表格标签（左）", (title,)), ("表格内容", (_tag(name),))), span, "top")
 
 
 BLANK = C((("表格内容", ()),))
@@ -391,11 +397,11 @@ BLANK = C((("表格内容", ()),))
 def grid(*rows: Sequence[float]) -> list[float]:
     """The grid columns (cm) on which rows of these cell widths all fit: the union of their edges."""
     edges = sorted({round(sum(r[:i]), 3) for r in rows for i in range(len(r) + 1)})
-    return [round(b - a, 3) for a, b in zip(edges, edges[1:])]
+    return [round(b - a, 3) for a, b in itertools.pairwise(edges)]
 
 
 class TableBuilder:
-    def __init__(self, builder: Builder, widths_cm: Sequence[float], row_cm: float | None) -> None:
+    def __init__(self, builder: Builder, widths_cm: Sequence[float], row_cm: float | None, side_twips: int) -> None:
         self.b, self.cm, self.row_cm = builder, list(widths_cm), row_cm
         self.table: Table = builder.doc.add_table(rows=0, cols=len(widths_cm))
         tbl = self.table._tbl
@@ -411,8 +417,8 @@ class TableBuilder:
             _set(borders, f"w:{side}", val="single", sz="4", space="0", color="000000")  # 0.5 pt
         _set(tblPr, "w:tblLayout", type="fixed")
         margins = _set(tblPr, "w:tblCellMar")
-        for side, twips in (("top", "45"), ("left", "85"), ("bottom", "45"), ("right", "85")):
-            _set(margins, f"w:{side}", w=twips, type="dxa")
+        for side, twips in (("top", 45), ("left", side_twips), ("bottom", 45), ("right", side_twips)):
+            _set(margins, f"w:{side}", w=str(twips), type="dxa")
         _set(tblPr, "w:tblLook", val="0000", firstRow="0", lastRow="0", firstColumn="0", lastColumn="0",
              noHBand="1", noVBand="1")
         _reorder(tblPr)
@@ -550,8 +556,8 @@ def _letter(kind: DocumentKind) -> Builder:
         b.p("文书正文", "经本中心主持调解，双方当事人", "{% if concluded_on %}", "于", "{{ concluded_on }}",
             "{% endif %}", "自愿达成如下协议：", keep_next=True)
         b.p("文书正文", "{{ agreement }}")
-        closing = ("本调解书经双方当事人签字（盖章）、调解员签字并加盖本中心印章后生效，双方当事人应当自觉履行。"
-                   "本调解书一式三份，双方当事人各执一份，本中心存档一份。",)
+        closing = (("本调解书经双方当事人签字（盖章）、调解员签字并加盖本中心印章后生效，双方当事人应当自觉履行。"
+                    "本调解书一式三份，双方当事人各执一份，本中心存档一份。"),)
     else:
         b.p("文书小标题", "四、终止调解理由")
         b.p("文书正文", "{{ termination_reason }}")
@@ -676,7 +682,9 @@ def _work_order(kind: DocumentKind) -> Builder:
     """表 D 诉求工单样式: its labels in its order, then the handling records as a list."""
     b = Builder(kind, FORM)
     _form_head(b, "紧急程度：", "{{ urgency }}", "\u3000\u3000工单状态：", "{{ status }}")
-    t = b.table([2.9, 4.9, 2.9, 4.9], row_cm=0.9)
+    # Narrow cell padding and wider left values: a ticket number (20 characters) stays on
+    # one line even where LibreOffice has only DejaVu Serif for Times New Roman.
+    t = b.table([2.9, 5.4, 2.9, 4.4], row_cm=0.9, side_twips=57)
     t.row([label("工单编号"), value("ticket_number"), label("诉求提出时间"), value("received_at")])
     t.row([label("诉求来源（电话/网络）"), value("channel"), label("受理单位"), value("accepting_unit")])
     t.row([label("来电人"), value("caller_name"), label("来电号码"), value("caller_phone")])
@@ -713,13 +721,16 @@ _CONTACT = ("{% if hotline %}", "（联系电话：", "{{ hotline }}", "）", "{
 
 
 def _notice_head(b: Builder, *text: str) -> None:
-    """Title, number, "玄武区市场监督管理局：" when the unit is known, and what it is to do."""
+    """Title, number, "玄武区市场监督管理局：" when the unit is known, what it is to do, and
+    the ticket's number on a small line over the table."""
     b.title([b.kind.label])
     b.number_line()
     b.tag("{%p if unit %}", "文书正文（顶格）")
     b.p("文书正文（顶格）", "{{ unit }}", "：")
     b.tag("{%p endif %}", "文书正文（顶格）")
     b.p("文书正文（左对齐）", *text)
+    reference = b.p("编号栏", Tab(), "工单编号：", "{{ ticket_number }}", tabs=((TEXT_W_CM, "right"),))
+    reference.paragraph_format.space_before = Pt(4)
 
 
 def _notice_end(b: Builder) -> None:
@@ -734,7 +745,6 @@ def _dispatch_notice(kind: DocumentKind) -> Builder:
                  "{% if due_at %}", "于", "{{ due_at }}", "前", "{% else %}", "在办理时限内", "{% endif %}",
                  "将办理结果反馈", *_CENTER, *_CONTACT, "；不属于你单位职责的，请说明理由及时退回。")
     t = b.table(NOTICE_COLS, row_cm=0.75)
-    t.row([label("工单编号"), value("ticket_number"), label("派单时间"), value("dispatched_at")])
     t.row([label("牵头承办单位"), value("unit", 3)])
     t.row([label("协办单位"), value("co_units", 3)])
     t.row([label("诉求提出时间"), value("received_at"), label("诉求来源"), value("channel")])
@@ -749,8 +759,9 @@ def _dispatch_notice(kind: DocumentKind) -> Builder:
     t.row([label("紧急处置说明"), text_box("alerts", 3)])
     t.tag_row("{%tr endif %}")
     t.row([label("派单意见"), text_box("dispatch_opinion", 3)], height_cm=1.2)
-    t.row([label("派单方式"), value("method"), label("派单人员"), value("dispatcher")])
-    t.row([label("办理时限"), value("time_limit"), label("反馈截止时间"), value("due_at")], keep_next=True)
+    t.row([label("派单方式"), value("method"), label("办理时限"), value("time_limit")])
+    t.row([label("派单人员"), value("dispatcher"), label("派单时间"), value("dispatched_at")])
+    t.row([label("反馈截止时间"), value("due_at", 3)], keep_next=True)
     _notice_end(b)
     return b
 
@@ -761,8 +772,7 @@ def _supervision_notice(kind: DocumentKind) -> Builder:
     _notice_head(b, "你单位承办的下列工单", "{% if overdue %}", "（", "{{ overdue }}", "）", "{% endif %}",
                  "，现予督办。请高度重视，按照督办意见抓紧办理，并将办理情况和结果书面反馈", *_CENTER, *_CONTACT, "。")
     t = b.table(NOTICE_COLS, row_cm=0.75)
-    t.row([label("工单编号"), value("ticket_number"), label("督办方式"), value("supervision_kind")])
-    t.row([label("被督办单位"), value("unit", 3)])
+    t.row([label("被督办单位"), value("unit"), label("督办方式"), value("supervision_kind")])
     t.row([label("工单标题"), value("title", 3)])
     t.row([label("诉求内容"), text_box("content", 3)], height_cm=3.0)
     t.row([label("派单时间"), value("dispatched_at"), label("办理截止时间"), value("due_at")])
