@@ -50,7 +50,7 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -78,6 +78,7 @@ ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 LEFT_CM, RIGHT_CM = 2.8, 2.6
 TEXT_W_CM = 21.0 - LEFT_CM - RIGHT_CM  # 15.6
 CELL_PT, CELL_LINE_PT = 12, 16  # Word's single spacing of 12 pt SimSun is 15.6 pt
+TAB_ALIGN = {"left": WD_TAB_ALIGNMENT.LEFT, "center": WD_TAB_ALIGNMENT.CENTER, "right": WD_TAB_ALIGNMENT.RIGHT}
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,9 @@ def _styles(layout: Layout) -> list[Style]:
         Style("HdCellCenter", "表格内容（居中）", SONG, CELL_PT, CELL_LINE_PT, "center"),
         Style("HdCaption", "表格标题", HEI, CELL_PT, CELL_LINE_PT, "left", before=8, after=4, keep_next=True),
         Style("HdRefLine", "编号栏", SONG, 10.5, None, "left", after=4, keep_next=True),
-        Style("HdFormNote", "表尾", SONG, 10.5, None, "right", before=6),
+        # Word wants a paragraph after a table that ends the document; at 1 pt it never
+        # makes a page of its own.
+        Style("HdEnd", "表后", SONG, 1, 1, "left"),
         Style("HdPageNumber", "页码", SONG, 14, None, "center", latin=SONG),
         Style("HdPageNumberSmall", "页码（小）", SONG, 10.5, None, "center"),
     ]
@@ -278,13 +281,13 @@ class Builder:
         footer = section.footer
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
-        if self.layout.page_of:
-            p.style = self.doc.styles["页码（小）"]
-            p.add_run("第 ")
+        if self.layout.page_of:  # the form's date on every page: nothing trails its table
+            self.p("页码（小）", Tab(), "第 ", into=p, tabs=((TEXT_W_CM / 2, "center"), (TEXT_W_CM, "right")))
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT
             self._field(p, "PAGE")
             p.add_run(" 页  共 ")
             self._field(p, "NUMPAGES")
-            p.add_run(" 页")
+            self.p("页码（小）", " 页", Tab(), "制表日期：", "{{ issued_on }}", into=p)
         else:
             p.style = self.doc.styles["页码"]
             p.add_run("— ")
@@ -319,8 +322,7 @@ class Builder:
         if into is not None:
             para.style = self.doc.styles[style]
         for stop_cm, align in tabs:
-            para.paragraph_format.tab_stops.add_tab_stop(
-                Cm(stop_cm), WD_TAB_ALIGNMENT.RIGHT if align == "right" else WD_TAB_ALIGNMENT.LEFT)
+            para.paragraph_format.tab_stops.add_tab_stop(Cm(stop_cm), TAB_ALIGN[align])
         if keep_next is not None:
             para.paragraph_format.keep_with_next = keep_next
         for item in runs:
@@ -344,12 +346,18 @@ class Builder:
     def number_line(self) -> None:
         self.p("文书编号", "{{ doc_number }}")
 
-    def table(self, widths_cm: Sequence[float], row_cm: float | None = None, side_twips: int = 85) -> TableBuilder:
+    def table(self, widths_cm: Sequence[float], row_cm: float | None = None, side_twips: int = 85,
+              keep_next: bool = False) -> TableBuilder:
         """A table of these columns (cm, adding up to the text width); ``row_cm`` is the
         least height of a row (room to write by hand on a blank form); ``side_twips`` the
-        space between a cell's border and its text, left and right (85: 0.15 cm)."""
+        space between a cell's border and its text, left and right (85: 0.15 cm).
+
+        ``keep_next``: every paragraph keeps with the next, so the table's end stays on
+        the page of what follows it. LibreOffice honours that only when every paragraph of
+        the table has it (it then keeps the last row with the next paragraph); Word then
+        breaks the table only inside a row's text, which the long-text rows allow."""
         assert abs(sum(widths_cm) - TEXT_W_CM) < 0.001, (self.kind, sum(widths_cm))
-        return TableBuilder(self, widths_cm, row_cm, side_twips)
+        return TableBuilder(self, widths_cm, row_cm, side_twips, keep_next)
 
     def save(self, path: Path) -> None:
         buf = io.BytesIO()
@@ -374,6 +382,7 @@ def _tag(name: str) -> str:
 
 
 def label(text: str, span: int = 1, *, w: float | None = None) -> C:
+    """A label; a "\n" in it is a line break where the standard breaks it."""
     return C((("表格标签", (text,)),), span, width=w)
 
 
@@ -401,8 +410,9 @@ def grid(*rows: Sequence[float]) -> list[float]:
 
 
 class TableBuilder:
-    def __init__(self, builder: Builder, widths_cm: Sequence[float], row_cm: float | None, side_twips: int) -> None:
-        self.b, self.cm, self.row_cm = builder, list(widths_cm), row_cm
+    def __init__(self, builder: Builder, widths_cm: Sequence[float], row_cm: float | None, side_twips: int,
+                 keep_next: bool) -> None:
+        self.b, self.cm, self.row_cm, self.keep_next = builder, list(widths_cm), row_cm, keep_next
         self.table: Table = builder.doc.add_table(rows=0, cols=len(widths_cm))
         tbl = self.table._tbl
         for col, w in zip(tbl.tblGrid.gridCol_lst, widths_cm):
@@ -439,9 +449,9 @@ class TableBuilder:
         return spans
 
     def row(self, cells: Sequence[C], *, height_cm: float | None = None, header: bool = False,
-            keep_next: bool = False, whole: bool = False) -> None:
-        """One row. ``header``: repeated atop each page; ``keep_next``: kept on the page of
-        what follows the table; ``whole``: not cut at a page end unless taller than a page."""
+            whole: bool = False) -> None:
+        """One row. ``header``: repeated atop each page; ``whole``: not cut at a page end
+        unless taller than a page."""
         spans = self._spans(cells)
         tr = self.table._tbl.add_tr()
         trPr = tr.get_or_add_trPr()
@@ -463,7 +473,7 @@ class TableBuilder:
             cell = _Cell(tc, self.table)
             for i, (style, runs) in enumerate(c.paras):
                 into = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
-                self.b.p(style, *runs, into=into, keep_next=keep_next or None)
+                self.b.p(style, *runs, into=into, keep_next=self.keep_next or None)
             col += span
 
     def tag_row(self, tag: str) -> None:
@@ -584,8 +594,8 @@ def _form_head(b: Builder, *right: str) -> None:
     b.p("编号栏", "{{ center_name }}", Tab(), *right, tabs=((TEXT_W_CM, "right"),))
 
 
-def _form_foot(b: Builder) -> None:
-    b.p("表尾", "制表日期：", "{{ issued_on }}")
+def _form_end(b: Builder) -> None:
+    b.p("表后")
 
 
 @dataclass(frozen=True)
@@ -647,15 +657,15 @@ ARCHIVE_FORMS: dict[DocumentKind, tuple[Band | Big, ...]] = {
         Band((Box("是否受理", "accepted", 2.2), Box("移送情况", "transfer", 11.2, "left"),
               Box("是否调解", "mediated", 2.2))),
         Big("调解情况", "mediation", 2.2, 5.5),
-        Band((Box("是否出具调解书或终止调解书", "letter_issued", 3.6), Box("审批情况", "approval", 7.0, "left"),
+        Band((Box("是否出具调解书或\n终止调解书", "letter_issued", 3.8), Box("审批情况", "approval", 6.8, "left"),
               Box("答复时间", "replied_at", 2.8), Box("答复人员", "replier", 2.2))),
     ),
     DocumentKind.ARCHIVE_REPORT: (
         _first_band("举报"),
-        Big("举报内容", "content", 2.8, 7.5),
-        Band((Box("受理情况（是否受理）", "accepted", 2.8), Box("移送情况", "transfer", 7.8, "left"),
+        Big("举报内容", "content", 3.0, 7.5),
+        Band((Box("受理情况\n（是否受理）", "accepted", 3.0), Box("移送情况", "transfer", 7.6, "left"),
               Box("答复时间", "replied_at", 2.8), Box("答复人员", "replier", 2.2))),
-        Big("办理结果", "result", 2.8, 4.5),
+        Big("办理结果", "result", 3.0, 4.5),
     ),
 }
 
@@ -674,7 +684,7 @@ def _archive(kind: DocumentKind) -> Builder:
         else:
             t.row([label(x.label, w=x.width) for x in band.boxes], height_cm=1.0)
             t.row([x.cell() for x in band.boxes], height_cm=band.height)
-    _form_foot(b)
+    _form_end(b)
     return b
 
 
@@ -686,7 +696,7 @@ def _work_order(kind: DocumentKind) -> Builder:
     # one line even where LibreOffice has only DejaVu Serif for Times New Roman.
     t = b.table([2.9, 5.4, 2.9, 4.4], row_cm=0.9, side_twips=57)
     t.row([label("工单编号"), value("ticket_number"), label("诉求提出时间"), value("received_at")])
-    t.row([label("诉求来源（电话/网络）"), value("channel"), label("受理单位"), value("accepting_unit")])
+    t.row([label("诉求来源\n（电话/网络）"), value("channel"), label("受理单位"), value("accepting_unit")])
     t.row([label("来电人"), value("caller_name"), label("来电号码"), value("caller_phone")])
     t.row([label("联系方式"), value("caller_contact", 3)])
     t.row([label("来电人地址"), value("caller_address", 3)])
@@ -709,7 +719,7 @@ def _work_order(kind: DocumentKind) -> Builder:
     h.row([value("r.at", center=True), value("r.unit"), value("r.text")], whole=True)
     h.tag_row("{%tr endfor %}")
     b.tag("{%p endif %}", "表格标题")
-    _form_foot(b)
+    _form_end(b)
     return b
 
 
@@ -744,7 +754,7 @@ def _dispatch_notice(kind: DocumentKind) -> Builder:
     _notice_head(b, "现将下列诉求转交你单位办理。请及时签收，按派单意见依法依规办理，",
                  "{% if due_at %}", "于", "{{ due_at }}", "前", "{% else %}", "在办理时限内", "{% endif %}",
                  "将办理结果反馈", *_CENTER, *_CONTACT, "；不属于你单位职责的，请说明理由及时退回。")
-    t = b.table(NOTICE_COLS, row_cm=0.75)
+    t = b.table(NOTICE_COLS, row_cm=0.75, keep_next=True)
     t.row([label("牵头承办单位"), value("unit", 3)])
     t.row([label("协办单位"), value("co_units", 3)])
     t.row([label("诉求提出时间"), value("received_at"), label("诉求来源"), value("channel")])
@@ -761,7 +771,7 @@ def _dispatch_notice(kind: DocumentKind) -> Builder:
     t.row([label("派单意见"), text_box("dispatch_opinion", 3)], height_cm=1.2)
     t.row([label("派单方式"), value("method"), label("办理时限"), value("time_limit")])
     t.row([label("派单人员"), value("dispatcher"), label("派单时间"), value("dispatched_at")])
-    t.row([label("反馈截止时间"), value("due_at", 3)], keep_next=True)
+    t.row([label("反馈截止时间"), value("due_at", 3)])
     _notice_end(b)
     return b
 
@@ -771,14 +781,14 @@ def _supervision_notice(kind: DocumentKind) -> Builder:
     b = Builder(kind, NOTICE)
     _notice_head(b, "你单位承办的下列工单", "{% if overdue %}", "（", "{{ overdue }}", "）", "{% endif %}",
                  "，现予督办。请高度重视，按照督办意见抓紧办理，并将办理情况和结果书面反馈", *_CENTER, *_CONTACT, "。")
-    t = b.table(NOTICE_COLS, row_cm=0.75)
+    t = b.table(NOTICE_COLS, row_cm=0.75, keep_next=True)
     t.row([label("被督办单位"), value("unit"), label("督办方式"), value("supervision_kind")])
     t.row([label("工单标题"), value("title", 3)])
     t.row([label("诉求内容"), text_box("content", 3)], height_cm=3.0)
     t.row([label("派单时间"), value("dispatched_at"), label("办理截止时间"), value("due_at")])
     t.row([label("超期情况"), value("overdue", 3)])
     t.row([label("督办意见"), text_box("supervision_content", 3)], height_cm=2.0)
-    t.row([label("督办人员"), value("supervisor"), label("督办时间"), value("supervised_at")], keep_next=True)
+    t.row([label("督办人员"), value("supervisor"), label("督办时间"), value("supervised_at")])
     _notice_end(b)
 
     # After the closing: a long list never pushes the closing onto a page of its own.
