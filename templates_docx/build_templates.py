@@ -14,7 +14,8 @@ Layout (GB/T 9704 党政机关公文格式 where one of its rules applies):
   take GB/T 9704's top 3.7 cm and bottom 3.5 cm; the notices and forms, mostly
   table, take 2.5 cm top and bottom so that a usual ticket fits on one page.
 - Page number in the footer as a PAGE field: "— 1 —" (宋体 四号) on letters and
-  notices; "第 1 页 共 2 页" (宋体 五号, PAGE and NUMPAGES) on the forms.
+  notices; "第 1 页 共 2 页" (宋体 五号, PAGE and NUMPAGES) on the forms, with the
+  form's 制表日期 at the right of the same line.
 - Fonts by their English family names, SimSun (宋体), FangSong (仿宋) and SimHei
   (黑体): Word and WPS find them on Windows under either name, and LibreOffice on
   Linux substitutes SimSun with Noto Serif CJK SC (FangSong and SimHei become Noto
@@ -30,7 +31,9 @@ Layout (GB/T 9704 党政机关公文格式 where one of its rules applies):
   page and are kept whole unless taller than a page; the other rows may split, so a
   long text flows on to the next page.
 - The closing (签字, 落款, date) is chained to the text before it with "keep with
-  next", so it never stands alone on a page.
+  next", so it never stands alone on a page; in the notices every paragraph of the
+  table keeps with the next too (see ``Builder.table``), and the forms end with their
+  table, their date being in the footer.
 
 Template tags are always whole runs (one ``add_run`` a tag), so Word never splits
 them. A value with line breaks becomes several paragraphs of the style it sits in
@@ -646,26 +649,26 @@ def _first_band(word: str) -> Band:
 ARCHIVE_FORMS: dict[DocumentKind, tuple[Band | Big, ...]] = {
     DocumentKind.ARCHIVE_CONSULT: (
         _first_band("咨询"),
-        Big("咨询内容", "content", 2.2, 11.0),
+        Big("咨询内容", "content", 2.2, 13.0),
         Band((Box("是否受理", "accepted", 2.2), Box("转发情况", "forwarding", 3.6, "text"),
               Box("处理情况", "handling", 4.8, "text"), Box("答复时间", "replied_at", 2.8),
               Box("答复人员", "replier", 2.2)), height=2.4),
     ),
     DocumentKind.ARCHIVE_COMPLAINT: (
         _first_band("投诉"),
-        Big("投诉内容", "content", 2.2, 5.5),
+        Big("投诉内容", "content", 2.2, 6.5),
         Band((Box("是否受理", "accepted", 2.2), Box("移送情况", "transfer", 11.2, "left"),
               Box("是否调解", "mediated", 2.2))),
-        Big("调解情况", "mediation", 2.2, 5.5),
+        Big("调解情况", "mediation", 2.2, 6.5),
         Band((Box("是否出具调解书或\n终止调解书", "letter_issued", 3.8), Box("审批情况", "approval", 6.8, "left"),
               Box("答复时间", "replied_at", 2.8), Box("答复人员", "replier", 2.2))),
     ),
     DocumentKind.ARCHIVE_REPORT: (
         _first_band("举报"),
-        Big("举报内容", "content", 3.0, 7.5),
+        Big("举报内容", "content", 3.0, 9.0),
         Band((Box("受理情况\n（是否受理）", "accepted", 3.0), Box("移送情况", "transfer", 7.6, "left"),
               Box("答复时间", "replied_at", 2.8), Box("答复人员", "replier", 2.2))),
-        Big("办理结果", "result", 3.0, 4.5),
+        Big("办理结果", "result", 3.0, 5.5),
     ),
 }
 
