@@ -227,11 +227,43 @@ def _convert(office: Path, docxs: list[Path], work: Path, timeout: float,
     return pdfs
 
 
+# The templates name the Windows fonts (宋体, 仿宋, 黑体). Where they are missing
+# (Linux desktops such as UOS or Kylin with Noto CJK), fontconfig would give 仿宋 the
+# sans face, so letters looked like headings; LibreOffice's replacement table, used
+# only when the named font is absent ("Always" false), sends the Song and FangSong
+# faces to the serif CJK font and the Hei face to the sans one.
+_REPLACEMENTS = [("SimSun", "Noto Serif CJK SC"), ("宋体", "Noto Serif CJK SC"),
+                 ("FangSong", "Noto Serif CJK SC"), ("仿宋", "Noto Serif CJK SC"),
+                 ("FangSong_GB2312", "Noto Serif CJK SC"), ("仿宋_GB2312", "Noto Serif CJK SC"),
+                 ("SimHei", "Noto Sans CJK SC"), ("黑体", "Noto Sans CJK SC"),
+                 ("Times New Roman", "Liberation Serif")]
+
+
+def _profile(folder: Path) -> None:
+    """A throwaway LibreOffice profile with the font replacement table."""
+    pairs = "".join(
+        f'<node oor:name="hotline{i}" oor:op="replace">'
+        f'<prop oor:name="Always" oor:op="fuse"><value>false</value></prop>'
+        f'<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
+        f'<prop oor:name="ReplaceFont" oor:op="fuse"><value>{font}</value></prop>'
+        f'<prop oor:name="SubstituteFont" oor:op="fuse"><value>{substitute}</value></prop></node>'
+        for i, (font, substitute) in enumerate(_REPLACEMENTS))
+    xcu = ('<?xml version="1.0" encoding="UTF-8"?>'
+           '<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+           '<item oor:path="/org.openoffice.Office.Common/Font/Substitution">'
+           '<prop oor:name="Replacement" oor:op="fuse"><value>true</value></prop></item>'
+           f'<item oor:path="/org.openoffice.Office.Common/Font/Substitution/FontPairs">{pairs}</item>'
+           '</oor:items>')
+    (folder / "user").mkdir(parents=True)
+    (folder / "user" / "registrymodifications.xcu").write_text(xcu, encoding="utf-8")
+
+
 def _run(office: Path, inputs: list[Path], work: Path, timeout: float,
          progress: Callable[[int, int], None] | None,
          cancelled: Callable[[], bool] | None) -> int | None:
     """soffice's exit code; None if cancelled; TimeoutExpired. soffice never outlives this call."""
     out = work / "out"
+    _profile(work / "profile")
     command = [str(office), f"-env:UserInstallation={(work / 'profile').as_uri()}",
                "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
                "--convert-to", "pdf", "--outdir", str(out), *map(str, inputs)]
