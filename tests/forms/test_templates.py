@@ -347,3 +347,11 @@ def test_printed_with_embedded_chinese_fonts(pdfs, kind):
     assert rows and all(" yes " in row for row in rows), rows  # every font embedded
     cjk = re.compile(r"CJK|Sim(Sun|Hei)|FangSong|SourceHan|WenQuanYi|Droid|Song|Hei", re.IGNORECASE)
     assert any(cjk.search(row.split()[0]) for row in rows), rows
+
+
+def test_letter_text_is_a_song_face_where_windows_fonts_are_missing(pdfs):
+    """仿宋 body text must not fall back to a sans face (forms.pdf's replacement table)."""
+    rows = [r.split()[0] for r in _run("pdffonts", str(pdfs[DocumentKind.MEDIATION_LETTER, "full"])).splitlines()[2:]]
+    if not any("NotoSerifCJK" in r for r in rows) and any("FangSong" in r for r in rows):
+        pytest.skip("the Windows fonts are installed here: nothing is replaced")
+    assert any("NotoSerifCJK" in r and "Regular" in r for r in rows), rows
