@@ -173,9 +173,14 @@ def test_without_libreoffice_the_pdf_box_is_off_and_says_why(qtbot, center_db, m
     runner.wait()
 
 
-def test_pdfs_are_made_beside_the_forms_when_asked(qtbot, dialog, operator, out):
+@pytest.fixture
+def office():
     if pdf.find_office() is None:
         pytest.skip("LibreOffice (soffice) is not installed")
+
+
+def test_pdfs_are_made_beside_the_forms_when_asked(qtbot, dialog, operator, out, office, monkeypatch):
+    monkeypatch.setattr(archive_batch_dialog, "PDF_CHUNK", 1)  # one LibreOffice run a form: the chunks add up
     closed_consult(operator)
     closed_consult(operator, caller_name="李女士")
     _choose_today(qtbot, dialog)
@@ -188,4 +193,27 @@ def test_pdfs_are_made_beside_the_forms_when_asked(qtbot, dialog, operator, out)
     folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
     assert sorted(p.stem for p in folder.glob("*.pdf")) == sorted(p.stem for p in folder.glob("*.docx"))
     assert len(list(folder.glob("*.pdf"))) == 2
-    assert dialog.pdf_result.text() == "已生成 2 份 PDF，与归档表在同一文件夹。"
+    assert dialog.pdf_result.text().startswith("已生成 2 份 PDF，与归档表在同一文件夹。用时 ")
+
+
+def test_a_cancelled_conversion_keeps_the_pdfs_already_made_and_says_how_many(qtbot, dialog, operator, out, office,
+                                                                              monkeypatch):
+    monkeypatch.setattr(archive_batch_dialog, "PDF_CHUNK", 1)
+    closed_consult(operator)
+    closed_consult(operator, caller_name="李女士")
+    runs: list[str] = []
+
+    def cancel_after_the_first_pdf(parent, title, work):
+        runs.append(title)
+        reported: list[int] = []
+        converting = title.startswith("正在生成 2 份 PDF")
+        work(lambda done, total: reported.append(done), lambda: converting and bool(reported) and reported[-1] >= 1)
+
+    monkeypatch.setattr(archive_batch_dialog, "run_with_progress", cancel_after_the_first_pdf)
+    _choose_today(qtbot, dialog)
+    dialog.pdf.setChecked(True)
+    _press(qtbot, dialog.start_button)
+    assert runs == ["正在生成归档表…", "正在生成 2 份 PDF…"]
+    folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
+    assert len(list(folder.glob("*.docx"))) == 2 and len(list(folder.glob("*.pdf"))) == 1
+    assert dialog.pdf_result.text() == "PDF 已取消，已生成 1 份，其余 1 份没有生成；归档表 .docx 都已写好。"
