@@ -40,6 +40,10 @@ log = logging.getLogger("hotline.forms")
 
 ENV_OFFICE = "HOTLINE_DESK_OFFICE"  # path to soffice; empty: behave as if no office suite is installed
 BATCH_TIMEOUT_BASE = 120.0
+# LibreOffice 7.4 converts only about the first 243 files named on one command line and
+# exits 0 (measured; higebu/3gpp-mcp#4 saw ~247); a Windows command line ends at 32,767
+# characters. So a batch runs soffice once per FILES_PER_RUN files.
+FILES_PER_RUN = 200
 BATCH_TIMEOUT_PER_FILE = 5.0  # 0.1 s a letter measured in a batch; room for long files and slow disks
 _POLL_SECONDS = 0.1
 _WINDOWS = sys.platform == "win32"
@@ -141,11 +145,11 @@ def to_pdf_many(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> dict[Path, Path]:
-    """Convert many files in one soffice process; maps each .docx to ``out_dir / <stem>.pdf``.
+    """Convert many files, FILES_PER_RUN to a soffice process; maps each .docx to ``out_dir / <stem>.pdf``.
 
     No PDF is written unless every file converted (a write failing part way
-    keeps those already written, each whole). ``timeout`` covers the whole
-    batch (default 120 s plus 5 s a file). ``progress(done, total)`` is called
+    keeps those already written, each whole). ``timeout`` covers each soffice
+    run (default 120 s plus 5 s a file of the batch). ``progress(done, total)`` is called
     as PDFs appear, and raising from it stops soffice; when ``cancelled()``
     turns true soffice is stopped, nothing is written and ``{}`` is returned.
     Two inputs with the same stem would overwrite each other: ValueError.
@@ -162,9 +166,16 @@ def to_pdf_many(
     if timeout is None:
         timeout = BATCH_TIMEOUT_BASE + BATCH_TIMEOUT_PER_FILE * len(docxs)
     with _workspace() as work:
-        pdfs = _convert(office, docxs, Path(work), timeout, progress, cancelled)
-        if pdfs is None:
-            return {}
+        pdfs: list[Path] = []
+        for base in range(0, len(docxs), FILES_PER_RUN):
+            part = docxs[base:base + FILES_PER_RUN]
+            step = None if progress is None else (lambda done, _total, base=base: progress(base + done, len(docxs)))
+            folder = Path(work) / f"run{base // FILES_PER_RUN}"
+            folder.mkdir()
+            made = _convert(office, part, folder, timeout, step, cancelled)
+            if made is None:
+                return {}
+            pdfs.extend(made)
         for docx, pdf in zip(docxs, pdfs):
             write_atomically(targets[docx], _read(pdf))
     return targets

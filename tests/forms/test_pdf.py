@@ -95,6 +95,16 @@ def test_to_pdf_many_in_one_process(office, folder, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["归档表0.pdf", "归档表1.pdf", "归档表2.pdf"]
 
 
+def test_a_batch_longer_than_one_soffice_run_converts_every_file(office, folder, tmp_path, monkeypatch):
+    """LibreOffice 7.4 silently stops after ~243 files on one command line: runs of FILES_PER_RUN."""
+    monkeypatch.setattr(pdf, "FILES_PER_RUN", 2)
+    sources = [_letter(tmp_path / f"第{i}份.docx", i) for i in range(5)]
+    seen = []
+    result = pdf.to_pdf_many(sources, folder, progress=lambda done, total: seen.append((done, total)))
+    assert [f"调解书第{i}号" in _text(result[s]) for i, s in enumerate(sources)] == [True] * 5
+    assert seen == sorted(seen) and seen[-1] == (5, 5) and all(total == 5 for _, total in seen)
+
+
 def test_parallel_conversions_do_not_meet(office, folder):
     """Each call has its own profile: two at once (or one beside the person's LibreOffice) both finish."""
     sources = [_letter(folder / f"督办通知单{i}.docx", i) for i in range(2)]
