@@ -243,3 +243,13 @@ def test_an_admins_template_is_checked_versioned_and_used(center_db, operator, d
     old_word.write_bytes(b"x")
     with pytest.raises(ValidationError, match="不是 .docx"):
         templates.install(admin, kind, old_word)
+
+
+def test_a_missing_bundled_template_is_named_and_nothing_is_recorded(operator, dispatcher, monkeypatch, tmp_path):
+    from core import paths
+
+    monkeypatch.setattr(paths, "install_root", lambda: tmp_path / "坏的安装")
+    ticket = closed_consult(operator)
+    with pytest.raises(TemplateProblem, match="内置的咨询处理归档表模板文件缺失.*请重新安装程序"):
+        issue.issue(dispatcher, DocumentKind.ARCHIVE_CONSULT, ticket)
+    assert not IssuedDocument.select().exists()
