@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from core import clock, handling_reads
 from core.errors import HotlineError
 from core.handling_reads import ACTION_RIGHTS, AssignmentView, Handling
-from core.roles import Actor
+from core.roles import Actor, Permission
 from desktop import theme
 from desktop.dispatch_form import KeyButton, done_color, due_color, due_html, due_text
 from desktop.errors import show_error
@@ -119,7 +119,9 @@ class HandlingPanel(QWidget):
         shown = [f"{keys} {text}" for key, text, keys, _w in TICKET_STEPS + UNIT_STEPS
                  if key in self.buttons and key != "accept" and "Shift" not in keys]
         shifted = any("Shift" in keys for key, _t, keys, _w in UNIT_STEPS if key in self.buttons)
-        self.key_hint = QLabel("快捷键：" + " · ".join(shown + (["加 Shift 为相应的审核"] if shifted else []) + ["F5 刷新"]))
+        documents = any(actor.can(p) for p in (Permission.DOCUMENT_ISSUE, Permission.DISPATCH, Permission.SUPERVISE))
+        self.key_hint = QLabel("快捷键：" + " · ".join(shown + (["加 Shift 为相应的审核"] if shifted else [])
+                                                     + (["Ctrl+I 出具文书"] if documents else []) + ["F5 刷新"]))
         self.key_hint.setWordWrap(True)
         theme.small(self.key_hint)
         theme.set_text_color(self.key_hint, "#666")
@@ -140,6 +142,19 @@ class HandlingPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.timeline, "办理经过")
         self.tabs.addTab(supervision_page, "督办记录")
+        self.documents = None
+        if documents:
+            # 文书: the dispatch and supervision notices to print, the work order, the archive form
+            from desktop.documents_panel import DocumentsPanel
+
+            self.documents = DocumentsPanel(actor, runner)
+            self.documents.in_tab()
+            self.documents.counted.connect(lambda n: self.tabs.setTabText(2, f"文书（{n}）"))
+            self.documents.changed.connect(self._acted)
+            self.tabs.addTab(self.documents, "文书")
+            self.tabs.currentChanged.connect(lambda _i: self._documents_wanted())
+            QShortcut(QKeySequence("Ctrl+I"), self, activated=self.open_documents_menu,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -210,6 +225,8 @@ class HandlingPanel(QWidget):
         self.header.setText("在左侧选择一张工单，这里显示它的办理情况。")
         for widget in (self.content, self.assignments, self.detail, self.timeline, self.supervisions):
             widget.clear()
+        if self.documents is not None:
+            self.documents.show_ticket(None)
         self._update_buttons()
 
     def _show(self, h: Handling, assignment_id: int | None) -> None:
@@ -226,6 +243,9 @@ class HandlingPanel(QWidget):
         self._fill_assignments(h, assignment_id)
         self._fill_history(h)
         self._assignment_changed()
+        if self.documents is not None:
+            self.tabs.setTabText(2, "文书")
+            self._documents_wanted()  # a step may have made a notice issuable
 
     def _fill_assignments(self, h: Handling, assignment_id: int | None) -> None:
         self.assignments.blockSignals(True)
@@ -362,6 +382,17 @@ class HandlingPanel(QWidget):
         dialog.saved.connect(self._acted)
         self.dialog = dialog
         dialog.open()
+
+    def _documents_wanted(self) -> None:
+        """The 文书 tab reads its ticket's documents when it is in front, not on every ticket shown."""
+        if self.documents is not None and self.tabs.currentWidget() is self.documents:
+            self.documents.show_ticket(self.handling.ticket_id if self.handling else None)
+
+    def open_documents_menu(self) -> None:
+        """Ctrl+I: the 文书 tab, and its 出具文书 menu (打印派单通知单, 督办通知单 …)."""
+        if self.documents is not None and self.handling is not None:
+            self.tabs.setCurrentWidget(self.documents)
+            self.documents.open_menu()
 
     def _acted(self, message: str) -> None:
         self.acted.emit(message)

@@ -27,6 +27,7 @@ from desktop.worker import Runner
 
 if TYPE_CHECKING:
     from desktop.dispatch_view import DispatchView
+    from desktop.mediation_view import MediationView
     from desktop.registration_view import RegistrationView
     from desktop.ticket_list import TicketListView
 
@@ -39,6 +40,8 @@ F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N
 <b>派单督办</b><br>Ctrl+D 派单（12365 投诉举报为决定受理） · Ctrl+K 签收 · Ctrl+B 退单 · Ctrl+P 办理进展 · Ctrl+E 延期申请<br>
 Ctrl+R 反馈 · Ctrl+Shift+R 反馈审核 · Ctrl+Shift+E 延期审批 · Ctrl+U 督办 · F5 刷新<br><br>
 <b>工作台</b><br>Enter 打开选中事项 · F5 刷新<br><br>
+<b>调解与文书</b><br>Ctrl+F 查找投诉 · Ctrl+N 开始调解 · Ctrl+S 保存 · 当事人 Insert 添加 / F2 修改 / Delete 删除<br>
+Ctrl+R 登记调解 · Ctrl+E 结束调解 · Ctrl+Shift+E 审核结案 · Ctrl+I 出具文书 · 文书列表 Enter 预览 / 打印 · F5 刷新<br><br>
 <b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
 
 
@@ -63,6 +66,7 @@ class MainWindow(QMainWindow):
         # Areas are built when first opened: start-up pays only for the first one.
         self._factories: list[Callable[[], QWidget]] = []
         self.dispatch_view: DispatchView | None = None
+        self.mediation_view: MediationView | None = None
         self.calendar_tab: QWidget | None = None
         handles = any(actor.can(p) for p in (Permission.DISPATCH, Permission.SUPERVISE, Permission.EXTENSION_DECIDE))
         # 工作台 first for those whose work comes to them; operators start on registration.
@@ -74,6 +78,8 @@ class MainWindow(QMainWindow):
             self._add_area("工单查询", self._make_ticket_list)
         if handles:
             self._add_area("派单督办", self._make_dispatch)
+        if actor.can(Permission.MEDIATE) or actor.can(Permission.DOCUMENT_ISSUE):
+            self._add_area("调解与文书", self._make_mediation)
         if actor.can(Permission.KB_USE):
             self._add_area("知识库", self._make_kb)
         if any(actor.can(p) for p in (Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.UNIT_MANAGE,
@@ -131,6 +137,21 @@ class MainWindow(QMainWindow):
         self.dispatch_view = DispatchView(self.actor, self.runner)
         self.dispatch_view.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
         return self.dispatch_view
+
+    def _make_mediation(self) -> QWidget:
+        from desktop.mediation_view import MediationView
+
+        self.mediation_view = MediationView(self.actor, self.runner)
+        self.mediation_view.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
+        return self.mediation_view
+
+    def open_mediation(self, ticket_id: int) -> None:
+        """A complaint's mediation and documents in 调解与文书."""
+        if "调解与文书" not in self.areas:
+            return
+        self.show_area("调解与文书")
+        assert self.mediation_view is not None
+        self.mediation_view.show_ticket(ticket_id)
 
     def open_handling(self, ticket_id: int) -> None:
         """A ticket chosen on the 工作台: its handling in 派单督办."""
@@ -191,6 +212,8 @@ class MainWindow(QMainWindow):
             self.calendar_tab = CalendarView(self.actor, self.runner)
             tabs.addTab(self.calendar_tab, "工作日历")
             tabs.addTab(RulesView(self.actor, self.runner), "时限规则")
+        # TEMPLATE_MANAGE: the 文书模板 tab goes here (and TEMPLATE_MANAGE joins the rights that
+        # show 系统管理 in __init__); the batch-archive dialog goes in the 文件 menu (_menus).
         return tabs
 
     @property
@@ -243,6 +266,15 @@ class MainWindow(QMainWindow):
             lambda: QMessageBox.about(self, "关于", f"{APP_NAME} {__version__}\n12345 / 12365 热线受理与办理"))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.mediation_view is not None and self.mediation_view.dirty():
+            answer = QMessageBox.question(
+                self, "退出", "调解与文书中有修改尚未保存。不保存就退出吗？",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                self.show_area("调解与文书")
+                event.ignore()
+                return
         if self.registration is not None:
             try:
                 self.registration.flush_draft()

@@ -10,12 +10,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QTreeWidget,
+    QTabWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from core.roles import Actor
 from core.tickets import TicketDetail
+from desktop.worker import Runner
 
 
 def _readonly_text(value: str, height: int) -> QPlainTextEdit:
@@ -26,7 +29,8 @@ def _readonly_text(value: str, height: int) -> QPlainTextEdit:
 
 
 class TicketDetailDialog(QDialog):
-    def __init__(self, detail: TicketDetail, parent: QWidget | None = None) -> None:
+    def __init__(self, detail: TicketDetail, parent: QWidget | None = None, actor: Actor | None = None,
+                 runner: Runner | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"工单 {detail.number}")
         self.resize(820, 720)
@@ -56,7 +60,6 @@ class TicketDetailDialog(QDialog):
             names = "、".join(f"{a.name}（{a.size // 1024 + 1} KB）" for a in detail.attachments)
             layout.addWidget(QLabel(f"附件：{names}"))
 
-        layout.addWidget(QLabel("办理经过："))
         timeline = QTreeWidget()
         timeline.setObjectName("timeline")
         timeline.setHeaderLabels(["时间", "环节", "经办人", "说明"])
@@ -65,7 +68,20 @@ class TicketDetailDialog(QDialog):
             QTreeWidgetItem(timeline, [entry.at, entry.kind, entry.actor, entry.summary])
         for col, width in enumerate((130, 110, 80)):
             timeline.setColumnWidth(col, width)
-        layout.addWidget(timeline, 1)
+        tabs = QTabWidget()
+        tabs.setObjectName("detailTabs")
+        tabs.addTab(timeline, "办理经过")
+        self.documents = None
+        if actor is not None and runner is not None:  # 文书: issue, look at and print this ticket's documents
+            from desktop.documents_panel import DocumentsPanel
+
+            self.documents = DocumentsPanel(actor, runner)
+            self.documents.in_tab()
+            self.documents.counted.connect(lambda n: tabs.setTabText(1, f"文书（{n}）"))
+            self.documents.install_keys(self)
+            self.documents.show_ticket(detail.id)
+            tabs.addTab(self.documents, "文书")
+        layout.addWidget(tabs, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
