@@ -277,6 +277,11 @@ class CaseEditor(QWidget):
         return self.complaint is not None and self.complaint.may_mediate
 
     def show_case(self, complaint: Complaint, case: Case) -> None:
+        """The case as read; the same case read again (a session added, F5) keeps what was typed."""
+        keep = None
+        if self.case is not None and self.case.id == case.id and case.is_open and self.dirty():
+            keep = (self.facts.toPlainText(), self.request.toPlainText(), list(self.table.parties),
+                    list(self.table.problems), self.status.text())
         self.complaint, self.case = complaint, case
         mediator = f" · 调解员 {html.escape(case.mediator)}" if case.mediator else ""
         if case.is_open:
@@ -311,7 +316,22 @@ class CaseEditor(QWidget):
         self.clear_marks()
         self._say("")
         self._loaded = self.snapshot()
+        if keep is not None:
+            facts, request, parties, problems, status = keep
+            self.facts.setPlainText(facts)
+            self.request.setPlainText(request)
+            self.table.parties = parties
+            self.table.set_problems(problems)
+            self._show_party_errors()
+            self._say(status)
         self._update_buttons()
+
+    def focus_first(self) -> None:
+        """Enter on the list: the first thing to work on."""
+        if self.editable:
+            self.facts.setFocus()
+        else:
+            self.table.setFocus()
 
     def snapshot(self) -> tuple:
         return (self.facts.toPlainText(), self.request.toPlainText(), tuple(map(repr, self.table.parties)))

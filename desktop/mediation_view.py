@@ -42,7 +42,7 @@ from desktop.worker import Runner
 
 Index = QModelIndex | QPersistentModelIndex
 STATE_COLORS = {"调解中": "#b36b00", "未调解": "#555555"}
-KEY_HINT = ("快捷键：Ctrl+F 查找 · Ctrl+N 开始调解 · Ctrl+S 保存 · Insert/F2/Delete 当事人 · Ctrl+R 登记调解 · "
+KEY_HINT = ("快捷键：Ctrl+F 查找 · 列表中 Enter 进入调解 · Ctrl+N 开始调解 · Ctrl+S 保存 · Insert/F2/Delete 当事人 · Ctrl+R 登记调解 · "
             "Ctrl+E 结束调解 · Ctrl+I 出具文书 · F5 刷新")
 DOCUMENT_KEY_HINT = "快捷键：Ctrl+F 查找 · ↓ 进入列表 · Ctrl+I 出具文书 · 文书列表中 Enter 预览 / 打印 · F5 刷新"
 
@@ -302,6 +302,14 @@ class ComplaintPanel(QWidget):
     def dirty(self) -> bool:
         return self.complaint is not None and self.editor.isVisible() and self.editor.dirty()
 
+    def focus_first(self) -> None:
+        if self.open_button.isVisible() and self.open_button.isEnabled() and self.editor.isHidden():
+            self.open_button.setFocus()
+        elif self.editor.isVisible():
+            self.editor.focus_first()
+        else:
+            self.documents.list.setFocus()
+
 
 class MediationView(QWidget):
     """The 调解与文书 area, for users who mediate or issue documents."""
@@ -384,6 +392,8 @@ class MediationView(QWidget):
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.panel.documents.install_keys(self)
         QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, activated=self.table.setFocus,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self.panel.focus_first,
                   context=Qt.ShortcutContext.WidgetShortcut)
         self.apply()
 

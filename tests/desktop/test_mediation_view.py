@@ -326,3 +326,43 @@ def test_the_area_in_the_main_window(qtbot, operator, mediator, db_path, answers
     qtbot.waitUntil(lambda: win.mediation_view.panel.ticket_id == ticket, timeout=5000)
     win.close()
     win.runner.wait()
+
+
+def test_typed_edits_survive_a_session_recorded_meanwhile(qtbot, operator, mediator, open_view, answers):
+    ticket = register(operator)
+    mediation.open_case(mediator, ticket)
+    view = open_view(mediator)
+    shown(qtbot, view, ticket)
+    editor = view.panel.editor
+    qtbot.waitUntil(lambda: editor.isVisible(), timeout=5000)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Enter on the list: into the case
+    assert QApplication.focusWidget() is editor.facts
+    editor.request.setFocus()
+    commit(editor.request, "赔礼道歉")
+    press(qtbot, view, Qt.Key.Key_R)
+    sitting = dialog_of(qtbot, SessionDialog)
+    commit(sitting.place, "现场")
+    sitting.record.setFocus()
+    commit(sitting.record, "双方到场。")
+    qtbot.keyClick(sitting, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: editor.sessions.topLevelItemCount() == 1, timeout=5000)
+    assert editor.request.toPlainText() == "赔礼道歉" and editor.dirty()  # the reload kept it, still unsaved
+    press(qtbot, view, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: mediation.cases_of(ticket)[0].request == "赔礼道歉", timeout=5000)
+    qtbot.waitUntil(lambda: not editor.dirty(), timeout=5000)
+
+
+def test_the_list_model(qtbot, qtmodeltester, operator, mediator, open_view, answers):
+    for hours in (3, 2, 1):
+        register(operator, hours_ago=hours)
+    view = open_view(mediator)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=5000)
+    qtmodeltester.check(view.model)
+    pages: list[int] = []
+    view.model.loaded.connect(lambda rows, _more: pages.append(rows))
+    view.model.page = 2
+    view.apply()  # two rows a page: the table asks for the next page itself as there is room
+    qtbot.waitUntil(lambda: pages == [2, 3], timeout=5000)
+    assert view.model.rowCount() == 3 and not view.model.canFetchMore()
+    qtmodeltester.check(view.model)
