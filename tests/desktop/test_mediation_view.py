@@ -366,3 +366,24 @@ def test_the_list_model(qtbot, qtmodeltester, operator, mediator, open_view, ans
     qtbot.waitUntil(lambda: pages == [2, 3], timeout=5000)
     assert view.model.rowCount() == 3 and not view.model.canFetchMore()
     qtmodeltester.check(view.model)
+
+
+def test_closing_the_window_with_unsaved_edits_asks(qtbot, operator, mediator, db_path, answers):
+    ticket = register(operator)
+    mediation.open_case(mediator, ticket)
+    win = MainWindow(mediator, center.current_center(), db_path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.open_mediation(ticket)
+    editor = win.mediation_view.panel.editor
+    qtbot.waitUntil(lambda: editor.isVisible(), timeout=5000)
+    editor.request.setFocus()
+    commit(editor.request, "赔偿")
+    answers.append(QMessageBox.StandardButton.Cancel)
+    win.close()
+    assert win.isVisible() and "尚未保存" in answers.asked[-1]
+    answers.append(QMessageBox.StandardButton.Discard)
+    win.close()
+    assert not win.isVisible()
+    win.runner.wait()
