@@ -115,6 +115,8 @@ def _open_row(case_id: int) -> MediationCase:
     if row.status != OPEN:
         raise Conflict(f"这件调解已于 {clock.display(row.concluded_at)} 结束"
                        f"（{MediationOutcome.label_of(row.outcome)}），不能再修改。")
+    if row.ticket.status in _CLOSED_STATUSES:
+        raise Conflict(f"工单 {row.ticket.number} 已{Status.label_of(row.ticket.status)}，调解不能再修改。")
     return row
 
 
@@ -268,6 +270,8 @@ def close_complaint(actor: Actor, case_id: int, note: str) -> None:
         row = _load(case_id)
         if row.status != CONCLUDED:
             raise Conflict("调解尚未结束，不能审核结案。")
+        if MediationCase.get_or_none((MediationCase.ticket == row.ticket_id) & (MediationCase.status == OPEN)):
+            raise Conflict("这件投诉还有一件进行中的调解，请先结束它，再审核结案。")
         ticket = load_ticket(row.ticket_id)
         if ticket.status in _CLOSED_STATUSES:
             raise Conflict(f"工单 {ticket.number} 已{Status.label_of(ticket.status)}。")

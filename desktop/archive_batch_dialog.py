@@ -66,11 +66,11 @@ def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
     return last.replace(day=1), last
 
 
-def count_text(tickets: list[tuple[int, str, str]]) -> str:
+def count_text(tickets: list[tuple[int, str, str, str]]) -> str:
     """这段时间办结了 N 张工单（投诉处理归档表 12 份、…）."""
     if not tickets:
         return "这段时间没有办结的工单。"
-    forms = Counter(archive_kind(category).label for _id, _number, category in tickets)
+    forms = Counter(archive_kind(hotline, category).label for _id, _number, hotline, category in tickets)
     parts = "、".join(f"{label} {n} 份" for label, n in forms.most_common())
     return f"这段时间办结了 {len(tickets)} 张工单（{parts}）。"
 

@@ -55,7 +55,7 @@ class Offer:
 def offers(actor: Actor, src: DocumentSources) -> list[Offer]:
     """What the menu lists for this user and ticket, in the order a clerk looks for them."""
     found: list[Offer] = [Offer(DocumentKind.WORK_ORDER, DocumentKind.WORK_ORDER.label)]
-    archive = archive_kind(src.category)
+    archive = archive_kind(src.hotline, src.category)
     if archive != DocumentKind.WORK_ORDER:
         found.append(Offer(archive, archive.label, "" if src.closed else "办结后可出具"))
     for a in src.assignments:
@@ -265,7 +265,7 @@ class DocumentsPanel(QWidget):
         if doc is None or not self.view_button.isEnabled():
             return
         self._set_busy(True, "正在读取文书…")
-        self.runner.read(lambda: issue.stored_content(doc.id), lambda data: self._stored(doc, data),
+        self.runner.read(lambda: issue.stored_content(self.actor, doc.id), lambda data: self._stored(doc, data),
                          self._failed, owner=self)
 
     def _stored(self, doc: Issued, data: bytes) -> None:

@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         if actor.can(Permission.KB_USE):
             self._add_area("知识库", self._make_kb)
         if any(actor.can(p) for p in (Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.UNIT_MANAGE,
-                                      Permission.CALENDAR_MANAGE)):
+                                      Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE)):
             self._add_area("系统管理", self._make_admin)
         self.tray = None
         if handles:
@@ -212,9 +212,16 @@ class MainWindow(QMainWindow):
             self.calendar_tab = CalendarView(self.actor, self.runner)
             tabs.addTab(self.calendar_tab, "工作日历")
             tabs.addTab(RulesView(self.actor, self.runner), "时限规则")
-        # TEMPLATE_MANAGE: the 文书模板 tab goes here (and TEMPLATE_MANAGE joins the rights that
-        # show 系统管理 in __init__); the batch-archive dialog goes in the 文件 menu (_menus).
+        if self.actor.can(Permission.TEMPLATE_MANAGE):
+            from desktop.templates_view import TemplatesView
+
+            tabs.addTab(TemplatesView(self.actor, self.runner), "文书模板")
         return tabs
+
+    def open_archive_batch(self) -> None:
+        from desktop.archive_batch_dialog import ArchiveBatchDialog
+
+        ArchiveBatchDialog(self.actor, self.runner, self).exec()
 
     @property
     def ticket_list(self) -> TicketListView | None:
@@ -256,6 +263,9 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        if self.actor.can(Permission.DOCUMENT_ISSUE):
+            file_menu.addAction("批量归档…").triggered.connect(self.open_archive_batch)
+            file_menu.addSeparator()
         quit_action = file_menu.addAction("退出")
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)

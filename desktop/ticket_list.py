@@ -199,4 +199,4 @@ class TicketListView(QWidget):
         except Exception as exc:
             show_error(self, exc)
             return
-        TicketDetailDialog(detail, self).exec()
+        TicketDetailDialog(detail, self, self.actor, self.runner).exec()

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from core import clock
 from core.errors import StorageError, ValidationError
-from core.roles import Actor
+from core.roles import Actor, Permission
+from core.service import require
 from db.connection import raw_connection
 from forms import issue
 from forms.catalog import DocumentKind, archive_kind
@@ -50,15 +51,15 @@ class BatchResult:
         return text + "。"
 
 
-def finished_between(start: dt.date, end: dt.date) -> list[tuple[int, str, str]]:
-    """(ticket id, number, category) of tickets finished on ``start``..``end``, by number."""
+def finished_between(start: dt.date, end: dt.date) -> list[tuple[int, str, str, str]]:
+    """(ticket id, number, hotline, category) of tickets finished on ``start``..``end``, by number."""
     rows = raw_connection().execute(
-        "SELECT t.id, t.number, t.category FROM ticket t WHERE t.status IN ('closed', 'not_accepted') AND t.id IN ("
+        "SELECT t.id, t.number, t.hotline, t.category FROM ticket t WHERE t.status IN ('closed', 'not_accepted') AND t.id IN ("
         " SELECT e.ticket_id FROM ticket_event e"
         " WHERE e.kind IN ('closed', 'direct_answered', 'not_accepted') AND e.at >= ? AND e.at < ?)"
         " ORDER BY t.number",
         (clock.day_start(start), clock.day_end_exclusive(end)))
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def folder_for(parent: Path, start: dt.date, end: dt.date) -> Path:
@@ -74,6 +75,7 @@ def archive_forms(actor: Actor, start: dt.date, end: dt.date, parent: Path,
     """Issue and write the archive form of every ticket finished in the range."""
     if end < start:
         raise ValidationError.single("end", f"结束日期（{end:%Y-%m-%d}）早于开始日期（{start:%Y-%m-%d}），请重新选择。")
+    require(actor, Permission.DOCUMENT_ISSUE)  # before a folder is made
     check_folder_writable(parent)
     tickets = finished_between(start, end)
     folder = folder_for(parent, start, end)
@@ -87,11 +89,11 @@ def archive_forms(actor: Actor, start: dt.date, end: dt.date, parent: Path,
         raise StorageError(f"不能在“{parent}”中建立文件夹“{folder.name}”：{exc.strerror or exc}。") from exc
     loaded: dict[DocumentKind, Template] = {}
     try:
-        for done, (ticket_id, number, category) in enumerate(tickets):
+        for done, (ticket_id, number, hotline, category) in enumerate(tickets):
             if progress is not None and not progress(done, len(tickets)):
                 result.cancelled = True
                 break
-            kind = archive_kind(category)
+            kind = archive_kind(hotline, category)
             template = loaded.get(kind) or loaded.setdefault(kind, active(kind))
             try:
                 made = issue.issue(actor, kind, ticket_id, template=template)

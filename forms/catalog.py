@@ -151,5 +151,9 @@ ARCHIVE_KIND_BY_CATEGORY = {
 }
 
 
-def archive_kind(category: str) -> DocumentKind:
+def archive_kind(hotline: str, category: str) -> DocumentKind:
+    """12365 appendices C-E are 12365's forms; a 12345 ticket is filed as its 诉求工单 (12345 5.5.1:
+    the request with its handling and reply)."""
+    if hotline != "12365":
+        return DocumentKind.WORK_ORDER
     return ARCHIVE_KIND_BY_CATEGORY.get(category, DocumentKind.WORK_ORDER)

@@ -75,6 +75,29 @@ class _Caller:
         self.org = mask_text(t.caller_org) if masked else t.caller_org
 
 
+def _redacted(value: Any, pairs: list[tuple[str, str]]) -> Any:
+    """Free text (feedback, event summaries, the content) quoting a masked caller: masked too."""
+    if isinstance(value, str):
+        for plain, masked in pairs:
+            value = value.replace(plain, masked)
+        return value
+    if isinstance(value, dict):
+        return {k: _redacted(v, pairs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, pairs) for v in value]
+    return value
+
+
+def _identity_pairs(ticket: Ticket) -> list[tuple[str, str]]:
+    """(what the caller is, how a masked paper shows it), longest first so a name inside an
+    address is not masked twice; one-character values are too common to replace."""
+    t = ticket
+    pairs = [(t.caller_name.strip(), mask_name(t.caller_name)), (t.caller_phone.strip(), mask_phone(t.caller_phone)),
+             (t.caller_contact.strip(), mask_phone(t.caller_contact)), (t.caller_address.strip(), "（保密）"),
+             (t.caller_org.strip(), "（保密）")]
+    return sorted({p for p in pairs if len(p[0]) >= 2}, key=lambda p: -len(p[0]))
+
+
 def _masked(ticket: Ticket, actor: Actor, leaves_center: bool) -> bool:
     return bool(ticket.confidential) and (leaves_center or not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL))
 
@@ -199,10 +222,13 @@ def _dispatch_event(assignment: Assignment) -> dict[str, Any]:
     return {}
 
 
-def _clock(ticket_id: int, stage: Stage, assignment_id: int | None = None) -> Deadline | None:
+def _clock(ticket_id: int, stage: Stage, assignment_id: int | None = None, at: str = "") -> Deadline | None:
+    """The stage's latest clock, or the latest started by ``at`` (a later restart is not that day's)."""
     query = Deadline.select().where((Deadline.ticket == ticket_id) & (Deadline.stage == stage.value))
     if assignment_id is not None:
         query = query.where(Deadline.assignment == assignment_id)
+    if at:
+        query = query.where(Deadline.started_at <= at)
     return query.order_by(Deadline.started_at.desc(), Deadline.id.desc()).first()
 
 
@@ -252,13 +278,14 @@ def _event_unit(event: TicketEvent) -> str:
 
 def _dispatch_notice(ticket: Ticket, assignment_id: int | None, on: dt.date) -> Built:
     rows = _assignments(ticket.id)
+    live = [a for a in rows if a.status != AssignmentStatus.WITHDRAWN.value]
     if assignment_id is None:
-        lead = next((a for a in reversed(rows) if a.role == AssignmentRole.LEAD.value), None)
+        lead = next((a for a in reversed(live) if a.role == AssignmentRole.LEAD.value), None)
     else:
         lead = next((a for a in rows if a.id == assignment_id), None)
     if lead is None:
-        raise _missing(DocumentKind.DISPATCH_NOTICE, ticket, "工单尚未派单，没有承办单位。")
-    same = [a for a in rows if a.dispatched_at == lead.dispatched_at and a.id != lead.id]
+        raise _missing(DocumentKind.DISPATCH_NOTICE, ticket, "工单尚未派单，或承办单位都已退单，没有可通知的承办单位。")
+    same = [a for a in live if a.dispatched_at == lead.dispatched_at and a.id != lead.id]
     facts = _dispatch_event(lead)
     due = _clock(ticket.id, Stage.FEEDBACK, lead.id)
     masked = bool(ticket.confidential)  # the notice leaves the center
@@ -292,7 +319,7 @@ def _supervision_notice(ticket: Ticket, supervision_id: int | None, on: dt.date)
     unit = Unit.get_or_none(Unit.id == chosen.unit_id) if chosen.unit_id else None
     assignment = (Assignment.select().where((Assignment.ticket == ticket.id) & (Assignment.unit == unit.id))
                   .order_by(Assignment.id.desc()).first()) if unit else None
-    due = _clock(ticket.id, Stage.FEEDBACK, assignment.id if assignment else None)
+    due = _clock(ticket.id, Stage.FEEDBACK, assignment.id if assignment else None, at=chosen.at)
     overdue = ""
     if due is not None:
         at = clock.parse_stamp(chosen.at)
@@ -367,4 +394,8 @@ def build(kind: DocumentKind, ticket_id: int, actor: Actor, *, on: dt.date | Non
         built = _mediation_letter(kind, ticket, case_id, on)
     names = SPECS[kind].names
     context = {name: built.context.get(name, "") for name in names}  # exactly the catalog, nothing undefined
+    leaves_center = kind in (DocumentKind.DISPATCH_NOTICE, DocumentKind.SUPERVISION_NOTICE)
+    if ticket.confidential and (built.masked or leaves_center):
+        context = _redacted(context, _identity_pairs(ticket))
+        return Built(context, True)
     return Built(context, built.masked)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from core import attachments, clock
-from core.errors import NotFound, StorageError
+from core.errors import NotFound, PermissionDenied, StorageError
 from core.registration import add_event
 from core.roles import Actor, Permission
 from core.service import require, write
@@ -109,9 +109,20 @@ def _row(document_id: int) -> IssuedDocument:
     return row
 
 
-def stored_content(document_id: int) -> bytes:
+def _may_see(actor: Actor, row: IssuedDocument) -> None:
+    """A copy issued unmasked (by a mediator, say) shows a confidential caller: only to those
+    who may see identities (12345 5.1.4.1 是否保密)."""
+    require(actor, Permission.TICKET_VIEW)
+    confidential = Ticket.select(Ticket.confidential).where(Ticket.id == row.ticket_id).scalar()
+    if confidential and not row.masked and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL):
+        raise PermissionDenied(f"文书“{row.file_name}”出具时未遮蔽保密诉求人的身份，当前账号不能查看或再次出具。"
+                               f"请重新出具一份（会自动遮蔽），或请有权限的同事办理。")
+
+
+def stored_content(actor: Actor, document_id: int) -> bytes:
     """The file as it was issued; a missing or altered file is said so, not handed out."""
     row = _row(document_id)
+    _may_see(actor, row)
     path = attachments.blob_path(row.sha256)
     try:
         data = path.read_bytes()
@@ -130,7 +141,8 @@ def reissue(actor: Actor, document_id: int) -> Issued:
     row = _row(document_id)
     kind = DocumentKind(row.kind)
     permission = permission_for(kind)
-    data = stored_content(document_id)
+    require(actor, permission)
+    data = stored_content(actor, document_id)
     with write(actor, permission, "document_reissue", "issued_document", row.uid):
         add_event(row.ticket_id, row.origin, EventKind.DOCUMENT_REISSUED, actor,
                   f"再次出具{kind.label}{('（' + row.number + '）') if row.number else ''}",

@@ -20,13 +20,14 @@ from typing import Any
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from lxml import etree
 
 from core.errors import ValidationError
 from forms.catalog import FormSpec
 
 # XML 1.0 cannot hold C0 controls other than tab, newline, carriage return.
-_XML_BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_XML_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 _TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
 _XML_TAGS = re.compile(r"<[^>]+>")
 
@@ -45,8 +46,28 @@ def _blank(value: Any) -> Any:
     return "" if value is None else value
 
 
+MAX_PRODUCT = 100_000  # ``'x' * n`` or ``[..] * n`` in an admin's template: no more characters or items than this
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, without ``safe`` (citizen text must never become Word markup) and with
+    repetition bounded (a template must not fill the memory)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            raise SecurityError("模板中不能使用乘方运算（**）")
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_PRODUCT:
+                raise SecurityError(f"模板中的重复运算（*）结果太大（超过 {MAX_PRODUCT} 项）")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, finalize=_blank, undefined=ChainableUndefined)
+    env = _Sandbox(autoescape=True, finalize=_blank, undefined=ChainableUndefined)
+    del env.filters["safe"]
+    return env
 
 
 def printable(value: Any) -> Any:
@@ -73,7 +94,7 @@ def _open(template: Path | bytes) -> DocxTemplate:
     try:
         tpl = DocxTemplate(source)
         tpl.init_docx()
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as exc:
         raise TemplateProblem([f"{name}不是有效的 Word (.docx) 文件（{exc}）。请用 Word 或 WPS 另存为 .docx 后再试。"]) from exc
     return tpl
 
@@ -85,6 +106,10 @@ def render(template: Path | bytes, context: Mapping[str, Any]) -> bytes:
         tpl.render(printable(context), jinja_env=environment(), autoescape=True)
     except TemplateError as exc:
         raise TemplateProblem([_describe(exc, _paragraphs(tpl))]) from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError, etree.LxmlError) as exc:
+        # a filter given the wrong thing, {% include %} (no loader: templates may not read files), 1/0 …
+        raise TemplateProblem([f"模板无法填写：{_chinese(str(exc)) or type(exc).__name__}。"
+                               "请检查模板中的运算、过滤器和标签。"]) from exc
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
@@ -219,7 +244,7 @@ def check_template(template: Path | bytes, spec: FormSpec) -> list[str]:
         return [_describe(exc, lines)]
     walker = _Walker(spec)
     walker.visit(ast, {}, set())
-    problems, seen = [], set()
+    problems, seen = _forbidden(ast, tpl), set()
     for tag, hint in walker.unknown:
         if tag in seen:
             continue
@@ -230,14 +255,43 @@ def check_template(template: Path | bytes, spec: FormSpec) -> list[str]:
     return problems
 
 
+def _forbidden(ast: nodes.Template, tpl: DocxTemplate) -> list[str]:
+    """Tags that would read files, turn escaping off, or put text outside Word's text runs."""
+    problems = []
+    if any(True for _ in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+        problems.append("模板中有 include / import / extends 标签：模板不能引用其他文件，请把内容直接写在模板里。")
+    if any(True for _ in ast.find_all((nodes.EvalContextModifier, nodes.MarkSafe, nodes.MarkSafeIfAutoescape))):
+        problems.append("模板中有 autoescape 标签：本程序始终转义填入的文字，请删去该标签。")
+    text = _XML_TAGS.sub("", tpl.get_xml())
+    for tag in sorted(set(re.findall(r"\{\{\s*[rp]\s[^}]*\}\}", text))):
+        problems.append(f"标签 {tag} 是 docxtpl 的富文本/子文档标签，本程序的字段都是纯文字，请改为 {{{{ … }}}}。")
+    return problems
+
+
 def _trial(template: Path | bytes, spec: FormSpec) -> list[str]:
-    """Render once with every field filled: catches errors only a render shows (bad filters, loops over text)."""
-    sample = {f.name: ([{i.name: i.label for i in f.items}] if f.is_list else f.label) for f in spec.fields}
-    try:
-        render(template, sample)
-    except TemplateProblem as exc:
-        return exc.problems
+    """Render with every field filled and with every field empty: catches what only a render shows
+    (bad filters, loops over text) and layouts that break when a value is blank."""
+    full = {f.name: ([{i.name: i.label for i in f.items}] if f.is_list else f.label) for f in spec.fields}
+    empty = {f.name: ([] if f.is_list else "") for f in spec.fields}
+    for sample in (full, empty):
+        try:
+            out = render(template, sample)
+            _strict_xml(out)
+        except TemplateProblem as exc:
+            return exc.problems
     return []
+
+
+def _strict_xml(docx_bytes: bytes) -> None:
+    """docxtpl repairs broken XML silently (tables lost); a template that needs repairs is refused."""
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as z:
+        for name in z.namelist():
+            if name.startswith("word/") and name.endswith(".xml"):
+                try:
+                    etree.fromstring(z.read(name))
+                except etree.XMLSyntaxError as exc:
+                    raise TemplateProblem([f"模板填写后 Word 文件结构损坏（{name}：{exc}）。常见原因：{{% if %}} 与 "
+                                           "{% endif %} 不在同一段落或同一表格单元格中。"]) from exc
 
 
 def require_usable(template: Path | bytes, spec: FormSpec) -> None:

@@ -137,3 +137,15 @@ def test_a_demo_center_opens_with_mediations_in_every_state(db_path):
         assert all(c.sessions and c.complainants and c.respondents for c in cases)
     finally:
         store.close_center()
+
+
+def test_no_close_while_another_mediation_of_the_complaint_runs(operator, mediator, manager):
+    ticket = register(operator)
+    first = mediation.open_case(mediator, ticket)
+    mediation.save_case(mediator, first, "事实", "请求", parties())
+    mediation.add_session(mediator, first, session(0.5))
+    mediation.conclude(mediator, first, "failure", "分歧较大。")
+    second = mediation.open_case(mediator, ticket)
+    with pytest.raises(Conflict, match="还有一件进行中的调解"):
+        mediation.close_complaint(manager, first, "结案")
+    assert mediation.get_case(second).is_open and Ticket.get_by_id(ticket).status == "pending"

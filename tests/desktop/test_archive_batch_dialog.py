@@ -78,8 +78,9 @@ def test_the_dates_start_on_the_previous_month_and_the_count_follows_them(qtbot,
     qtbot.waitUntil(lambda: dialog.count.text() == "这段时间没有办结的工单。", timeout=5000)
     _type_date(qtbot, dialog.end, TODAY)
     _type_date(qtbot, dialog.start, TODAY)
-    qtbot.waitUntil(lambda: dialog.count.text() == "这段时间办结了 4 张工单（咨询处理归档表 4 份）。", timeout=5000)
-    assert count_text([(1, "a", "complaint"), (2, "b", "consult"), (3, "c", "complaint"), (4, "d", "other")]) == (
+    qtbot.waitUntil(lambda: dialog.count.text() == "这段时间办结了 4 张工单（诉求工单 4 份）。", timeout=5000)
+    assert count_text([(1, "a", "12365", "complaint"), (2, "b", "12365", "consult"), (3, "c", "12365", "complaint"),
+                       (4, "d", "12345", "consult")]) == (
         "这段时间办结了 4 张工单（投诉处理归档表 2 份、咨询处理归档表 1 份、诉求工单 1 份）。")
 
 
@@ -92,7 +93,7 @@ def test_a_batch_writes_every_form_and_its_index_and_opens_the_folder(qtbot, dia
     qtbot.waitUntil(lambda: dialog.result_box.isVisible(), timeout=20_000)
     folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
     docxs = sorted(p.name for p in folder.glob("*.docx"))
-    assert len(docxs) == 4 and all(name.endswith("-咨询处理归档表.docx") for name in docxs)
+    assert len(docxs) == 4 and all(name.endswith("-诉求工单.docx") for name in docxs)  # a 12345 center
     assert sorted(row[3] for row in _index(folder)) == docxs
     assert sorted(p.name for p in folder.iterdir()) == sorted(docxs + [batch.INDEX_NAME])  # no temporary files
     assert dialog.summary.text().startswith(f"共 4 张工单，已写出 4 份归档表到“{folder}”。用时 ")

@@ -21,12 +21,13 @@ def _areas(win: MainWindow) -> list[str]:
     return [win.nav.item(i).text() for i in range(win.nav.count())]
 
 
-def test_each_role_gets_its_areas(qtbot, operator, dispatcher, supervisor, center_db, db_path):
+def test_each_role_gets_its_areas(qtbot, operator, dispatcher, supervisor, mediator, center_db, db_path):
     expected = {
         operator: ["受理登记", "工单查询", "知识库"],
-        dispatcher: ["工作台", "工单查询", "派单督办", "知识库"],
-        supervisor: ["工作台", "工单查询", "派单督办", "知识库"],
-        center_db: ["工作台", "工单查询", "知识库", "系统管理"],
+        dispatcher: ["工作台", "工单查询", "派单督办", "调解与文书", "知识库"],
+        supervisor: ["工作台", "工单查询", "派单督办", "调解与文书", "知识库"],
+        mediator: ["工单查询", "调解与文书", "知识库"],
+        center_db: ["工作台", "工单查询", "调解与文书", "知识库", "系统管理"],
     }
     for actor, areas in expected.items():
         win = _window(qtbot, actor, db_path)
@@ -41,9 +42,19 @@ def test_admin_tabs_include_units_calendar_and_rules(qtbot, center_db, db_path):
     win.show_area("系统管理")
     tabs = win.areas["系统管理"]
     assert isinstance(tabs, QTabWidget)
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["账号", "问题分类", "承办单位", "工作日历", "时限规则"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["账号", "问题分类", "承办单位", "工作日历", "时限规则",
+                                                                    "文书模板"]
     win.close()
     win.runner.wait()
+
+
+def test_the_file_menu_offers_the_archive_batch_to_those_who_issue_documents(qtbot, operator, dispatcher, db_path):
+    for actor, offered in ((operator, False), (dispatcher, True)):
+        win = _window(qtbot, actor, db_path)
+        file_menu = win.menuBar().actions()[0].menu()
+        assert ("批量归档…" in [a.text() for a in file_menu.actions()]) == offered, actor.username
+        win.close()
+        win.runner.wait()
 
 
 def test_enter_on_the_workbench_opens_the_ticket_in_dispatch(qtbot, operator, dispatcher, db_path):

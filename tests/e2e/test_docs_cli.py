@@ -86,7 +86,7 @@ def test_batch_of_a_day_as_json(tickets, tmp_path):
     assert (report["total"], report["written"], report["skipped"]) == (2, 2, [])
     folder = tmp_path / f"归档表 {day} 至 {day}"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{first}-咨询处理归档表.docx", f"{second}-咨询处理归档表.docx", "目录.csv"])
+        [f"{first}-诉求工单.docx", f"{second}-诉求工单.docx", "目录.csv"])  # a 12345 center (12345 5.5.1)
     bad = run("docs", "batch", "--db", str(db), "--from", "2026-13-01", "--to", day, "--out", str(tmp_path))
     assert bad.returncode == 2 and "日期“2026-13-01”格式不对" in bad.stderr
 

@@ -10,7 +10,7 @@ import pytest
 
 from core import clock
 from core.errors import StorageError, ValidationError
-from db.models import IssuedDocument
+from db.models import Center, IssuedDocument
 from forms import batch, outputs
 from tests.core.test_dispatch import register
 from tests.forms.test_issue import closed_consult
@@ -21,9 +21,11 @@ def today() -> dt.date:
 
 
 def test_a_batch_writes_each_form_and_an_index(operator, dispatcher, tmp_path):
-    consults = [closed_consult(operator) for _ in range(3)]
+    """A center running both hotlines: 12365 tickets on appendices C-E, 12345 ones as 诉求工单."""
+    Center.update(kind="both").execute()
+    consults = [closed_consult(operator, hotline="12365") for _ in range(2)] + [closed_consult(operator)]
     refused = register(operator, category="report", disposition="not_accepted", not_accepted_reason="out_of_scope",
-                       referral="请向区人民法院咨询。")
+                       referral="请向区人民法院咨询。", hotline="12365")
     register(operator)  # still open: not in the batch
     seen = []
     result = batch.archive_forms(dispatcher, today(), today(), tmp_path, lambda d, t: seen.append((d, t)) or True)
@@ -32,7 +34,8 @@ def test_a_batch_writes_each_form_and_an_index(operator, dispatcher, tmp_path):
     assert seen[-1] == (4, 4)
     names = sorted(p.name for p in result.folder.iterdir())
     assert "目录.csv" in names and len(names) == 5
-    assert sum(n.endswith("-咨询处理归档表.docx") for n in names) == 3
+    assert sum(n.endswith("-咨询处理归档表.docx") for n in names) == 2
+    assert sum(n.endswith("-诉求工单.docx") for n in names) == 1
     assert sum(n.endswith("-举报处理归档表.docx") for n in names) == 1
     rows = list(csv.reader((result.folder / "目录.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["序号", "工单编号", "归档表", "文件名", "SHA-256", "出具时间"] and len(rows) == 5

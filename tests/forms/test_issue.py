@@ -177,6 +177,12 @@ def test_confidential_callers_are_masked_by_right_and_always_on_notices(operator
     assert fields_of(by_dispatcher.content)["caller_name"] == "张**" and by_dispatcher.masked
     assert "138****5678" in fields_of(by_dispatcher.content)["caller_contact"]
     assert fields_of(by_mediator.content)["caller_name"] == "张先生" and not by_mediator.masked
+    # The mediator's unmasked copy is not handed to the dispatcher, not even as a reprint.
+    with pytest.raises(PermissionDenied, match="未遮蔽保密诉求人的身份"):
+        issue.stored_content(dispatcher, by_mediator.id)
+    with pytest.raises(PermissionDenied, match="未遮蔽保密诉求人的身份"):
+        issue.reissue(dispatcher, by_mediator.id)
+    assert issue.stored_content(dispatcher, by_dispatcher.id) == by_dispatcher.content
     notice = issue.issue(manager, DocumentKind.DISPATCH_NOTICE, ticket, assignment_id=assignment,
                          template=plain(DocumentKind.DISPATCH_NOTICE))
     f = fields_of(notice.content)
@@ -253,3 +259,31 @@ def test_a_missing_bundled_template_is_named_and_nothing_is_recorded(operator, d
     with pytest.raises(TemplateProblem, match="内置的咨询处理归档表模板文件缺失.*请重新安装程序"):
         issue.issue(dispatcher, DocumentKind.ARCHIVE_CONSULT, ticket)
     assert not IssuedDocument.select().exists()
+
+
+def test_masked_papers_mask_the_caller_in_free_text_too(operator, dispatcher, manager, units):
+    ticket, assignment = dispatched_and_closed(operator, dispatcher, units["区城市管理局"], confidential=True,
+                                               content="张先生反映：夜间施工噪声，联系电话13812345678。")
+    for actor, kind, extra in ((dispatcher, DocumentKind.WORK_ORDER, {}),
+                               (manager, DocumentKind.DISPATCH_NOTICE, {"assignment_id": assignment})):
+        done = issue.issue(actor, kind, ticket, template=plain(kind), **extra)
+        text = "\n".join(fields_of(done.content).values())
+        assert done.masked and "张先生" not in text and "13812345678" not in text, kind
+        assert "张**反映" in text and "138****5678" in text
+    assert "已电话告知张**。" in fields_of(issue.issue(dispatcher, DocumentKind.WORK_ORDER, ticket,
+                                                       template=plain(DocumentKind.WORK_ORDER)).content)["handling"]
+
+
+@pytest.mark.parametrize("tag, problem", [
+    ("{{ content|safe }}", "safe"),
+    ("{% autoescape false %}{{ content }}{% endautoescape %}", "autoescape"),
+    ("{% include 'C:/Windows/win.ini' %}", "不能引用其他文件"),
+    ("{{ 'x' * 30000000 }}", "结果太大"),
+    ("{{ content + 1 }}", "模板无法填写"),
+    ("{{r content }}", "富文本/子文档标签"),
+])
+def test_templates_cannot_unescape_read_files_or_blow_up(center_db, tag, problem):
+    from forms.render import check_template
+
+    problems = check_template(plain_template(DocumentKind.WORK_ORDER, tag), SPECS[DocumentKind.WORK_ORDER])
+    assert any(problem in p for p in problems), problems
