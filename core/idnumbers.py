@@ -21,6 +21,17 @@ def resident_id_problem(number: str) -> str | None:
     return None
 
 
+def person_id_problem(number: str) -> str | None:
+    """A person's 证件号码: an 18-character resident ID is checked by its check digit; a
+    passport, 港澳台 permit or foreigner's card (letters and digits, 5-20) is taken as typed."""
+    n = number.strip().upper()
+    if re.fullmatch(r"\d{17}[\dX]", n) or re.fullmatch(r"\d{15,19}", n):
+        return resident_id_problem(n)
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{4,19}", n):
+        return "证件号码应为 18 位身份证号码，或护照、港澳台通行证等证件的 5–20 位字母和数字"
+    return None
+
+
 def credit_code_problem(code: str) -> str | None:
     """Why ``code`` is not a valid unified social credit code, or None."""
     c = code.strip().upper()

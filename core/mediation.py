@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from core import clock, deadlines
 from core.dispatch import load_ticket, not_before, touch, when
 from core.errors import Conflict, NotFound, ValidationError
-from core.idnumbers import credit_code_problem, resident_id_problem
+from core.idnumbers import credit_code_problem, person_id_problem
 from core.registration import add_event
 from core.roles import Actor, Permission
 from core.service import write
@@ -170,7 +170,7 @@ def _party_problems(parties: list[PartyInput]) -> dict[str, str]:
         if not p.name.strip():
             problems[f"parties.{i}.name"] = f"{who}请填写姓名或名称。"
         if p.id_number.strip():
-            check = resident_id_problem if p.kind == PartyKind.PERSON.value else credit_code_problem
+            check = person_id_problem if p.kind == PartyKind.PERSON.value else credit_code_problem
             problem = check(p.id_number)
             if problem:
                 problems[f"parties.{i}.id_number"] = f"{who}{problem}。"

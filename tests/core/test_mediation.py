@@ -7,7 +7,7 @@ import pytest
 
 from core import clock, mediation
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.idnumbers import credit_code_problem, resident_id_problem
+from core.idnumbers import credit_code_problem, person_id_problem, resident_id_problem
 from core.mediation import PartyInput, SessionInput
 from db.models import Deadline, MediationCase, Ticket, TicketEvent
 from tests.core.test_dispatch import register, send, units  # noqa: F401 - fixture
@@ -35,6 +35,10 @@ def test_check_digits_of_identity_numbers():
     assert resident_id_problem(GOOD_ID) is None
     assert "校验位" in resident_id_problem("110105194912310021")
     assert "18 位" in resident_id_problem("1101051949")
+    assert person_id_problem("E12345678") is None  # a passport
+    assert person_id_problem("H0123456789") is None  # 港澳居民来往内地通行证
+    assert "校验位" in person_id_problem("110105194912310021")
+    assert "5–20 位" in person_id_problem("护照号")
     assert credit_code_problem(GOOD_USCC) is None
     assert "校验位" in credit_code_problem("91350100M000100Y44")
 
