@@ -14,13 +14,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from core import clock, deadlines
-from core.dispatch import load_ticket, not_before, touch, when
+from core.dispatch import LIVE, load_ticket, not_before, touch, when
 from core.errors import Conflict, NotFound, ValidationError
 from core.idnumbers import credit_code_problem, person_id_problem
 from core.registration import add_event
 from core.roles import Actor, Permission
 from core.service import write
-from core.vocab import (AssignmentStatus, Category, EventKind, MediationOutcome, PartyKind, PartySide,
+from core.vocab import (Category, EventKind, MediationOutcome, PartyKind, PartySide,
                         RepresentativeRole, Status)
 from db.models import Assignment, MediationCase, MediationParty, MediationSession, User
 
@@ -275,9 +275,7 @@ def close_complaint(actor: Actor, case_id: int, note: str) -> None:
         ticket = load_ticket(row.ticket_id)
         if ticket.status in _CLOSED_STATUSES:
             raise Conflict(f"工单 {ticket.number} 已{Status.label_of(ticket.status)}。")
-        busy = Assignment.select().where((Assignment.ticket == ticket.id) & Assignment.status.in_(
-            (AssignmentStatus.DISPATCHED.value, AssignmentStatus.SIGNED.value, AssignmentStatus.FEEDBACK.value,
-             AssignmentStatus.RETURN_ASKED.value))).exists()
+        busy = Assignment.select().where((Assignment.ticket == ticket.id) & Assignment.status.in_(LIVE)).exists()
         if busy:
             raise Conflict(f"工单 {ticket.number} 已派给承办单位办理，请在派单督办中审核其反馈后办结。")
         deadlines.meet(ticket.id, None, now)

@@ -49,9 +49,7 @@ from forms.catalog import archive_kind
 from forms.outputs import check_folder_writable
 
 Progress = Callable[[int, int], None]
-# LibreOffice 7.4 stops after about 243 files named on one command line, silently and with exit code 0
-# (measured here; higebu/3gpp-mcp#4 saw ~247); a Windows command line also ends at 32,767 characters.
-PDF_CHUNK = 200
+PDF_CHUNK = pdf.FILES_PER_RUN  # converted and kept a run at a time, so a cancel keeps the runs done
 
 
 def documents_folder() -> Path:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from core import clock, mediation_reads
 from core.errors import HotlineError, ValidationError
 from core.mediation_reads import DocumentSources
-from core.roles import Actor, Permission
+from core.roles import Actor
 from core.vocab import MediationOutcome
 from desktop import theme
 from desktop.dispatch_form import KeyButton
@@ -87,9 +87,7 @@ def may_view(actor: Actor, doc: Issued, confidential_ticket: bool) -> str:
     """
     if not actor.can(issue.permission_for(doc.kind)):
         return f"您的账号没有出具{doc.kind.label}的权限。"
-    if confidential_ticket and not doc.masked and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL):
-        return "这份文书载有保密诉求人的身份信息，您的账号无查看权限。"
-    return ""
+    return issue.identity_refusal(actor, doc.file_name, doc.masked, confidential_ticket)
 
 
 class DocumentsPanel(QWidget):

@@ -85,7 +85,7 @@ def _render(args: argparse.Namespace, actor) -> int:
     ticket = Ticket.get_or_none(Ticket.number == args.ticket)
     if ticket is None:
         raise NotFound(f"没有编号为“{args.ticket}”的工单。")
-    outputs.check_folder_writable(out.parent if str(out.parent) else Path("."))
+    outputs.check_folder_writable(out.parent)
     made = issue.issue(actor, DocumentKind(args.kind), ticket.id)
     outputs.write_atomically(out, made.content)
     print(f"已出具{made.kind.label}{('（' + made.number + '）') if made.number else ''}：{out}")

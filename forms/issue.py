@@ -109,14 +109,20 @@ def _row(document_id: int) -> IssuedDocument:
     return row
 
 
+def identity_refusal(actor: Actor, file_name: str, masked: bool, confidential: bool) -> str:
+    """Why ``actor`` may not see a stored copy, or "": a copy issued unmasked (by a mediator,
+    say) shows a confidential caller, only to those who may see identities (12345 5.1.4.1)."""
+    if confidential and not masked and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL):
+        return (f"文书“{file_name}”出具时未遮蔽保密诉求人的身份，当前账号不能查看或再次出具。"
+                "请重新出具一份（会自动遮蔽），或请有权限的同事办理。")
+    return ""
+
+
 def _may_see(actor: Actor, row: IssuedDocument) -> None:
-    """A copy issued unmasked (by a mediator, say) shows a confidential caller: only to those
-    who may see identities (12345 5.1.4.1 是否保密)."""
     require(actor, Permission.TICKET_VIEW)
     confidential = Ticket.select(Ticket.confidential).where(Ticket.id == row.ticket_id).scalar()
-    if confidential and not row.masked and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL):
-        raise PermissionDenied(f"文书“{row.file_name}”出具时未遮蔽保密诉求人的身份，当前账号不能查看或再次出具。"
-                               f"请重新出具一份（会自动遮蔽），或请有权限的同事办理。")
+    if why := identity_refusal(actor, row.file_name, bool(row.masked), bool(confidential)):
+        raise PermissionDenied(why)
 
 
 def stored_content(actor: Actor, document_id: int) -> bytes:
