@@ -57,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     _units_parsers(sub)
     _calendar_parsers(sub)
     _deadline_parser(sub)
+    setup = sub.add_parser("setup", help="设置一个新数据库的中心信息和第一个管理员（密码取自环境变量 HOTLINE_DESK_PASSWORD）")
+    _db_option(setup)
+    setup.add_argument("--code", required=True, metavar="CODE", help="中心的 6 位行政区划代码，如 320102；省级如 320000")
+    setup.add_argument("--name", required=True, metavar="NAME", help="中心名称")
+    setup.add_argument("--kind", default="12345", choices=["12345", "12365", "both"], help="热线类型（默认 12345）")
+    setup.add_argument("--province", action="store_true", help="省级中心：导入各区县的批次、出具回执、只读汇总")
+    setup.add_argument("--admin", default="admin", metavar="USER", help="第一个管理员的登录名（默认 admin）")
+    setup.add_argument("--admin-name", default="管理员", metavar="NAME", help="第一个管理员的姓名")
+    from sync import cli as sync_cli
+
+    sync_cli.add_parsers(sub, _db_option)
     from forms import cli as docs_cli
 
     docs_cli.add_parsers(sub, _db_option)
@@ -300,20 +311,50 @@ COMMANDS["calendar"] = cmd_calendar
 COMMANDS["deadline"] = cmd_deadline
 
 
-def cmd_docs(args: argparse.Namespace) -> int:
+def _open_existing(path: str) -> bool:
     from core import store
+
+    if not _existing_db(path):
+        return False
+    store.open_center(path)
+    return True
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
     from forms import cli as docs_cli
 
-    def open_db(path: str) -> bool:
-        if not _existing_db(path):
-            return False
-        store.open_center(path)
-        return True
-
-    return docs_cli.run(args, open_db)
+    return docs_cli.run(args, _open_existing)
 
 
 COMMANDS["docs"] = cmd_docs
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    import os
+
+    from core import center, store
+
+    password = os.environ.get("HOTLINE_DESK_PASSWORD", "")
+    if not password:
+        print("请在环境变量 HOTLINE_DESK_PASSWORD 中给出第一个管理员的密码（不写在命令行上，以免留在历史记录里）。",
+              file=sys.stderr)
+        return 2
+    store.open_center(args.db)
+    info = center.setup_center(args.kind, args.code, args.name, args.admin, args.admin_name, password,
+                               role="province" if args.province else "district")
+    print(f"已设置{'省级' if info.is_province else '区县'}中心：{info.name}（{info.code}），管理员 {args.admin}。")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from sync import cli as sync_cli
+
+    return sync_cli.run(args, _open_existing)
+
+
+COMMANDS["setup"] = cmd_setup
+for _name in ("keys", "export-batch", "import-batch", "export-receipt", "import-receipt"):
+    COMMANDS[_name] = cmd_sync
 
 
 def main(argv: list[str] | None = None) -> int:

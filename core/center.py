@@ -15,6 +15,11 @@ class CenterInfo:
     code: str
     name: str
     kind: CenterKind
+    role: str = "district"
+
+    @property
+    def is_province(self) -> bool:
+        return self.role == "province"
 
     @property
     def runs_12365(self) -> bool:
@@ -25,7 +30,7 @@ def current_center() -> CenterInfo | None:
     row = Center.get_or_none(Center.id == 1)
     if row is None:
         return None
-    return CenterInfo(row.code, row.name, CenterKind(row.kind))
+    return CenterInfo(row.code, row.name, CenterKind(row.kind), row.role or "district")
 
 
 def is_set_up() -> bool:
@@ -48,9 +53,14 @@ def validate_setup(kind: str, code: str, name: str) -> dict[str, str]:
 
 
 def setup_center(
-    kind: str, code: str, name: str, admin_username: str, admin_display_name: str, admin_password: str
+    kind: str, code: str, name: str, admin_username: str, admin_display_name: str, admin_password: str,
+    role: str = "district",
 ) -> CenterInfo:
-    """First launch: the center, its default topic tree and the first admin."""
+    """First launch: the center, its default topic tree and the first admin.
+
+    ``role`` "province" makes a provincial center: it gathers the districts' batches
+    (DESIGN "Batches to the province") and shows their tickets read-only.
+    """
     errors = validate_setup(kind, code, name)
     errors |= {
         f"admin_{k}": v for k, v in users.validate_first_admin(admin_username, admin_display_name, admin_password).items()
@@ -60,10 +70,12 @@ def setup_center(
     with write(None, None, "setup_center", "center", code) as tx:
         if Center.get_or_none(Center.id == 1) is not None:
             raise Conflict("这个数据库已经设置过中心信息。")
-        Center.create(id=1, code=code.strip(), name=name.strip(), kind=kind, created_at=clock.stamp())
+        if role not in ("district", "province"):
+            raise ValidationError.single("role", "中心级别应为区县中心或省级中心")
+        Center.create(id=1, code=code.strip(), name=name.strip(), kind=kind, created_at=clock.stamp(), role=role)
         topics.seed_default_topics(code.strip())
         admin_uid = users.insert_first_admin(admin_username, admin_display_name, admin_password)
-        tx.detail = {"kind": kind, "name": name.strip(), "admin": admin_uid}
+        tx.detail = {"kind": kind, "name": name.strip(), "admin": admin_uid, "role": role}
     info = current_center()
     assert info is not None
     return info

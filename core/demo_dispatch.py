@@ -79,7 +79,7 @@ ASSIGNMENT_COLUMNS = (
     "dispatched_by", "method", "opinion", "signed_at", "signed_by", "feedback", "feedback_at", "closed_at",
 )
 DEADLINE_COLUMNS = (
-    "ticket_id", "assignment_id", "stage", "started_at", "due_at", "provisional", "profile", "rules_version",
+    "uid", "ticket_id", "assignment_id", "stage", "started_at", "due_at", "provisional", "profile", "rules_version",
     "rule_key", "met_at", "cancelled", "notified_level",
 )
 EXTENSION_COLUMNS = (
@@ -824,7 +824,7 @@ class _Story:
             if c.met is None:  # what the tray had announced by an hour ago
                 level = reminders.level_at(to_datetime(self.now - HOUR), to_datetime(c.start), to_datetime(c.due), sim.conf)
             sim.deadlines.append((
-                tid, c.assignment, c.stage, stamp(c.start), stamp(c.due), int(c.provisional), c.profile, c.version,
+                sim.uid(), tid, c.assignment, c.stage, stamp(c.start), stamp(c.due), int(c.provisional), c.profile, c.version,
                 c.key, stamp(c.met) if c.met is not None else "", int(c.cancelled), level,
             ))
         self.events.sort(key=_at)  # stamps sort as times: one format, one offset

@@ -46,6 +46,11 @@ class Permission(Coded):
     DOCUMENT_ISSUE = ("document.issue", "出具归档表与工单")
     TEMPLATE_MANAGE = ("template.manage", "管理文书模板")
     MEDIATION_CLOSE = ("mediation.close", "调解后审核结案")  # 12365 6.3.5.2.3: 受理方负责人
+    # 上报省级中心 (DESIGN "Batches to the province"): keys are the admin's; a
+    # district's head or admin sends batches; provincial staff take them in.
+    SYNC_KEYS = ("sync.keys", "管理上报密钥")
+    SYNC_EXPORT = ("sync.export", "导出上报批次与导入回执")
+    SYNC_IMPORT = ("sync.import", "导入区县批次与出具回执")
 
 
 _VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
@@ -63,12 +68,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                                   Permission.DISPATCH, Permission.EXTENSION_DECIDE,
                                                   Permission.SUPERVISE, Permission.SURGE_DECLARE,
                                                   Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
-                                                  Permission.MEDIATION_CLOSE}),
+                                                  Permission.MEDIATION_CLOSE, Permission.SYNC_EXPORT}),
     Role.ADMIN: frozenset(_VIEW | _KB_EDITOR | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE,
                                                 Permission.TICKET_IMPORT, Permission.UNIT_MANAGE,
                                                 Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE,
-                                                Permission.DOCUMENT_ISSUE}),
-    Role.PROVINCIAL: frozenset(_VIEW),
+                                                Permission.DOCUMENT_ISSUE, Permission.SYNC_KEYS,
+                                                Permission.SYNC_EXPORT, Permission.SYNC_IMPORT}),
+    Role.PROVINCIAL: frozenset(_VIEW | {Permission.SYNC_IMPORT}),
 }
 
 

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from core import clock
 from core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission, Role
-from core.service import Changes, write
+from core.service import Changes, local_origin, write
 from db.models import User, UserRole
 
 # OWASP's argon2id setting (19 MiB, 2 passes, 1 lane): ~30 ms a login on an
@@ -77,6 +77,7 @@ def _insert_user(username: str, display_name: str, password: str, roles: set[Rol
         password_hash=_hasher.hash(password),
         created_at=now,
         updated_at=now,
+        origin=local_origin(),
     )
     for role in roles:
         UserRole.insert(user=user.id, role=role.value).execute()
@@ -183,12 +184,13 @@ def actor_for(username: str) -> Actor:
 
 
 def list_users() -> list[UserInfo]:
+    """This center's accounts; a province's copies of district staff are not accounts."""
     roles: dict[int, set[Role]] = {}
     for row in UserRole.select():
         roles.setdefault(row.user_id, set()).add(Role(row.role))
     return [
         UserInfo(u.id, u.username, u.display_name, frozenset(roles.get(u.id, set())), u.active)
-        for u in User.select().order_by(User.id)
+        for u in User.select().where(User.origin.in_((local_origin(), ""))).order_by(User.id)
     ]
 
 

@@ -4,6 +4,8 @@ The schema is owned by the upgrade functions; these classes only map it.
 """
 from __future__ import annotations
 
+import uuid
+
 from playhouse.apsw_ext import (
     BlobField,
     BooleanField,
@@ -29,6 +31,7 @@ class Center(BaseModel):
     name = CharField()
     kind = CharField()
     created_at = CharField()
+    role = CharField(null=True)  # "district" (the schema's default) or "province": gathers the districts' batches
 
 
 class Setting(BaseModel):
@@ -44,6 +47,8 @@ class User(BaseModel):
     active = BooleanField(default=True)
     created_at = CharField()
     updated_at = CharField()
+    origin = CharField(default="")  # at the province, a district's staff (never able to log in)
+    rev = IntegerField(default=1)
 
 
 class UserRole(BaseModel):
@@ -354,6 +359,8 @@ class Assignment(BaseModel):
 
 
 class Deadline(BaseModel):
+    uid = CharField(unique=True, default=lambda: str(uuid.uuid4()))
+    rev = IntegerField(default=1)
     ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="deadlines")
     assignment = ForeignKeyField(Assignment, column_name="assignment_id", null=True, backref="deadlines")
     stage = CharField()
@@ -509,7 +516,132 @@ class DocumentTemplate(BaseModel):
         table_name = "document_template"
 
 
+class SyncKey(BaseModel):
+    """This center's key pairs (Ed25519 to sign, X25519 to receive); the current one has no retired_at."""
+
+    key_id = CharField(unique=True)
+    sign_public = BlobField()
+    sign_private = BlobField()
+    enc_public = BlobField()
+    enc_private = BlobField()
+    created_at = CharField()
+    created_by = ForeignKeyField(User, column_name="created_by", null=True)
+    retired_at = CharField(default="")
+
+    class Meta:
+        table_name = "sync_key"
+
+
+class SyncPeerKey(BaseModel):
+    """Another center's public keys, registered after the fingerprint was compared."""
+
+    center_code = CharField()
+    center_name = CharField()
+    role = CharField()
+    key_id = CharField(unique=True)
+    sign_public = BlobField()
+    enc_public = BlobField()
+    created_at = CharField()
+    registered_at = CharField()
+    registered_by = ForeignKeyField(User, column_name="registered_by", null=True)
+    revoked_at = CharField(default="")
+    revoke_reason = TextField(default="")
+
+    class Meta:
+        table_name = "sync_peer_key"
+
+
+class SyncBatchOut(BaseModel):
+    sequence = IntegerField(primary_key=True)
+    status = CharField()
+    file_name = CharField(default="")
+    sha256 = CharField(default="")
+    size = IntegerField(default=0)
+    record_count = IntegerField(default=0)
+    previous_hash = CharField(default="")
+    province = CharField(default="")
+    started_at = CharField()
+    exported_at = CharField(default="")
+    exported_by = ForeignKeyField(User, column_name="exported_by", null=True)
+
+    class Meta:
+        table_name = "sync_batch_out"
+
+
+class SyncReceiptIn(BaseModel):
+    sha256 = CharField(unique=True)
+    province = CharField()
+    sequence = IntegerField()
+    contiguous = IntegerField()
+    missing = TextField(default="[]")
+    acknowledged = IntegerField(default=0)
+    not_acknowledged = IntegerField(default=0)
+    report = TextField(default="{}")
+    imported_at = CharField()
+    imported_by = ForeignKeyField(User, column_name="imported_by", null=True)
+
+    class Meta:
+        table_name = "sync_receipt_in"
+
+
+class SyncImport(BaseModel):
+    """A file offered to the province, with its report: kept whatever the result."""
+
+    file_name = CharField()
+    sha256 = CharField()
+    size = IntegerField()
+    district = CharField(default="")
+    sequence = IntegerField(null=True)
+    previous_hash = CharField(default="")
+    signer_key = CharField(default="")
+    schema_version = IntegerField(null=True)
+    status = CharField()
+    message = TextField(default="")
+    alarm = TextField(default="")
+    received = IntegerField(default=0)
+    new = IntegerField(default=0)
+    updated = IntegerField(default=0)
+    unchanged = IntegerField(default=0)
+    stale = IntegerField(default=0)
+    conflict = IntegerField(default=0)
+    rejected = IntegerField(default=0)
+    quarantine = CharField(default="")
+    imported_at = CharField()
+    imported_by = ForeignKeyField(User, column_name="imported_by", null=True)
+
+    class Meta:
+        table_name = "sync_import"
+
+
+class SyncConflict(BaseModel):
+    import_id = IntegerField()
+    kind = CharField()
+    uid = CharField()
+    origin = CharField()
+    rev = IntegerField()
+    hash = CharField()
+    stored_hash = CharField()
+    payload = TextField()
+
+    class Meta:
+        table_name = "sync_conflict"
+
+
+class SyncReceiptOut(BaseModel):
+    district = CharField()
+    sequence = IntegerField()
+    last_import_id = IntegerField()
+    file_name = CharField()
+    sha256 = CharField()
+    exported_at = CharField()
+    exported_by = ForeignKeyField(User, column_name="exported_by", null=True)
+
+    class Meta:
+        table_name = "sync_receipt_out"
+
+
 ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, TicketEvent, Attachment, Audit, Draft,
               KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, ArticleFile, OpenQuestion,
               Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision,
-              MediationCase, MediationParty, MediationSession, IssuedDocument, DocumentCounter, DocumentTemplate]
+              MediationCase, MediationParty, MediationSession, IssuedDocument, DocumentCounter, DocumentTemplate,
+              SyncKey, SyncPeerKey, SyncBatchOut, SyncReceiptIn, SyncImport, SyncConflict, SyncReceiptOut]

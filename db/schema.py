@@ -571,7 +571,206 @@ def upgrade_6(conn: apsw.Connection) -> None:
     )
 
 
-UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6]
+# A UUID (version 4 layout) made by SQLite, for rows that had no uid before.
+_SQL_UUID = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2)"
+    " || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2)"
+    " || '-' || lower(hex(randomblob(6)))"
+)
+
+# Travelling tables whose rev a trigger raises when a change forgot to (DESIGN "Data":
+# the owning center raises rev on every change). Only rows this center owns: the
+# province writes districts' rows with their own rev. A column list leaves out what
+# stays local (an article's use count, a deadline's reminder level).
+_REV_TRIGGERS = {
+    "user": "username, display_name, active",
+    "topic": "",
+    "unit": "",
+    "kb_category": "",
+    "kb_article": "status, title, body, keywords, category_id, source_unit, effective_on, review_on, expires_on, version",
+    "ticket": "",
+    "assignment": "",
+    "deadline": "ticket_id, assignment_id, stage, started_at, due_at, provisional, profile, rules_version, rule_key, met_at, cancelled",
+    "extension_request": "",
+    "supervision": "",
+    "mediation_case": "",
+    "issued_document": "",
+}
+
+
+def upgrade_7(conn: apsw.Connection) -> None:
+    """上报省级中心 (DESIGN "Batches to the province"): this center's key pairs, the
+    peers' public keys, what was sent and acknowledged (district), what arrived
+    from whom with every import's report, conflicts kept aside (province).
+
+    Users and deadlines join the travelling records (staff names show on the
+    province's events; overdue statistics need the deadlines); unit names are
+    unique per center only, since the province holds every district's units.
+    """
+    conn.execute(
+        f"""
+        ALTER TABLE center ADD COLUMN role TEXT NOT NULL DEFAULT 'district' CHECK (role IN ('district', 'province'));
+        ALTER TABLE user ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+        ALTER TABLE user ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
+        UPDATE user SET origin = ifnull((SELECT code FROM center WHERE id = 1), '');
+        CREATE INDEX user_origin ON user(origin);
+        ALTER TABLE deadline ADD COLUMN uid TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deadline ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
+        UPDATE deadline SET uid = {_SQL_UUID};
+        CREATE UNIQUE INDEX deadline_uid ON deadline(uid);
+        DROP INDEX unit_name;
+        CREATE UNIQUE INDEX unit_name ON unit(origin, ifnull(parent_id, 0), name);
+
+        CREATE TABLE sync_key (
+            id INTEGER PRIMARY KEY,
+            key_id TEXT NOT NULL UNIQUE,
+            sign_public BLOB NOT NULL,
+            sign_private BLOB NOT NULL,
+            enc_public BLOB NOT NULL,
+            enc_private BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES user(id),
+            retired_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE UNIQUE INDEX sync_key_current ON sync_key((1)) WHERE retired_at = '';
+        CREATE TABLE sync_peer_key (
+            id INTEGER PRIMARY KEY,
+            center_code TEXT NOT NULL,
+            center_name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('district', 'province')),
+            key_id TEXT NOT NULL UNIQUE,
+            sign_public BLOB NOT NULL,
+            enc_public BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            registered_at TEXT NOT NULL,
+            registered_by INTEGER REFERENCES user(id),
+            revoked_at TEXT NOT NULL DEFAULT '',
+            revoke_reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX sync_peer_center ON sync_peer_key(center_code);
+
+        -- District: per record, the rev last written into a batch and the highest the province acknowledged.
+        CREATE TABLE sync_state (
+            uid TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            sent_rev INTEGER NOT NULL DEFAULT 0,
+            sent_batch INTEGER NOT NULL DEFAULT 0,
+            acked_rev INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_batch_out (
+            sequence INTEGER PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('writing', 'exported', 'abandoned')),
+            file_name TEXT NOT NULL DEFAULT '',
+            sha256 TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL DEFAULT 0,
+            record_count INTEGER NOT NULL DEFAULT 0,
+            previous_hash TEXT NOT NULL DEFAULT '',
+            province TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            exported_at TEXT NOT NULL DEFAULT '',
+            exported_by INTEGER REFERENCES user(id)
+        );
+        CREATE TABLE sync_receipt_in (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            province TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            contiguous INTEGER NOT NULL,
+            missing TEXT NOT NULL DEFAULT '[]',
+            acknowledged INTEGER NOT NULL DEFAULT 0,
+            not_acknowledged INTEGER NOT NULL DEFAULT 0,
+            report TEXT NOT NULL DEFAULT '{{}}',
+            imported_at TEXT NOT NULL,
+            imported_by INTEGER REFERENCES user(id)
+        );
+
+        -- Province: one row per file offered for import, with its report (kept whatever the result).
+        CREATE TABLE sync_import (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            district TEXT NOT NULL DEFAULT '',
+            sequence INTEGER,
+            previous_hash TEXT NOT NULL DEFAULT '',
+            signer_key TEXT NOT NULL DEFAULT '',
+            schema_version INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('imported', 'rejected', 'repeat')),
+            message TEXT NOT NULL DEFAULT '',
+            alarm TEXT NOT NULL DEFAULT '',
+            received INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            stale INTEGER NOT NULL DEFAULT 0,
+            conflict INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            quarantine TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL,
+            imported_by INTEGER REFERENCES user(id),
+            CHECK (received = new + updated + unchanged + stale + conflict + rejected)
+        );
+        CREATE INDEX sync_import_district ON sync_import(district, sequence) WHERE status = 'imported';
+        CREATE INDEX sync_import_sha ON sync_import(sha256);
+        -- The version of each record the province holds, and the outcome of every version received.
+        CREATE TABLE sync_record (
+            uid TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES sync_import(id)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_outcome (
+            import_id INTEGER NOT NULL REFERENCES sync_import(id),
+            kind TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (import_id, uid)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_conflict (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES sync_import(id),
+            kind TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            stored_hash TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            UNIQUE (uid, rev, hash)
+        );
+        CREATE TABLE sync_receipt_out (
+            id INTEGER PRIMARY KEY,
+            district TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            last_import_id INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            exported_at TEXT NOT NULL,
+            exported_by INTEGER REFERENCES user(id),
+            UNIQUE (district, sequence)
+        );
+        """
+    )
+    for table, columns in _REV_TRIGGERS.items():
+        of = f" OF {columns}" if columns else ""
+        owner = "NEW.origin" if table != "deadline" else "(SELECT origin FROM ticket WHERE id = NEW.ticket_id)"
+        conn.execute(
+            f"""
+            CREATE TRIGGER {table}_rev AFTER UPDATE{of} ON {table}
+            WHEN NEW.rev = OLD.rev AND {owner} = (SELECT code FROM center WHERE id = 1)
+            BEGIN
+                UPDATE {table} SET rev = OLD.rev + 1 WHERE id = NEW.id;
+            END;
+            """
+        )
+
+
+UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6,
+                                                      upgrade_7]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -46,7 +46,7 @@ from desktop.worker import Runner
 from forms import batch, pdf
 from forms.batch import BatchResult
 from forms.catalog import archive_kind
-from forms.outputs import check_folder_writable
+from core.files import check_folder_writable
 
 Progress = Callable[[int, int], None]
 PDF_CHUNK = pdf.FILES_PER_RUN  # converted and kept a run at a time, so a cancel keeps the runs done

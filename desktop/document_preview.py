@@ -31,7 +31,7 @@ from desktop.dispatch_form import KeyButton
 from desktop.errors import show_error
 from desktop.worker import Runner
 from forms.issue import Issued
-from forms.outputs import check_name, write_atomically
+from core.files import check_name, write_atomically
 from forms.pdf import OfficeMissing, require_office, to_pdf
 
 log = logging.getLogger("hotline.desktop.documents")

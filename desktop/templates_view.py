@@ -41,7 +41,7 @@ from desktop.errors import show_error
 from desktop.worker import Runner
 from forms import templates
 from forms.catalog import SPECS, DocumentKind
-from forms.outputs import safe_file_name, write_atomically
+from core.files import safe_file_name, write_atomically
 from forms.render import TemplateProblem
 from forms.templates import TemplateVersion
 

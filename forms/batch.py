@@ -26,7 +26,7 @@ from db.connection import raw_connection
 from forms import issue
 from forms.catalog import DocumentKind, archive_kind
 from forms.contexts import MissingData
-from forms.outputs import check_folder_writable, write_atomically
+from core.files import check_folder_writable, write_atomically
 from forms.templates import Template, active
 
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going?

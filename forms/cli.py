@@ -77,7 +77,8 @@ def run(args: argparse.Namespace, open_db) -> int:
 
 def _render(args: argparse.Namespace, actor) -> int:
     from db.models import Ticket
-    from forms import issue, outputs, pdf
+    from core import files as outputs
+    from forms import issue, pdf
 
     out = Path(args.out)
     if problem := outputs.check_name(out.name):

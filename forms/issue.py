@@ -22,7 +22,7 @@ from core.vocab import EventKind
 from db.models import DocumentCounter, IssuedDocument, Ticket, User
 from forms import contexts
 from forms.catalog import SPECS, DocumentKind
-from forms.outputs import safe_file_name
+from core.files import safe_file_name
 from forms.render import render
 from forms.templates import Template, active
 

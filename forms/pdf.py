@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from core.errors import StorageError
-from forms.outputs import check_folder_writable, write_atomically
+from core.files import check_folder_writable, write_atomically
 
 log = logging.getLogger("hotline.forms")
 

@@ -16,7 +16,8 @@ from core import clock
 from desktop import archive_batch_dialog
 from desktop.archive_batch_dialog import ArchiveBatchDialog, count_text, previous_month
 from desktop.worker import Runner
-from forms import batch, outputs, pdf
+from core import files as outputs
+from forms import batch, pdf
 from tests.forms.test_issue import closed_consult
 
 TODAY = clock.now().date()

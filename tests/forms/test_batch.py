@@ -11,7 +11,8 @@ import pytest
 from core import clock
 from core.errors import StorageError, ValidationError
 from db.models import Center, IssuedDocument
-from forms import batch, outputs
+from core import files as outputs
+from forms import batch
 from tests.core.test_dispatch import register
 from tests.forms.test_issue import closed_consult
 

@@ -1,4 +1,4 @@
-"""forms.outputs: safe names, whole-or-nothing writes and messages a person can act on."""
+"""core.files: safe names, whole-or-nothing writes and messages a person can act on."""
 from __future__ import annotations
 
 import errno
@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from core.errors import StorageError
-from forms.outputs import FileNotWritten, check_folder_writable, check_name, safe_file_name, write_atomically
+from core.files import FileNotWritten, check_folder_writable, check_name, safe_file_name, write_atomically
 
 NASTY = ["调解书?张三*.docx", 'a<b>c:"d"/e\\f|g.pdf', "x\x00y\x1fz.docx", "CON", "con.docx", "nul.tar.gz",
          "Com1.PDF", "lpt9", "NUL .txt", "COM¹.docx", "报告. . .", "  空格  ", "", "...", "???", "张" * 200 + ".docx",

@@ -1,4 +1,4 @@
-"""Writing the documents a person asked for: safe names, whole files, messages they can act on.
+"""Writing files a person asked for (documents, batches, keys): safe names, whole files, messages they can act on.
 
 Names follow Windows' rules wherever the program runs (a folder on a USB stick
 or a network share ends up on Windows sooner or later), and are capped in
@@ -90,7 +90,7 @@ def check_name(name: str) -> str | None:
     return None
 
 
-def _error(exc: OSError, folder: Path, name: str | None = None, replacing: bool = False) -> FileNotWritten:
+def file_error(exc: OSError, folder: Path, name: str | None = None, replacing: bool = False) -> FileNotWritten:
     """A message for ``exc`` that names the folder (or file) and says what to do."""
     code = exc.errno
     what = f"“{name}”" if name else "文件"
@@ -126,7 +126,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX, suffix=".tmp")
     except OSError as exc:
-        raise _error(exc, folder, path.name) from exc
+        raise file_error(exc, folder, path.name) from exc
     stage_replace = False
     try:
         try:
@@ -139,7 +139,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         stage_replace = True
         os.replace(tmp, path)
     except OSError as exc:
-        raise _error(exc, folder, path.name, replacing=stage_replace) from exc
+        raise file_error(exc, folder, path.name, replacing=stage_replace) from exc
     finally:
         _remove_quietly(tmp)
 
@@ -148,12 +148,12 @@ def check_folder_writable(folder: Path) -> None:
     """Raise FileNotWritten, with the same messages as a failed write, before a batch starts."""
     folder = Path(folder)
     if not folder.exists():
-        raise _error(OSError(errno.ENOENT, os.strerror(errno.ENOENT)), folder)
+        raise file_error(OSError(errno.ENOENT, os.strerror(errno.ENOENT)), folder)
     if not folder.is_dir():
-        raise _error(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), folder)
+        raise file_error(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), folder)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX, suffix=".tmp")
     except OSError as exc:
-        raise _error(exc, folder) from exc
+        raise file_error(exc, folder) from exc
     os.close(fd)
     _remove_quietly(tmp)

@@ -1,0 +1,490 @@
+"""Province: a district's batch file, checked whole, then applied in one transaction.
+
+Every check comes before any write: size, format, versions, the signer (registered,
+not revoked, the district the header names), the receiver (this province, one of
+its keys), the signature over the whole file, decryption, the content hash, the
+record count, each record's form and owner. A file that fails is rejected whole,
+a copy kept in quarantine, and a report stored; no data row changes.
+
+Per record against the version the province holds (``sync_record``): a higher rev
+applies, the same rev and hash is a duplicate (unchanged), the same rev with
+another hash a conflict (kept aside in ``sync_conflict``, the stored row untouched),
+a lower rev is stale. So the result is the same whatever order the files come in
+and however often; no clock is consulted. A dry run runs the very same code and
+rolls it back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from core import clock
+from core.errors import Conflict, HotlineError, NotFound
+from core.roles import Actor, Permission
+from core.service import require, write
+from db.connection import database, raw_connection
+from db.models import Center, SyncImport
+from db.schema import SCHEMA_VERSION
+from sync import envelope, keys, records
+from sync.envelope import SyncFileError
+
+OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
+OUTCOME_LABELS = {"new": "新增", "updated": "更新", "unchanged": "重复（未变）", "stale": "过时（已有更新版本）",
+                  "conflict": "冲突（另存待查）", "rejected": "拒收"}
+STAGE_ROWS = 5_000
+QUARANTINE_FOLDER = "上报隔离区"
+
+# The fixed prefix every record line starts with (sync.export writes it); the rest is the record's JSON.
+LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
+                  rb'"r":([1-9][0-9]{0,17}),"h":"([0-9a-f]{64})","d":(\{.*\})\}\Z', re.DOTALL)
+
+Progress = Callable[[int, int], None]
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+class Cancelled(HotlineError):
+    title = "已取消"
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sha256: str = ""
+    size: int = 0
+    status: str = "rejected"  # imported / rejected / repeat / dry_run
+    reason: str = ""
+    message: str = ""
+    district: str = ""
+    district_name: str = ""
+    sequence: int | None = None
+    alarms: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    rejections: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[int] = field(default_factory=list)
+    quarantine: str = ""
+    import_id: int | None = None
+
+    @property
+    def received(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("imported", "repeat", "dry_run")
+
+    def summary(self) -> str:
+        who = f"{self.district_name or self.district}（{self.district}）" if self.district else ""
+        if self.status == "rejected":
+            text = f"已拒收 {self.file}：{self.message}"
+            return text + (f"\n原文件的副本已存入隔离区：{self.quarantine}" if self.quarantine else "")
+        if self.status == "repeat":
+            return f"{self.file}：{self.message}"
+        head = "试导入（未写入数据库）" if self.status == "dry_run" else "已导入"
+        counts = "，".join(f"{OUTCOME_LABELS[o]} {self.counts[o]}" for o in OUTCOMES if self.counts[o])
+        text = f"{head} {who}第 {self.sequence} 批（{self.file}）：收到 {self.received} 条记录" + (f"：{counts}" if counts else "") + "。"
+        if self.gaps:
+            text += f"\n尚未收到该中心的第 {_ranges(self.gaps)} 批（之后的批次已包含其中未确认的记录）。"
+        for alarm in self.alarms:
+            text += f"\n警告：{alarm}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "sha256": self.sha256, "size": self.size, "status": self.status, "ok": self.ok,
+                "reason": self.reason, "message": self.message, "district": self.district,
+                "district_name": self.district_name, "sequence": self.sequence, "alarms": self.alarms,
+                "received": self.received, **self.counts, "rejections": self.rejections,
+                "conflicts": self.conflicts, "gaps": self.gaps, "quarantine": self.quarantine,
+                "import_id": self.import_id, "summary": self.summary()}
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts: list[str] = []
+    for n in numbers:
+        if parts and parts[-1][1] == n - 1:
+            parts[-1] = (parts[-1][0], n)
+        else:
+            parts.append((n, n))
+    return "、".join(str(a) if a == b else f"{a}–{b}" for a, b in parts)
+
+
+def _province() -> Center:
+    center = Center.get_or_none(Center.id == 1)
+    if center is None:
+        raise NotFound("这个数据库还没有设置中心信息。")
+    if (center.role or keys.DISTRICT) != keys.PROVINCE:
+        raise Conflict("本中心是区县中心，不能导入上报批次。批次文件要在省级中心导入；"
+                       "本中心收到的是省级中心的回执，请用“导入回执”。")
+    return center
+
+
+@dataclass
+class _Checked:
+    header: dict[str, Any]
+    raw_header: bytes
+    decryptor: Any
+    peer: Any
+
+
+def check_header(path: Path, center: Center, kind: str = "batch") -> _Checked:
+    """Everything a file's header must satisfy before its body is read (shared with receipts)."""
+    what = "批次" if kind == "batch" else "回执"
+    header, raw = envelope.read_header(path, what)
+    name = path.name
+    if header.get("type") != kind:
+        other = "回执" if header.get("type") == "receipt" else "上报批次"
+        hint = "请用“导入回执”。" if other == "回执" else "请在省级中心用“导入批次”。"
+        raise SyncFileError("wrong_type", f"{name} 是{other}文件，不是{what}文件。{hint}")
+    schema = header.get("schema_version")
+    if not isinstance(schema, int):
+        raise SyncFileError("corrupt", f"{name} 的文件头缺少数据结构版本。")
+    if schema > SCHEMA_VERSION:
+        raise SyncFileError("schema_newer", f"{name} 由较新版本的热线工作台生成（数据结构第 {schema} 版，本程序为第"
+                                            f" {SCHEMA_VERSION} 版）。请先把本程序升级到新版本，再导入这个文件。")
+    sender, receiver = str(header.get("from", "")), str(header.get("to", ""))
+    if receiver != center.code:
+        raise SyncFileError("wrong_receiver", f"{name} 是发给中心 {receiver} 的，不是本中心（{center.code}）。"
+                                              "请确认文件没有送错地方。")
+    peer = keys.peer_key(str(header.get("signer_key", "")))
+    if peer is None:
+        raise SyncFileError("unknown_signer", f"{name} 的发送方（{header.get('from_name', '')} {sender}，密钥编号"
+                                              f" {header.get('signer_key', '')}）的公钥未在本中心登记。请先登记对方的"
+                                              "公钥文件并与对方核对指纹，再导入。")
+    if peer.revoked_at:
+        raise SyncFileError("revoked", f"{name} 是用已吊销的密钥（{peer.center_name}，{peer.key_id}，"
+                                       f"{clock.display(peer.revoked_at)} 吊销：{peer.revoke_reason}）签名的，不予接收。")
+    if peer.center_code != sender:
+        raise SyncFileError("signer_mismatch", f"{name} 的文件头写的是中心 {sender}，却是用 {peer.center_name}"
+                                               f"（{peer.center_code}）的密钥签名的。文件不可信，已拒收。")
+    expected_role = keys.DISTRICT if kind == "batch" else keys.PROVINCE
+    if peer.role != expected_role:
+        raise SyncFileError("signer_mismatch", f"{name} 的签名密钥属于{keys.ROLE_LABELS[peer.role]}，不能发送{what}。")
+    decryptor = keys.own_decryptor(str(header.get("recipient_key", "")))
+    if decryptor is None:
+        raise SyncFileError("wrong_key", f"{name} 是用本中心没有的密钥（编号 {header.get('recipient_key', '')}）加密的。"
+                                         "对方可能还在用别的公钥：请把本中心当前的公钥文件交给对方重新登记。")
+    for name_, type_ in (("sequence", int), ("record_count", int), ("plain_size", int), ("content_sha256", str)):
+        if not isinstance(header.get(name_), type_) or isinstance(header.get(name_), bool):
+            raise SyncFileError("corrupt", f"{name} 的文件头缺少或写错了“{name_}”。")
+    if header["sequence"] < 1 or header["record_count"] < 0:
+        raise SyncFileError("corrupt", f"{name} 的文件头中的序号或记录数不合理。")
+    return _Checked(header, raw, decryptor, peer)
+
+
+def record_lines(path: Path, checked: _Checked) -> Iterator[bytes]:
+    return envelope.lines(envelope.payload(path, checked.header, checked.raw_header, checked.decryptor))
+
+
+def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelled: Callable[[], bool] | None) -> None:
+    """The first pass over the records: form, owner, uniqueness, count and content hash; nothing is written."""
+    name, header = path.name, checked.header
+    origin = header["from"]
+    digest = hashlib.sha256()
+    seen: set[int] = set()
+    count = 0
+    total = header["record_count"]
+    for line in record_lines(path, checked):
+        digest.update(line + b"\n")
+        count += 1
+        where = f"{name} 第 {count} 条记录"
+        match = LINE.match(line)
+        if match is None:
+            raise SyncFileError("record", f"{where}的格式不对，文件不是本程序生成的或已损坏。")
+        kind_name, uid, rev, given_hash, data = match.groups()
+        kind = records.BY_NAME.get(kind_name.decode())
+        if kind is None:
+            raise SyncFileError("record", f"{where}的种类“{kind_name.decode()}”本程序不认识。请先升级本程序。")
+        if hashlib.sha256(data).hexdigest().encode() != given_hash:
+            raise SyncFileError("hash", f"{where}的内容与其哈希不符。")
+        try:
+            record = json.loads(data)
+        except ValueError:
+            raise SyncFileError("record", f"{where}不是有效的 JSON。") from None
+        uid_text = uid.decode()
+        if record.get("uid") != uid_text or (record.get("rev", 1) if kind.has_rev else 1) != int(rev):
+            raise SyncFileError("record", f"{where}的编号或版本号与内容不符。")
+        if record.get("origin") != origin:
+            raise SyncFileError("owner", f"{where}（{kind.label} {uid_text}）属于中心 {record.get('origin')}，"
+                                         f"不属于发送方 {origin}：区县只能上报自己的记录。整批拒收。")
+        for key, value in record.items():
+            if isinstance(value, (dict, float)) or (isinstance(value, list) and key not in {c.key for c in kind.children}):
+                raise SyncFileError("record", f"{where}的字段“{key}”类型不对。")
+        h = hash(uid_text)
+        if h in seen:
+            raise SyncFileError("record", f"{where}（{uid_text}）在文件中重复出现。")
+        seen.add(h)
+        if count % 5000 == 0:
+            if cancelled is not None and cancelled():
+                raise Cancelled("导入已取消，没有做任何更改。")
+            if progress is not None:
+                progress(count, 2 * max(total, count))
+    if count != header["record_count"]:
+        raise SyncFileError("count", f"{name} 的文件头写有 {header['record_count']} 条记录，实际是 {count} 条。")
+    if digest.hexdigest() != header["content_sha256"]:
+        raise SyncFileError("hash", f"{name} 的内容哈希与文件头不符。")
+
+
+def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> ImportReport:
+    """Check and apply one batch file; the report is returned, and stored unless it is a dry run."""
+    require(actor, Permission.SYNC_IMPORT)
+    center = _province()
+    path = Path(path)
+    report = ImportReport(path.name)
+    try:
+        report.size = path.stat().st_size if path.exists() else 0
+        checked = check_header(path, center)
+        header = checked.header
+        report.district, report.district_name = header["from"], checked.peer.center_name
+        report.sequence = header["sequence"]
+        report.sha256 = envelope.verify_signature(path, checked.raw_header, keys.sign_public_of(checked.peer))
+        earlier = SyncImport.get_or_none((SyncImport.sha256 == report.sha256) & (SyncImport.status == "imported"))
+        if earlier is not None:
+            report.status = "repeat"
+            report.message = (f"这个文件已于 {clock.display(earlier.imported_at)} 导入过（{report.district_name}"
+                              f"第 {report.sequence} 批），这次没有做任何更改。")
+            if not dry_run:
+                _store_plain(actor, report, header)
+            return report
+        _validate(path, checked, progress, cancelled)
+    except SyncFileError as exc:
+        report.status, report.reason, report.message = "rejected", exc.reason, exc.message
+        if not dry_run:
+            report.quarantine = _quarantine(path)
+            _store_plain(actor, report, report_header(report))
+        return report
+    report.alarms = _alarms(header, report.sha256)
+    try:
+        with write(actor, Permission.SYNC_IMPORT, "sync_batch_import", "sync_import", report.sha256) as tx:
+            _apply(actor, path, checked, report, progress, cancelled)
+            report.gaps = gaps(report.district)
+            tx.detail = {"district": report.district, "sequence": report.sequence, **report.counts}
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        report.status, report.import_id = "dry_run", None
+        return report
+    report.status = "imported"
+    return report
+
+
+def report_header(report: ImportReport) -> dict[str, Any]:
+    return {"from": report.district, "sequence": report.sequence}
+
+
+def _store_plain(actor: Actor, report: ImportReport, header: dict[str, Any]) -> None:
+    """A report without records: a rejected file, or one imported before."""
+    with write(actor, Permission.SYNC_IMPORT, f"sync_batch_{report.status}", "sync_import", report.sha256) as tx:
+        row = SyncImport.create(file_name=report.file, sha256=report.sha256, size=report.size,
+                                district=str(header.get("from") or ""), sequence=header.get("sequence"),
+                                status=report.status, message=report.message, quarantine=report.quarantine,
+                                imported_at=clock.stamp(), imported_by=actor.user_id)
+        report.import_id = row.id
+        tx.detail = {"reason": report.reason, "file": report.file}
+
+
+def _quarantine(path: Path) -> str:
+    """A copy of a rejected file next to the database, for whoever investigates; never fatal."""
+    if not path.is_file():
+        return ""
+    folder = Path(database.database).parent / QUARANTINE_FOLDER
+    stamp = clock.now().strftime('%Y%m%d-%H%M%S')
+    target = folder / f"{stamp}_{path.name}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while target.exists():
+            n += 1
+            target = folder / f"{stamp}-{n}_{path.name}"
+        part = target.with_name(target.name + ".part")
+        shutil.copyfile(path, part)
+        part.replace(target)
+    except OSError:
+        return ""
+    return str(target)
+
+
+def _alarms(header: dict[str, Any], sha256: str) -> list[str]:
+    district, sequence = header["from"], header["sequence"]
+    out = []
+    same = (SyncImport.select().where((SyncImport.district == district) & (SyncImport.sequence == sequence)
+                                      & (SyncImport.status == "imported") & (SyncImport.sha256 != sha256)).first())
+    if same is not None:
+        out.append(f"已于 {clock.display(same.imported_at)} 导入过该中心第 {sequence} 批的另一个不同文件"
+                   f"（{same.file_name}）。同一序号出现两个文件，可能是区县中心从备份恢复后重复使用了序号，请与该中心核实。"
+                   "两个文件中的记录都按版本号处理，相同版本号而内容不同的记录另存为冲突。")
+    before = (SyncImport.select().where((SyncImport.district == district) & (SyncImport.sequence == sequence - 1)
+                                        & (SyncImport.status == "imported")).first())
+    if before is not None and header.get("previous_hash") and before.sha256 != header["previous_hash"]:
+        out.append(f"第 {sequence} 批所记的上一批与已收到的第 {sequence - 1} 批（{before.file_name}）不一致：批次链断开，请与该中心核实。")
+    after = (SyncImport.select().where((SyncImport.district == district) & (SyncImport.sequence == sequence + 1)
+                                       & (SyncImport.status == "imported")).first())
+    if after is not None and after.previous_hash and after.previous_hash != sha256:
+        out.append(f"已收到的第 {sequence + 1} 批所记的上一批不是这个文件：批次链断开，请与该中心核实。")
+    return out
+
+
+def gaps(district: str) -> list[int]:
+    """Sequence numbers below the highest received that never arrived."""
+    got = {s for (s,) in raw_connection().execute(
+        "SELECT DISTINCT sequence FROM sync_import WHERE district = ? AND status = 'imported'", (district,))}
+    return [n for n in range(1, max(got, default=0)) if n not in got]
+
+
+def _table_defaults(conn: apsw.Connection) -> dict[str, dict[str, str | None]]:
+    tables = {k.table for k in records.KINDS} | {c.table for k in records.KINDS for c in k.children}
+    return {t: {row[1]: row[4] for row in conn.execute(f'PRAGMA table_info("{t}")')} for t in tables}
+
+
+def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, progress: Progress | None,
+           cancelled: Callable[[], bool] | None) -> None:
+    conn = raw_connection()
+    header = checked.header
+    row = SyncImport.create(file_name=report.file, sha256=report.sha256, size=report.size, district=header["from"],
+                            sequence=header["sequence"], previous_hash=str(header.get("previous_hash", "")),
+                            signer_key=str(header["signer_key"]), schema_version=header["schema_version"],
+                            status="imported", message="", alarm="\n".join(report.alarms),
+                            imported_at=clock.stamp(), imported_by=actor.user_id)
+    report.import_id = row.id
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_stage (pos INTEGER PRIMARY KEY, kind TEXT, uid TEXT, rev INTEGER,"
+                 " hash TEXT, payload TEXT, outcome TEXT NOT NULL DEFAULT 'new', reason TEXT NOT NULL DEFAULT '')")
+    conn.execute("CREATE INDEX IF NOT EXISTS temp.sync_stage_uid ON sync_stage(uid)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_self_ref (kind TEXT, col TEXT, uid TEXT, ref TEXT)")
+    conn.execute("DELETE FROM sync_stage")
+    conn.execute("DELETE FROM sync_self_ref")
+    applier = _Applier(conn, row.id, header["from"], _table_defaults(conn), report)
+    batch: list[tuple] = []
+    total = header["record_count"]
+    for line in record_lines(path, checked):
+        match = LINE.match(line)
+        assert match is not None  # the first pass checked every line of these very bytes
+        kind, uid, rev, digest, data = match.groups()
+        batch.append((kind.decode(), uid.decode(), int(rev), digest.decode(), data.decode("utf-8")))
+        if len(batch) == STAGE_ROWS:
+            applier.chunk(batch)
+            batch = []
+            if cancelled is not None and cancelled():
+                raise Cancelled("导入已取消，没有做任何更改。")
+            if progress is not None:
+                progress(total + applier.done, 2 * max(total, 1))
+    applier.chunk(batch)
+    applier.finish()
+    SyncImport.update(**report.counts, received=report.received).where(SyncImport.id == row.id).execute()
+    if progress is not None:
+        progress(2 * max(total, 1), 2 * max(total, 1))
+
+
+class _Applier:
+    """Stages records a few thousand at a time and applies them kind by kind with set-based SQL."""
+
+    def __init__(self, conn: apsw.Connection, import_id: int, origin: str, defaults: dict, report: ImportReport) -> None:
+        self.conn, self.import_id, self.origin, self.report = conn, import_id, origin, report
+        self.defaults = defaults
+        self.done = 0
+        self.sql: dict[tuple[str, bool], str] = {}
+
+    def _apply_sql(self, kind: records.Kind, one_row: bool) -> str:
+        key = (kind.name, one_row)
+        if key not in self.sql:
+            self.sql[key] = records.apply_sql(kind, self.defaults[kind.table], one_row)
+        return self.sql[key]
+
+    def chunk(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        conn = self.conn
+        conn.executemany("INSERT INTO sync_stage (kind, uid, rev, hash, payload) VALUES (?, ?, ?, ?, ?)", rows)
+        conn.execute(
+            "UPDATE sync_stage SET"
+            " outcome = CASE WHEN r.origin <> ? THEN 'rejected' WHEN sync_stage.rev > r.rev THEN 'updated'"
+            " WHEN sync_stage.rev < r.rev THEN 'stale' WHEN sync_stage.hash = r.hash THEN 'unchanged' ELSE 'conflict' END,"
+            " reason = CASE WHEN r.origin <> ? THEN '该编号的记录属于另一个中心（' || r.origin || '）' ELSE '' END"
+            " FROM sync_record r WHERE r.uid = sync_stage.uid", (self.origin, self.origin))
+        present = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM sync_stage")}
+        for kind in records.KINDS:
+            if kind.name in present:
+                self._apply_kind(kind)
+        conn.execute("INSERT INTO sync_record (uid, kind, origin, rev, hash, import_id)"
+                     " SELECT uid, kind, ?, rev, hash, ? FROM sync_stage WHERE outcome IN ('new', 'updated')"
+                     " ON CONFLICT(uid) DO UPDATE SET rev = excluded.rev, hash = excluded.hash,"
+                     " import_id = excluded.import_id", (self.origin, self.import_id))
+        conn.execute("INSERT INTO sync_outcome (import_id, kind, uid, rev, outcome, reason)"
+                     " SELECT ?, kind, uid, rev, outcome, reason FROM sync_stage", (self.import_id,))
+        conn.execute("INSERT OR IGNORE INTO sync_conflict (import_id, kind, uid, origin, rev, hash, stored_hash, payload)"
+                     " SELECT ?, s.kind, s.uid, ?, s.rev, s.hash, r.hash, s.payload FROM sync_stage s"
+                     " JOIN sync_record r ON r.uid = s.uid WHERE s.outcome = 'conflict'", (self.import_id, self.origin))
+        for outcome, n in conn.execute("SELECT outcome, count(*) FROM sync_stage GROUP BY outcome"):
+            self.report.counts[outcome] += n
+        for kind, uid, rev, outcome, reason in conn.execute(
+                "SELECT kind, uid, rev, outcome, reason FROM sync_stage WHERE outcome IN ('rejected', 'conflict')"
+                " ORDER BY pos LIMIT 200"):
+            target = self.report.rejections if outcome == "rejected" else self.report.conflicts
+            if len(target) < 200:
+                target.append({"kind": kind, "label": records.LABELS[kind], "uid": uid, "rev": rev, "reason": reason})
+        self.done += len(rows)
+        conn.execute("DELETE FROM sync_stage")
+
+    def _apply_kind(self, kind: records.Kind) -> None:
+        conn = self.conn
+        for sql, reason in records.missing_ref_sql(kind):
+            conn.execute(sql, (reason,))
+        if kind.tree:
+            positions = [p for (p,) in conn.execute(
+                "SELECT pos FROM sync_stage WHERE kind = ? AND outcome IN ('new', 'updated') ORDER BY pos", (kind.name,))]
+            self._one_by_one(kind, positions)
+        else:
+            try:
+                with conn:  # a savepoint: a constraint that fails for one record must not take the others with it
+                    conn.execute(self._apply_sql(kind, False), (kind.name,))
+            except apsw.ConstraintError:
+                positions = [p for (p,) in conn.execute(
+                    "SELECT pos FROM sync_stage WHERE kind = ? AND outcome IN ('new', 'updated') ORDER BY pos",
+                    (kind.name,))]
+                self._one_by_one(kind, positions)
+            for column in kind.self_refs:
+                conn.execute("INSERT INTO sync_self_ref SELECT kind, ?, uid, json_extract(payload, ?) FROM sync_stage"
+                             " WHERE kind = ? AND outcome IN ('new', 'updated') AND json_extract(payload, ?) IS NOT NULL",
+                             (column, f"$.{records.ref_key(column)}", kind.name, f"$.{records.ref_key(column)}"))
+        for child in kind.children:
+            delete, insert = records.child_sqls(kind, child, self.defaults[child.table])
+            conn.execute(delete)
+            conn.execute(insert)
+
+    def _one_by_one(self, kind: records.Kind, positions: list[int]) -> None:
+        sql = self._apply_sql(kind, True)
+        for pos in positions:
+            try:
+                with self.conn:
+                    self.conn.execute(sql, (pos,))
+            except apsw.ConstraintError as exc:
+                self.conn.execute("UPDATE sync_stage SET outcome = 'rejected', reason = ? WHERE pos = ?",
+                                  (_constraint_reason(kind, exc), pos))
+
+    def finish(self) -> None:
+        for kind in records.KINDS:
+            for column in kind.self_refs:
+                if not kind.tree:
+                    self.conn.execute(records.self_ref_sql(kind, column))
+        self.conn.execute("DELETE FROM sync_self_ref")
+
+
+def _constraint_reason(kind: records.Kind, exc: apsw.ConstraintError) -> str:
+    text = str(exc)
+    if "UNIQUE" in text and "unit" in text:
+        return "同一上级单位下已有同名的承办单位（该中心的单位改名或调整后尚未全部送达）"
+    if "UNIQUE" in text:
+        return f"与已有的{kind.label}重复（{text.split(':')[-1].strip()}）"
+    if "NOT NULL" in text:
+        return f"缺少必填内容（{text.split('.')[-1].strip()}）"
+    return f"不符合数据约束（{text}）"

@@ -1,0 +1,219 @@
+"""Receipts: the province tells a district what arrived; the district marks it acknowledged.
+
+A receipt covers the district's batches imported since the province's previous
+receipt to it: the highest sequence received without a gap, the numbers still
+missing, and the outcome of every record version in them. The district raises
+``acked_rev`` to what was accepted (new, updated, unchanged or stale); the rest
+stays unacknowledged and goes out again in the next batch. For a conflict (the
+province holds the same rev with other content: the district was restored from a
+backup, say) the district, which owns the record, raises its rev so that the next
+batch replaces the province's copy. A lost receipt costs nothing: the records
+come again, arrive unchanged, and the next receipt acknowledges them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core import __version__, clock
+from core.errors import Conflict, NotFound
+from core.files import check_folder_writable
+from core.roles import Actor, Permission
+from core.service import require, write
+from db.connection import raw_connection
+from db.models import Center, SyncImport, SyncReceiptIn, SyncReceiptOut
+from db.schema import SCHEMA_VERSION
+from sync import envelope, keys, records
+from sync.envelope import Compressor, SyncFileError
+from sync.importer import _ranges, check_header, gaps, record_lines
+
+RECEIPT_SUFFIX = ".hdreceipt"
+ACCEPTED = ("new", "updated", "unchanged", "stale")
+LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
+                  rb'"r":([1-9][0-9]{0,17}),"o":"(new|updated|unchanged|stale|conflict|rejected)","why":(".*")\}\Z')
+
+
+@dataclass
+class ReceiptMade:
+    district: str
+    sequence: int
+    path: Path
+    batches: list[int]
+    contiguous: int
+    missing: list[int]
+    record_count: int
+
+    def summary(self) -> str:
+        got = f"第 {_ranges(self.batches)} 批" if self.batches else "没有新导入的批次"
+        missing = f"；尚缺第 {_ranges(self.missing)} 批" if self.missing else ""
+        return (f"已出具给 {self.district} 的第 {self.sequence} 份回执：{got}，{self.record_count} 条记录的结果；"
+                f"连续收到至第 {self.contiguous} 批{missing}。文件 {self.path.name}。")
+
+
+def _center(role: str) -> Center:
+    center = Center.get_or_none(Center.id == 1)
+    if center is None:
+        raise NotFound("这个数据库还没有设置中心信息。")
+    if (center.role or keys.DISTRICT) != role:
+        if role == keys.PROVINCE:
+            raise Conflict("回执由省级中心出具；本中心是区县中心。")
+        raise Conflict("回执由区县中心导入；本中心是省级中心。")
+    return center
+
+
+def contiguous(district: str) -> int:
+    got = {s for (s,) in raw_connection().execute(
+        "SELECT DISTINCT sequence FROM sync_import WHERE district = ? AND status = 'imported'", (district,))}
+    n = 0
+    while n + 1 in got:
+        n += 1
+    return n
+
+
+def export_receipt(actor: Actor, district: str, folder: Path) -> ReceiptMade:
+    require(actor, Permission.SYNC_IMPORT)
+    center = _center(keys.PROVINCE)
+    folder = Path(folder)
+    check_folder_writable(folder)
+    recipient = keys.recipient(district)
+    signer_id, signer = keys.own_signer()
+    last = (SyncReceiptOut.select().where(SyncReceiptOut.district == district)
+            .order_by(SyncReceiptOut.sequence.desc()).first())
+    after = last.last_import_id if last else 0
+    sequence = (last.sequence if last else 0) + 1
+    imports = list(SyncImport.select().where((SyncImport.district == district) & (SyncImport.status == "imported")
+                                             & (SyncImport.id > after)).order_by(SyncImport.id))
+    last_import = max([i.id for i in imports], default=after)
+    held = contiguous(district)
+    missing = gaps(district)
+    final = folder / f"回执_{district}_第{sequence:04d}份_{clock.now().strftime('%Y%m%d')}{RECEIPT_SUFFIX}"
+    with tempfile.SpooledTemporaryFile(max_size=64 * 1024 ** 2) as spool:
+        packed = Compressor(spool)
+        conn = raw_connection()
+        for import_ in imports:
+            for kind, uid, rev, outcome, reason in conn.execute(
+                    "SELECT kind, uid, rev, outcome, reason FROM sync_outcome WHERE import_id = ?", (import_.id,)):
+                why = json.dumps(reason, ensure_ascii=False)
+                packed.add(f'{{"k":"{kind}","u":"{uid}","r":{rev},"o":"{outcome}","why":{why}}}'.encode("utf-8"))
+        packed.finish()
+        header = {"type": "receipt", "schema_version": SCHEMA_VERSION, "app_version": __version__,
+                  "from": center.code, "from_name": center.name, "signer_key": signer_id,
+                  "to": district, "recipient_key": recipient.key_id, "sequence": sequence,
+                  "batches": [{"sequence": i.sequence, "sha256": i.sha256, "received": i.received} for i in imports],
+                  "contiguous": held, "missing": missing,
+                  "highest": max([held, *(n + 1 for n in missing)]),
+                  "created_at": clock.stamp()}
+        envelope.write_file(final, header, packed, signer, keys.enc_public_of(recipient), "回执")
+    with write(actor, Permission.SYNC_IMPORT, "sync_receipt_export", "sync_receipt_out", district) as tx:
+        SyncReceiptOut.create(district=district, sequence=sequence, last_import_id=last_import, file_name=final.name,
+                              sha256=envelope.file_sha256(final), exported_at=clock.stamp(), exported_by=actor.user_id)
+        tx.detail = {"sequence": sequence, "batches": [i.sequence for i in imports], "records": packed.count}
+    return ReceiptMade(district, sequence, final, [i.sequence for i in imports], held, missing, packed.count)
+
+
+@dataclass
+class ReceiptApplied:
+    file: str
+    status: str  # applied / repeat
+    province: str = ""
+    sequence: int = 0
+    contiguous: int = 0
+    missing: list[int] = field(default_factory=list)
+    acknowledged: int = 0
+    not_acknowledged: list[dict[str, Any]] = field(default_factory=list)
+    superseded: int = 0  # conflicts whose rev the district raised so the next batch replaces them
+    still_pending: int = 0
+
+    def summary(self) -> str:
+        if self.status == "repeat":
+            return f"回执 {self.file} 已导入过，这次没有做任何更改。"
+        text = (f"已导入省级中心第 {self.sequence} 份回执：确认收到 {self.acknowledged} 条记录；"
+                f"省级中心连续收到至第 {self.contiguous} 批")
+        if self.missing:
+            text += f"，缺第 {_ranges(self.missing)} 批（其中的记录会随下一批再次上报）"
+        text += "。"
+        if self.not_acknowledged:
+            text += f"\n未被接收 {len(self.not_acknowledged)} 条，将在下一批重新上报"
+            if self.superseded:
+                text += f"（其中 {self.superseded} 条与省级中心所存版本冲突，已提高版本号，以本中心的为准）"
+            text += "："
+            for item in self.not_acknowledged[:10]:
+                text += f"\n  {records.LABELS.get(item['kind'], item['kind'])} {item['uid']}：{item['reason']}"
+        text += f"\n仍待省级中心确认的记录：{self.still_pending} 条。"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "status": self.status, "province": self.province, "sequence": self.sequence,
+                "contiguous": self.contiguous, "missing": self.missing, "acknowledged": self.acknowledged,
+                "not_acknowledged": self.not_acknowledged, "superseded": self.superseded,
+                "still_pending": self.still_pending, "summary": self.summary()}
+
+
+def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
+    require(actor, Permission.SYNC_EXPORT)
+    center = _center(keys.DISTRICT)
+    path = Path(path)
+    checked = check_header(path, center, "receipt")
+    header = checked.header
+    sha = envelope.verify_signature(path, checked.raw_header, keys.sign_public_of(checked.peer))
+    result = ReceiptApplied(path.name, "applied", header["from"], header["sequence"])
+    if SyncReceiptIn.get_or_none(SyncReceiptIn.sha256 == sha) is not None:
+        result.status = "repeat"
+        return result
+    rows = _validated(path, checked)
+    contiguous_ = header.get("contiguous")
+    missing = header.get("missing")
+    if not isinstance(contiguous_, int) or not isinstance(missing, list) or not all(isinstance(n, int) for n in missing):
+        raise SyncFileError("corrupt", f"{path.name} 的文件头缺少收到批次的信息。")
+    result.contiguous, result.missing = contiguous_, missing
+    with write(actor, Permission.SYNC_EXPORT, "sync_receipt_import", "sync_receipt_in", sha) as tx:
+        conn = raw_connection()
+        accepted = [(u, k, r) for k, u, r, o, _ in rows if o in ACCEPTED]
+        conn.executemany("INSERT INTO sync_state (uid, kind, acked_rev) VALUES (?, ?, ?) ON CONFLICT(uid)"
+                         " DO UPDATE SET acked_rev = max(acked_rev, excluded.acked_rev)", accepted)
+        result.acknowledged = len(accepted)
+        for kind_name, uid, rev, outcome, reason in rows:
+            if outcome in ACCEPTED:
+                continue
+            result.not_acknowledged.append({"kind": kind_name, "uid": uid, "rev": rev, "outcome": outcome,
+                                            "reason": reason or ("与省级中心所存的同版本号记录内容不同" if outcome == "conflict" else "")})
+            kind = records.BY_NAME.get(kind_name)
+            if outcome == "conflict" and kind is not None and kind.has_rev:
+                conn.execute(f'UPDATE "{kind.table}" SET rev = rev + 1 WHERE uid = ? AND rev = ?', (uid, rev))
+                result.superseded += conn.changes()
+        SyncReceiptIn.create(sha256=sha, province=header["from"], sequence=header["sequence"], contiguous=contiguous_,
+                             missing=json.dumps(missing), acknowledged=result.acknowledged,
+                             not_acknowledged=len(result.not_acknowledged),
+                             report=json.dumps(result.as_dict(), ensure_ascii=False), imported_at=clock.stamp(),
+                             imported_by=actor.user_id)
+        tx.detail = {"sequence": header["sequence"], "acknowledged": result.acknowledged,
+                     "not_acknowledged": len(result.not_acknowledged)}
+    from sync.export import pending_counts
+
+    result.still_pending = sum(pending_counts().values())
+    return result
+
+
+def _validated(path: Path, checked) -> list[tuple[str, str, int, str, str]]:
+    header = checked.header
+    digest = hashlib.sha256()
+    out = []
+    for n, line in enumerate(record_lines(path, checked), 1):
+        digest.update(line + b"\n")
+        match = LINE.match(line)
+        if match is None:
+            raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。")
+        kind, uid, rev, outcome, why = match.groups()
+        try:
+            reason = json.loads(why)
+        except ValueError:
+            raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。") from None
+        out.append((kind.decode(), uid.decode(), int(rev), outcome.decode(), str(reason)))
+    if len(out) != header["record_count"] or digest.hexdigest() != header["content_sha256"]:
+        raise SyncFileError("hash", f"{path.name} 的记录数或内容哈希与文件头不符。")
+    return out
