@@ -85,6 +85,18 @@ def _export(district: Path, out: Path) -> dict[str, Any]:
             "file_mb": round(made.size / 1e6, 1), "path": str(made.path), "counts": made.counts}
 
 
+def _vm_hwm_mb() -> float:
+    """Peak RSS of this process since its exec (ru_maxrss would carry the forking parent's peak over)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_import(province: str, batch: str) -> None:
     """Run in a child process: import one batch, print the figures as JSON."""
     from core import store
@@ -96,7 +108,7 @@ def child_import(province: str, batch: str) -> None:
     report = importer.import_batch(acting_user(None, "bench"), Path(batch))
     seconds = time.perf_counter() - start
     store.close_center()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _vm_hwm_mb()
     print(json.dumps({"seconds": round(seconds, 2), "status": report.status, "received": report.received,
                       "new": report.counts["new"], "peak_rss_mb": round(peak, 1), "message": report.message}))
 

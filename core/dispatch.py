@@ -96,7 +96,13 @@ def load_assignment(assignment_id: int) -> Assignment:
 
 
 def touch(row: Ticket | Assignment, now: dt.datetime, **changes: object) -> None:
-    """Change a travelling record: its rev rises so the province takes the new state (DESIGN "Data")."""
+    """Change a travelling record: its rev rises so the province takes the new state (DESIGN "Data").
+
+    Only the owning center changes a record: at a province, a district's tickets are read-only
+    (its copy would drift from the district's, and the next batch would overwrite it anyway).
+    """
+    if row.origin != local_origin():
+        raise Conflict(f"这张工单属于中心 {row.origin}，由该中心办理；本中心只能查看。")
     model = type(row)
     model.update(rev=model.rev + 1, updated_at=clock.stamp(now), **changes).where(model.id == row.id).execute()
 

@@ -50,10 +50,13 @@ class Pair:
     folder: Path
 
     def copy(self, to: Path) -> "Pair":
+        """The two databases copied to ``to``; other attributes (a batch made once, say) carried over."""
         to.mkdir(parents=True, exist_ok=True)
         for name in ("district.db", "province.db"):
             shutil.copy(getattr(self, name.split(".")[0]), to / name)
-        return Pair(to / "district.db", to / "province.db", to)
+        copy = Pair(to / "district.db", to / "province.db", to)
+        copy.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("district", "province", "folder")})
+        return copy
 
 
 def make_pair(folder: Path, tickets: int, district_db: Path | None = None) -> Pair:

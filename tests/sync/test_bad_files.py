@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -40,9 +41,6 @@ def pair_template(tmp_path_factory):
 def pair(pair_template, tmp_path, monkeypatch):
     fast_hashing(monkeypatch)
     copy = pair_template.copy(tmp_path / "pair")
-    copy.good = pair_template.good
-    import shutil
-
     shutil.copy(pair_template.folder / "other.db", copy.folder / "other.db")
     return copy
 

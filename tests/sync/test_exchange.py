@@ -11,7 +11,7 @@ from core import clock, registration
 from core.roles import Role
 from db.connection import raw_connection
 from db.models import SyncBatchOut, SyncConflict, SyncImport, Ticket
-from sync import export, importer, keys, receipts, records
+from sync import export, importer, receipts, records
 from tests.sync.exchange import DISTRICT, at, comparable, dump, fast_hashing, make_pair, row_counts
 
 
@@ -276,3 +276,15 @@ def test_registration_keeps_working_while_rev_rises(pair):
         Ticket.update(title="二", rev=Ticket.rev + 1).where(Ticket.uid == uid).execute()
         assert Ticket.get(Ticket.uid == uid).rev == rev + 1
     assert clock.stamp()
+
+
+def test_at_the_province_a_districts_ticket_is_read_only(pair):
+    from core import dispatch
+    from core.errors import Conflict
+
+    _import(pair, _export(pair).path)
+    with at(pair.province):
+        row = Ticket.select().where(Ticket.origin == DISTRICT).first()
+        with pytest.raises(Conflict, match="只能查看"):
+            dispatch.touch(row, clock.now(), status="closed")
+        assert Ticket.get_by_id(row.id).status == row.status
