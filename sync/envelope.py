@@ -343,6 +343,10 @@ class Compressor:
         self.spool.write(self.deflate.flush())
         self.spool.seek(0)
 
+    def close(self) -> None:
+        """Stop the worker (after a failure or a cancel: what it had queued is dropped)."""
+        self._worker.shutdown(wait=True, cancel_futures=True)
+
 
 def write_file(final: Path, header: dict[str, Any], packed: Compressor, signer: Ed25519PrivateKey,
                recipient: X25519PublicKey, what: str = "批次") -> Sealed:

@@ -138,8 +138,11 @@ def export_batch(actor: Actor, folder: Path, progress: Progress | None = None,
     try:
         with tempfile.SpooledTemporaryFile(max_size=64 * 1024 ** 2) as spool:
             packed = Compressor(spool)
-            manifest, counts = _read_records(center.code, kinds, packed, progress, cancelled)
-            packed.finish()
+            try:
+                manifest, counts = _read_records(center.code, kinds, packed, progress, cancelled)
+                packed.finish()
+            finally:
+                packed.close()
             header = {
                 "type": "batch", "schema_version": SCHEMA_VERSION, "app_version": __version__,
                 "from": center.code, "from_name": center.name, "signer_key": signer_id,

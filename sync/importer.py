@@ -258,12 +258,8 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
                 _store_plain(actor, report, header)
             return report
         _validate(path, checked, progress, cancelled)
-    except SyncFileError as exc:
-        report.status, report.reason, report.message = "rejected", exc.reason, exc.message
-        if not dry_run:
-            report.quarantine = _quarantine(path)
-            _store_plain(actor, report, report_header(report))
-        return report
+    except (SyncFileError, OSError) as exc:
+        return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.alarms = _alarms(header, report.sha256)
     try:
         with write(actor, Permission.SYNC_IMPORT, "sync_batch_import", "sync_import", report.sha256) as tx:
@@ -275,7 +271,27 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
     except _DryRun:
         report.status, report.import_id = "dry_run", None
         return report
+    except OSError as exc:  # the stick pulled out during the second pass: rolled back, nothing changed
+        report.counts = dict.fromkeys(OUTCOMES, 0)
+        report.import_id = None
+        return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.status = "imported"
+    return report
+
+
+def _file_error(path: Path, exc: Exception) -> SyncFileError:
+    if isinstance(exc, SyncFileError):
+        return exc
+    text = getattr(exc, "strerror", None) or str(exc)
+    return SyncFileError("unreadable", f"读取 {path.name} 时出错（{text}），可能 U 盘已拔出或文件正被占用。"
+                                       "没有做任何更改，请重新插好后再导入。")
+
+
+def _rejected(actor: Actor, path: Path, report: ImportReport, exc: SyncFileError, dry_run: bool) -> ImportReport:
+    report.status, report.reason, report.message = "rejected", exc.reason, exc.message
+    if not dry_run:
+        report.quarantine = _quarantine(path)
+        _store_plain(actor, report, report_header(report))
     return report
 
 

@@ -135,3 +135,22 @@ def test_an_export_killed_after_its_rename_is_adopted_and_its_number_never_reuse
 def test_an_export_to_a_missing_folder_says_so(pair):
     with at(pair.district) as actor, pytest.raises(StorageError, match="不存在"):
         export.export_batch(actor, pair.folder / "拔出的U盘")
+
+
+def test_a_stick_pulled_out_during_import_is_a_rejection_that_changes_nothing(pair, monkeypatch):
+    real = importer.record_lines
+    calls = []
+
+    def pulled(path, checked):
+        calls.append(1)
+        for n, line in enumerate(real(path, checked)):
+            if len(calls) == 2 and n == 7000:
+                raise OSError(errno.EIO, os.strerror(errno.EIO))
+            yield line
+    monkeypatch.setattr(importer, "record_lines", pulled)
+    with at(pair.province) as actor:
+        before = row_counts()
+        report = importer.import_batch(actor, pair.batch)
+        assert report.status == "rejected" and report.reason == "unreadable" and "U 盘" in report.message
+        assert row_counts() == before
+        assert [r.status for r in SyncImport.select()] == ["rejected"]
