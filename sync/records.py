@@ -183,7 +183,7 @@ def _value(column: str, default: str | None, kind_values: dict[str, str], key: s
     return f"coalesce({extract}, {default})" if default is not None else extract
 
 
-def _ref_value(column: str, target: str, key: str, source: str = "p") -> str:
+def _ref_value(target: str, key: str, source: str = "p") -> str:
     return f"(SELECT id FROM {_quote(target)} WHERE uid = json_extract({source}, '$.{key}'))"
 
 
@@ -198,11 +198,10 @@ def apply_sql(kind: Kind, defaults: dict[str, str | None], one_row: bool) -> str
     columns = list(kind.columns) + [c for c in kind.province_values if c not in kind.columns]
     values = [_value(c, defaults.get(c), kind.province_values) for c in columns]
     for column, target in kind.refs.items():
+        # A reference to a record of the same kind later in this very statement finds nothing yet:
+        # ``self_ref_sql`` sets it once the whole file is in.
         columns.append(column)
-        if target == kind.table and not one_row:
-            values.append(f"(SELECT id FROM {_quote(target)} WHERE uid = json_extract(p, '$.{ref_key(column)}'))")
-        else:
-            values.append(_ref_value(column, target, ref_key(column)))
+        values.append(_ref_value(target, ref_key(column)))
     where = "pos = ?" if one_row else "kind = ? AND outcome IN ('new', 'updated')"
     updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in columns if c != "uid")
     guard = "" if kind.owned_via_ticket else f" WHERE {_quote(kind.table)}.origin = excluded.origin"
@@ -227,7 +226,7 @@ def child_sqls(kind: Kind, child: Child, defaults: dict[str, str | None]) -> tup
     values = ["t.id"] + [
         f"coalesce(json_extract(j.value, '$.{c}'), {defaults[c]})" if defaults.get(c) is not None
         else f"json_extract(j.value, '$.{c}')" for c in child.columns
-    ] + [_ref_value(c, tgt, ref_key(c), "j.value") for c, tgt in child.refs.items()]
+    ] + [_ref_value(tgt, ref_key(c), "j.value") for c, tgt in child.refs.items()]
     insert = (f"INSERT INTO {child.table} ({', '.join(map(_quote, columns))}) SELECT {', '.join(values)}"
               f" FROM sync_stage s JOIN {parent} t ON t.uid = s.uid, json_each(s.payload, '$.{child.key}') j"
               f" WHERE s.kind = '{kind.name}' AND s.outcome IN ('new', 'updated') ORDER BY s.pos, j.key")
