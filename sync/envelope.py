@@ -56,6 +56,12 @@ _KNOWN = ((b"PK\x03\x04", "ZIP 压缩包（或 Word/Excel 文件）"), (b"%PDF",
           (b"7z\xbc\xaf", "7z 压缩包"), (b"{", "JSON 文本文件"))
 
 
+class Cancelled(HotlineError):
+    """The person cancelled an export or an import; nothing was written."""
+
+    title = "已取消"
+
+
 class SyncFileError(HotlineError):
     """A batch or receipt file that cannot be taken; ``reason`` says which check failed."""
 
@@ -216,7 +222,6 @@ def _frames(f: BinaryIO, name: str, digest: Any) -> Iterator[tuple[bytes, bool]]
 def verify_signature(path: Path, raw_header: bytes, signer: Ed25519PublicKey) -> str:
     """Check the structure and the sender's signature over the whole file; return the file's SHA-256."""
     digest = hashlib.sha256()
-    whole = hashlib.sha256()
     with open(path, "rb") as f:
         start = f.read(len(MAGIC) + 4 + len(raw_header))
         digest.update(start)
@@ -234,9 +239,8 @@ def verify_signature(path: Path, raw_header: bytes, signer: Ed25519PublicKey) ->
     except InvalidSignature:
         raise SyncFileError("signature", f"文件 {path.name} 的签名不符：文件在途中被改动或损坏，"
                                          "或不是由声称的中心签发。已拒收，请让对方重新导出并发送。") from None
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            whole.update(block)
+    whole = digest.copy()  # the file's own hash: the signed part and the signature, read once
+    whole.update(signature)
     return whole.hexdigest()
 
 

@@ -15,6 +15,7 @@ an earlier one referred to.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tempfile
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import __version__, clock
-from core.errors import Conflict, HotlineError, NotFound
+from core.errors import Conflict, NotFound
 from core.files import check_folder_writable
 from core.roles import Actor, Permission
 from core.service import require, write
@@ -31,17 +32,14 @@ from db.connection import raw_connection
 from db.models import Center, Setting, SyncBatchOut
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, records
-from sync.envelope import Compressor
+from sync.envelope import Cancelled, Compressor
 
 BATCH_SUFFIX = ".hdsync"
 SEND_KB_SETTING = "sync.send_kb"
-MARK_ROWS = 5_000
+# An export that has not renamed its file this long after it started was killed (100,000 tickets take ~7 s).
+RUNNING_FOR = dt.timedelta(minutes=10)
 
 Progress = Callable[[int, int], None]
-
-
-class Cancelled(HotlineError):
-    title = "已取消"
 
 
 @dataclass
@@ -108,6 +106,11 @@ def _reserve(actor: Actor, folder: Path, code: str, province: str) -> tuple[int,
                 SyncBatchOut.update(status="exported", sha256=envelope.file_sha256(final), size=final.stat().st_size,
                                     exported_at=clock.stamp()).where(SyncBatchOut.sequence == row.sequence).execute()
                 adopted.append(row.sequence)
+            elif clock.now() - clock.parse_stamp(row.started_at) < RUNNING_FOR:
+                # Perhaps still running (a second click, a second window): taking its number would give
+                # two different files one sequence number.
+                raise Conflict(f"第 {row.sequence} 批正在导出（开始于 {clock.display(row.started_at)}）。请等它完成后"
+                               f"再导出；若那次导出已中断，{RUNNING_FOR.seconds // 60} 分钟后可以重新导出。")
             else:
                 SyncBatchOut.delete().where(SyncBatchOut.sequence == row.sequence).execute()
         last = SyncBatchOut.select().order_by(SyncBatchOut.sequence.desc()).first()
@@ -174,12 +177,11 @@ def _read_records(origin: str, kinds: list[records.Kind], packed: Compressor, pr
             rows = conn.execute(records.export_sql(kind), (origin,))
             if kind.tree:
                 rows = _parents_first(list(rows), kind)
-            prefix = f'{{"k":"{kind.name}","u":"'
+            prefix = f'{{"k":"{kind.name}","u":"'.encode()
             for uid, rev, data in rows:
                 encoded = data.encode("utf-8")
                 digest = hashlib.sha256(encoded).hexdigest()
-                packed.add(b"".join((prefix.encode(), uid.encode(), f'","r":{rev},"h":"{digest}","d":'.encode(),
-                                     encoded, b"}")))
+                packed.add(b"".join((prefix, uid.encode(), f'","r":{rev},"h":"{digest}","d":'.encode(), encoded, b"}")))
                 uids.append(uid)
                 revs.append(rev)
                 done += 1

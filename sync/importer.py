@@ -27,14 +27,14 @@ from typing import Any
 import apsw
 
 from core import clock
-from core.errors import Conflict, HotlineError, NotFound
+from core.errors import Conflict, NotFound
 from core.roles import Actor, Permission
 from core.service import require, write
 from db.connection import database, raw_connection
 from db.models import Center, SyncImport
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, records
-from sync.envelope import SyncFileError
+from sync.envelope import Cancelled, SyncFileError
 
 OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
 OUTCOME_LABELS = {"new": "新增", "updated": "更新", "unchanged": "重复（未变）", "stale": "过时（已有更新版本）",
@@ -47,14 +47,11 @@ LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-
                   rb'"r":([1-9][0-9]{0,17}),"h":"([0-9a-f]{64})","d":(\{.*\})\}\Z', re.DOTALL)
 
 Progress = Callable[[int, int], None]
+_NESTED = {k.name: frozenset(c.key for c in k.children) for k in records.KINDS}  # the only fields that hold lists
 
 
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
-
-
-class Cancelled(HotlineError):
-    title = "已取消"
 
 
 @dataclass
@@ -217,8 +214,9 @@ def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelle
         if record.get("origin") != origin:
             raise SyncFileError("owner", f"{where}（{kind.label} {uid_text}）属于中心 {record.get('origin')}，"
                                          f"不属于发送方 {origin}：区县只能上报自己的记录。整批拒收。")
+        nested = _NESTED[kind.name]
         for key, value in record.items():
-            if isinstance(value, (dict, float)) or (isinstance(value, list) and key not in {c.key for c in kind.children}):
+            if isinstance(value, (dict, float)) or (isinstance(value, list) and key not in nested):
                 raise SyncFileError("record", f"{where}的字段“{key}”类型不对。")
         h = hash(uid_text)
         if h in seen:
@@ -249,26 +247,24 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.district, report.district_name = header["from"], checked.peer.center_name
         report.sequence = header["sequence"]
         report.sha256 = envelope.verify_signature(path, checked.raw_header, keys.sign_public_of(checked.peer))
-        earlier = SyncImport.get_or_none((SyncImport.sha256 == report.sha256) & (SyncImport.status == "imported"))
-        if earlier is not None:
-            report.status = "repeat"
-            report.message = (f"这个文件已于 {clock.display(earlier.imported_at)} 导入过（{report.district_name}"
-                              f"第 {report.sequence} 批），这次没有做任何更改。")
-            if not dry_run:
-                _store_plain(actor, report, header)
-            return report
+        if _imported_before(report):
+            return _repeat(actor, report, dry_run)
         _validate(path, checked, progress, cancelled)
     except (SyncFileError, OSError) as exc:
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.alarms = _alarms(header, report.sha256)
     try:
         with write(actor, Permission.SYNC_IMPORT, "sync_batch_import", "sync_import", report.sha256) as tx:
+            if _imported_before(report):  # by another window while this one checked the file
+                raise _DryRun
             _apply(actor, path, checked, report, progress, cancelled)
             report.gaps = gaps(report.district)
             tx.detail = {"district": report.district, "sequence": report.sequence, **report.counts}
             if dry_run:
                 raise _DryRun
     except _DryRun:
+        if report.status == "repeat":
+            return _repeat(actor, report, dry_run)
         report.status, report.import_id = "dry_run", None
         return report
     except OSError as exc:  # the stick pulled out during the second pass: rolled back, nothing changed
@@ -276,6 +272,22 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.import_id = None
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.status = "imported"
+    return report
+
+
+def _imported_before(report: ImportReport) -> bool:
+    earlier = SyncImport.get_or_none((SyncImport.sha256 == report.sha256) & (SyncImport.status == "imported"))
+    if earlier is None:
+        return False
+    report.status = "repeat"
+    report.message = (f"这个文件已于 {clock.display(earlier.imported_at)} 导入过（{report.district_name}"
+                      f"第 {report.sequence} 批），这次没有做任何更改。")
+    return True
+
+
+def _repeat(actor: Actor, report: ImportReport, dry_run: bool) -> ImportReport:
+    if not dry_run:
+        _store_plain(actor, report)
     return report
 
 
@@ -289,21 +301,22 @@ def _file_error(path: Path, exc: Exception) -> SyncFileError:
 
 def _rejected(actor: Actor, path: Path, report: ImportReport, exc: SyncFileError, dry_run: bool) -> ImportReport:
     report.status, report.reason, report.message = "rejected", exc.reason, exc.message
+    if not report.sha256:  # rejected before its signature was read: the hash still names the file in the history
+        try:
+            report.sha256 = envelope.file_sha256(path)
+        except OSError:
+            pass
     if not dry_run:
         report.quarantine = _quarantine(path)
-        _store_plain(actor, report, report_header(report))
+        _store_plain(actor, report)
     return report
 
 
-def report_header(report: ImportReport) -> dict[str, Any]:
-    return {"from": report.district, "sequence": report.sequence}
-
-
-def _store_plain(actor: Actor, report: ImportReport, header: dict[str, Any]) -> None:
+def _store_plain(actor: Actor, report: ImportReport) -> None:
     """A report without records: a rejected file, or one imported before."""
     with write(actor, Permission.SYNC_IMPORT, f"sync_batch_{report.status}", "sync_import", report.sha256) as tx:
         row = SyncImport.create(file_name=report.file, sha256=report.sha256, size=report.size,
-                                district=str(header.get("from") or ""), sequence=header.get("sequence"),
+                                district=report.district, sequence=report.sequence,
                                 status=report.status, message=report.message, quarantine=report.quarantine,
                                 imported_at=clock.stamp(), imported_by=actor.user_id)
         report.import_id = row.id

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from sync.importer import _ranges, check_header, gaps, record_lines
 
 RECEIPT_SUFFIX = ".hdreceipt"
 ACCEPTED = ("new", "updated", "unchanged", "stale")
+ACK_ROWS = 5_000
+SHOWN = 200
 LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
                   rb'"r":([1-9][0-9]{0,17}),"o":"(new|updated|unchanged|stale|conflict|rejected)","why":(".*")\}\Z')
 
@@ -125,7 +128,8 @@ class ReceiptApplied:
     contiguous: int = 0
     missing: list[int] = field(default_factory=list)
     acknowledged: int = 0
-    not_acknowledged: list[dict[str, Any]] = field(default_factory=list)
+    not_acknowledged: list[dict[str, Any]] = field(default_factory=list)  # the first SHOWN of them
+    refused: int = 0  # versions not acknowledged (conflicts, rejections): sent again with the next batch
     superseded: int = 0  # conflicts whose rev the district raised so the next batch replaces them
     still_pending: int = 0
 
@@ -137,8 +141,8 @@ class ReceiptApplied:
         if self.missing:
             text += f"，缺第 {_ranges(self.missing)} 批（其中的记录会随下一批再次上报）"
         text += "。"
-        if self.not_acknowledged:
-            text += f"\n未被接收 {len(self.not_acknowledged)} 条，将在下一批重新上报"
+        if self.refused:
+            text += f"\n未被接收 {self.refused} 条，将在下一批重新上报"
             if self.superseded:
                 text += f"（其中 {self.superseded} 条与省级中心所存版本冲突，已提高版本号，以本中心的为准）"
             text += "："
@@ -150,7 +154,7 @@ class ReceiptApplied:
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "province": self.province, "sequence": self.sequence,
                 "contiguous": self.contiguous, "missing": self.missing, "acknowledged": self.acknowledged,
-                "not_acknowledged": self.not_acknowledged, "superseded": self.superseded,
+                "not_acknowledged": self.not_acknowledged, "refused": self.refused, "superseded": self.superseded,
                 "still_pending": self.still_pending, "summary": self.summary()}
 
 
@@ -165,7 +169,7 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
     if SyncReceiptIn.get_or_none(SyncReceiptIn.sha256 == sha) is not None:
         result.status = "repeat"
         return result
-    rows = _validated(path, checked)
+    _check(path, checked)  # the whole file first: nothing is marked from a receipt that turns out damaged
     contiguous_ = header.get("contiguous")
     missing = header.get("missing")
     if not isinstance(contiguous_, int) or not isinstance(missing, list) or not all(isinstance(n, int) for n in missing):
@@ -173,38 +177,50 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
     result.contiguous, result.missing = contiguous_, missing
     with write(actor, Permission.SYNC_EXPORT, "sync_receipt_import", "sync_receipt_in", sha) as tx:
         conn = raw_connection()
-        accepted = [(u, k, r) for k, u, r, o, _ in rows if o in ACCEPTED]
-        conn.executemany("INSERT INTO sync_state (uid, kind, acked_rev) VALUES (?, ?, ?) ON CONFLICT(uid)"
-                         " DO UPDATE SET acked_rev = max(acked_rev, excluded.acked_rev)", accepted)
-        result.acknowledged = len(accepted)
-        for kind_name, uid, rev, outcome, reason in rows:
+        accepted: list[tuple[str, str, int]] = []
+        for kind_name, uid, rev, outcome, reason in _results(path, checked):
             if outcome in ACCEPTED:
+                accepted.append((uid, kind_name, rev))
+                if len(accepted) == ACK_ROWS:
+                    result.acknowledged += _acknowledge(conn, accepted)
                 continue
-            result.not_acknowledged.append({"kind": kind_name, "uid": uid, "rev": rev, "outcome": outcome,
-                                            "reason": reason or ("与省级中心所存的同版本号记录内容不同" if outcome == "conflict" else "")})
+            result.refused += 1
+            if len(result.not_acknowledged) < SHOWN:
+                result.not_acknowledged.append({"kind": kind_name, "uid": uid, "rev": rev, "outcome": outcome,
+                                                "reason": reason or ("与省级中心所存的同版本号记录内容不同"
+                                                                     if outcome == "conflict" else "")})
             kind = records.BY_NAME.get(kind_name)
             if outcome == "conflict" and kind is not None and kind.has_rev:
                 conn.execute(f'UPDATE "{kind.table}" SET rev = rev + 1 WHERE uid = ? AND rev = ?', (uid, rev))
                 result.superseded += conn.changes()
+        result.acknowledged += _acknowledge(conn, accepted)
         SyncReceiptIn.create(sha256=sha, province=header["from"], sequence=header["sequence"], contiguous=contiguous_,
                              missing=json.dumps(missing), acknowledged=result.acknowledged,
-                             not_acknowledged=len(result.not_acknowledged),
+                             not_acknowledged=result.refused,
                              report=json.dumps(result.as_dict(), ensure_ascii=False), imported_at=clock.stamp(),
                              imported_by=actor.user_id)
         tx.detail = {"sequence": header["sequence"], "acknowledged": result.acknowledged,
-                     "not_acknowledged": len(result.not_acknowledged)}
+                     "not_acknowledged": result.refused}
     from sync.export import pending_counts
 
     result.still_pending = sum(pending_counts().values())
     return result
 
 
-def _validated(path: Path, checked) -> list[tuple[str, str, int, str, str]]:
-    header = checked.header
-    digest = hashlib.sha256()
-    out = []
+def _acknowledge(conn, accepted: list[tuple[str, str, int]]) -> int:
+    """Raise acked_rev to what the province took; empties ``accepted`` and says how many there were."""
+    conn.executemany("INSERT INTO sync_state (uid, kind, acked_rev) VALUES (?, ?, ?) ON CONFLICT(uid)"
+                     " DO UPDATE SET acked_rev = max(acked_rev, excluded.acked_rev)", accepted)
+    n = len(accepted)
+    accepted.clear()
+    return n
+
+
+def _results(path: Path, checked, digest=None) -> Iterator[tuple[str, str, int, str, str]]:
+    """The receipt's lines as (kind, uid, rev, outcome, reason), each checked for its form."""
     for n, line in enumerate(record_lines(path, checked), 1):
-        digest.update(line + b"\n")
+        if digest is not None:
+            digest.update(line + b"\n")
         match = LINE.match(line)
         if match is None:
             raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。")
@@ -213,7 +229,12 @@ def _validated(path: Path, checked) -> list[tuple[str, str, int, str, str]]:
             reason = json.loads(why)
         except ValueError:
             raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。") from None
-        out.append((kind.decode(), uid.decode(), int(rev), outcome.decode(), str(reason)))
-    if len(out) != header["record_count"] or digest.hexdigest() != header["content_sha256"]:
+        yield kind.decode(), uid.decode(), int(rev), outcome.decode(), str(reason)
+
+
+def _check(path: Path, checked) -> None:
+    """The first pass: every line's form, their count and the content hash; nothing is kept in memory."""
+    digest = hashlib.sha256()
+    count = sum(1 for _ in _results(path, checked, digest))
+    if count != checked.header["record_count"] or digest.hexdigest() != checked.header["content_sha256"]:
         raise SyncFileError("hash", f"{path.name} 的记录数或内容哈希与文件头不符。")
-    return out

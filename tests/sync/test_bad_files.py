@@ -54,6 +54,7 @@ def _rejected(pair, path, reason: str | tuple[str, ...], words: str = "") -> imp
     reasons = (reason,) if isinstance(reason, str) else reason
     assert report.status == "rejected" and stored.status == "rejected", report.summary()
     assert report.reason in reasons, (report.reason, report.message)
+    assert stored.sha256 == (envelope.file_sha256(path) if path.exists() and path.stat().st_size else stored.sha256)
     assert words in report.message
     assert not report.ok and report.message in report.summary()
     return report

@@ -1,6 +1,7 @@
 """District export, provincial import, receipts (DESIGN "Batches to the province"; issue 6)."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import shutil
@@ -269,13 +270,41 @@ def test_only_sync_roles_may_export(pair):
             export.export_batch(op, pair.folder)
 
 
-def test_registration_keeps_working_while_rev_rises(pair):
-    """The rev triggers raise rev for this center's rows only, once per change that forgot it."""
+def test_a_change_that_raises_rev_itself_is_not_counted_twice(pair):
+    """The rev trigger steps in only for a change that forgot to raise rev."""
     uid, rev = _change_ticket(pair, title="一")
     with at(pair.district):
         Ticket.update(title="二", rev=Ticket.rev + 1).where(Ticket.uid == uid).execute()
         assert Ticket.get(Ticket.uid == uid).rev == rev + 1
-    assert clock.stamp()
+
+
+def test_a_second_export_while_one_runs_is_refused(pair, monkeypatch):
+    from core.errors import Conflict
+
+    with at(pair.district) as actor:
+        export._reserve(actor, pair.folder, DISTRICT, "320000")  # as a first click that is still reading
+        with pytest.raises(Conflict, match="正在导出"):
+            export.export_batch(actor, pair.folder)
+        later = clock.now() + export.RUNNING_FOR + dt.timedelta(minutes=1)
+        monkeypatch.setattr(clock, "now", lambda: later)  # that export was killed long ago
+        assert export.export_batch(actor, pair.folder).sequence == 1
+
+
+def test_a_file_imported_meanwhile_by_another_window_is_a_repeat(pair, monkeypatch):
+    made = _export(pair)
+    real = importer._validate
+    other_window = []
+
+    def checking(path, checked, progress, cancelled):
+        real(path, checked, progress, cancelled)
+        if not other_window:
+            other_window.append(None)  # the other window's own check must not start a third
+            other_window[0] = importer.import_batch(actor, path)
+    monkeypatch.setattr(importer, "_validate", checking)
+    with at(pair.province) as actor:
+        report = importer.import_batch(actor, made.path)
+        assert other_window[0].status == "imported" and report.status == "repeat"
+        assert [r.status for r in SyncImport.select().order_by(SyncImport.id)] == ["imported", "repeat"]
 
 
 def test_at_the_province_a_districts_ticket_is_read_only(pair):
