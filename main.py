@@ -343,6 +343,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     info = center.setup_center(args.kind, args.code, args.name, args.admin, args.admin_name, password,
                                role="province" if args.province else "district")
     print(f"已设置{'省级' if info.is_province else '区县'}中心：{info.name}（{info.code}），管理员 {args.admin}。")
+    from sync.keys import make_keys_at_setup
+
+    key = make_keys_at_setup(args.admin)
+    print(f"已生成本中心的上报密钥（编号 {key.key_id}）。\n指纹：{key.fingerprint}")
     return 0
 
 

@@ -55,3 +55,9 @@ class StorageError(HotlineError):
 
 class NewerDatabaseError(StorageError):
     """The file was written by a newer Hotline Desk; we refuse to touch it."""
+
+
+class Cancelled(HotlineError):
+    """The person cancelled long work (an export, an import); nothing was written."""
+
+    title = "已取消"

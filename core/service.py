@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import clock
-from core.errors import PermissionDenied
+from core.errors import Conflict, PermissionDenied
 from core.roles import ROLE_PERMISSIONS, Actor, Permission, Role
 from core.store import storage_errors
 from db.connection import database, raw_connection
@@ -93,3 +93,11 @@ def local_origin() -> str:
     """The code of this center, stamped as ``origin`` on what it creates (DESIGN "Batches")."""
     center = Center.get_or_none(Center.id == 1)
     return center.code if center else ""
+
+
+def require_own(origin: str, what: str) -> None:
+    """Only the center that made a travelling record changes it (DESIGN "Batches"): at a
+    province a district's unit or topic is read-only, else its copy would drift from the
+    district's until the next batch overwrote it."""
+    if origin and origin != local_origin():
+        raise Conflict(f"{what}属于中心 {origin}，由该中心维护；本中心只能查看。")

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import clock, regions, text_search, topics
+from core import clock, districts, regions, text_search, topics
+from core.center import current_center
 from core.errors import NotFound, ValidationError
 from core.privacy import mask_name, mask_phone, mask_text
 from core.registration import DETAIL_FIELDS, normalize_phone
@@ -45,6 +46,7 @@ class TicketFilter:
     category: str | None = None
     urgency: str | None = None
     channel: str | None = None
+    district: str | None = None  # a district's code, at the province
     phone: str = ""
     text: str = ""
     sort: str = "received_at"
@@ -75,6 +77,7 @@ class TicketFilter:
             category=self.category or None,
             urgency=self.urgency or None,
             channel=self.channel or None,
+            origin=self.district or None,
             phone_prefix=phone,
             text=self.text.strip() or None,
             sort=self.sort,
@@ -98,6 +101,8 @@ class TicketRow:
     confidential: bool
     is_repeat: bool
     sort_key: tuple[Any, int]  # keyset for the next page
+    origin: str = ""  # the center that registered it
+    district: str = ""  # its name, at the province (where tickets come from many districts)
 
 
 @dataclass(frozen=True)
@@ -134,9 +139,9 @@ class TicketDetail:
 _SORT_INDEX = {"received_at": 2, "number": 1, "status": 5, "category": 6}
 
 
-def _row(raw: tuple, sort: str, see_confidential: bool) -> TicketRow:
+def _row(raw: tuple, sort: str, see_confidential: bool, district_names: dict[str, str] | None = None) -> TicketRow:
     (tid, number, received_at, hotline, channel, status, category, urgency, emergency_type,
-     name, phone, confidential, title, _region, repeat_of) = raw
+     name, phone, confidential, title, _region, repeat_of, origin) = raw
     hidden = bool(confidential) and not see_confidential
     urgency_label = Urgency.label_of(urgency)
     if emergency_type:
@@ -156,6 +161,8 @@ def _row(raw: tuple, sort: str, see_confidential: bool) -> TicketRow:
         confidential=bool(confidential),
         is_repeat=repeat_of is not None,
         sort_key=(raw[_SORT_INDEX[sort]], tid),
+        origin=origin,
+        district=district_names.get(origin, "") if district_names else "",
     )
 
 
@@ -164,7 +171,9 @@ def list_page(actor: Actor, flt: TicketFilter, after: tuple[Any, int] | None = N
     see = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
     with storage_errors():
         rows = ticket_queries.page(flt.to_query(), after, limit)
-    return [_row(r, flt.sort, see) for r in rows]
+        here = current_center()
+        names = districts.names() if here is not None and here.is_province else None
+    return [_row(r, flt.sort, see, names) for r in rows]
 
 
 def count(actor: Actor, flt: TicketFilter, cap: int = COUNT_CAP) -> int:

@@ -9,7 +9,7 @@ from peewee import fn
 from core import clock
 from core.errors import NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import local_origin, write
+from core.service import local_origin, require_own, write
 from db.models import Topic
 
 # A starting tree drawn from what 12345 and 12365 centers commonly classify;
@@ -133,14 +133,18 @@ def _topic(topic_id: int) -> Topic:
 
 
 def _touch(topic: Topic, **fields: object) -> None:
+    require_own(topic.origin, f"问题分类“{topic.name}”")
     Topic.update(rev=Topic.rev + 1, updated_at=clock.stamp(), **fields).where(Topic.id == topic.id).execute()
 
 
 def add_topic(actor: Actor, parent_id: int | None, name: str) -> int:
     """A new 大类 (parent None) or 小类 under a 大类; two levels, as tickets show ``大类 / 小类``."""
     with write(actor, Permission.TOPIC_MANAGE, "topic.add", "topic") as tx:
-        if parent_id is not None and _topic(parent_id).parent_id is not None:
-            raise ValidationError({"parent": "小类下面不能再分小类：问题分类只有“大类 / 小类”两级"})
+        if parent_id is not None:
+            parent = _topic(parent_id)
+            if parent.parent_id is not None:
+                raise ValidationError({"parent": "小类下面不能再分小类：问题分类只有“大类 / 小类”两级"})
+            require_own(parent.origin, f"问题分类“{parent.name}”")
         clean = _clean_name(name, parent_id)
         parent_clause = Topic.parent.is_null() if parent_id is None else (Topic.parent == parent_id)
         last = Topic.select(fn.MAX(Topic.sort)).where(parent_clause).scalar()

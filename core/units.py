@@ -21,7 +21,7 @@ from core import clock, pinyin
 from core.errors import Conflict, NotFound, ValidationError
 from core.registration import normalize_phone
 from core.roles import Actor, Permission
-from core.service import Transaction, local_origin, write
+from core.service import Transaction, local_origin, require_own, write
 from core.vocab import Category, UnitKind
 from db.connection import database, raw_connection
 from db.models import Unit
@@ -218,6 +218,13 @@ def _unit(unit_id: int) -> Unit:
     return unit
 
 
+def _own_unit(unit_id: int) -> Unit:
+    """A unit this center may change: its own, not one a district's batch brought."""
+    unit = _unit(unit_id)
+    require_own(unit.origin, f"承办单位“{unit.name}”")
+    return unit
+
+
 # ---------------------------------------------------------------- the admin's writes
 
 def validate_unit(data: UnitInput, unit_id: int | None = None) -> dict[str, str]:
@@ -290,6 +297,8 @@ def create_unit(actor: Actor, data: UnitInput) -> int:
     with unit_write(actor, "unit.add") as tx:
         if problems := validate_unit(data):  # checked under the write lock: what is checked is what is written
             raise ValidationError(problems)
+        if data.parent_id is not None:
+            _own_unit(data.parent_id)
         unit = insert_unit(data)
         tx.object_uid, tx.detail = unit.uid, {"name": data.name, "parent_id": data.parent_id, "kind": data.kind}
     return unit.id
@@ -299,7 +308,7 @@ def update_unit(actor: Actor, unit_id: int, data: UnitInput) -> bool:
     """Replace a unit's fields; False when nothing changed (rev stays)."""
     data = data.cleaned()
     with unit_write(actor, "unit.edit") as tx:
-        unit = _unit(unit_id)
+        unit = _own_unit(unit_id)
         if problems := validate_unit(data, unit_id):
             raise ValidationError(problems)
         fields = _stored(data) | {"sort": unit.sort if data.sort is None else data.sort}
@@ -321,7 +330,7 @@ def retire_unit(actor: Actor, unit_id: int, reason: str) -> None:
     if not reason:
         raise ValidationError.single("reason", "请填写停用原因")
     with unit_write(actor, "unit.retire") as tx:
-        unit = _unit(unit_id)
+        unit = _own_unit(unit_id)
         if not unit.active:
             raise Conflict(f"“{unit.name}”已经停用。")
         below = [c.name for c in Unit.select(Unit.name).where(Unit.parent == unit_id, Unit.active == True)]
@@ -335,7 +344,7 @@ def retire_unit(actor: Actor, unit_id: int, reason: str) -> None:
 def restore_unit(actor: Actor, unit_id: int) -> None:
     """重新启用; its parent must be in use (a unit in use never hangs under a retired one)."""
     with unit_write(actor, "unit.restore") as tx:
-        unit = _unit(unit_id)
+        unit = _own_unit(unit_id)
         if unit.active:
             raise Conflict(f"“{unit.name}”在用中，无需启用。")
         if unit.parent_id is not None and not _unit(unit.parent_id).active:

@@ -20,7 +20,7 @@ SORT_COLUMNS = ("received_at", "number", "status", "category")
 
 LIST_COLUMNS = (
     "id, number, received_at, hotline, channel, status, category, urgency, emergency_type, "
-    "caller_name, caller_phone, confidential, title, region_code, repeat_of_id"
+    "caller_name, caller_phone, confidential, title, region_code, repeat_of_id, origin"
 )
 
 
@@ -36,6 +36,7 @@ class TicketQuery:
     channel: str | None = None
     phone_prefix: str | None = None
     text: str | None = None
+    origin: str | None = None  # one district's tickets, at the province
     sort: str = "received_at"
     descending: bool = True
 
@@ -60,7 +61,7 @@ def _where(query: TicketQuery, paging: bool = False) -> tuple[list[str], list[An
     if query.received_to:
         clauses.append("received_at < ?")
         params.append(query.received_to)
-    for column in ("status", "category", "urgency", "channel"):
+    for column in ("status", "category", "urgency", "channel", "origin"):
         value = getattr(query, column)
         if value:
             clauses.append(f"{column} = ?")

@@ -1,7 +1,11 @@
-"""Small pieces the 系统管理 tabs share: a field's error line and a coloured status line."""
+"""Small pieces the admin and exchange tabs share: a field's error line, a coloured status
+line, a read-only table."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QTableWidgetItem
 
 from desktop import theme
 
@@ -22,3 +26,34 @@ def error_label() -> QLabel:
 def say(label: QLabel, text: str, color: str = GREEN) -> None:
     label.setText(text)
     theme.set_text_color(label, color)
+
+
+def read_only_table(columns: Sequence[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    return table
+
+
+def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]], right_aligned: Sequence[int] = ()) -> None:
+    """Replace the table's rows; numbers in ``right_aligned`` columns line up on the right."""
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem("" if value is None else str(value))
+            if c in right_aligned:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+
+
+def hint_label(text: str) -> QLabel:
+    """A small grey paragraph that explains a screen in a sentence or two."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    theme.small(label)
+    theme.set_text_color(label, GREY)
+    return label

@@ -68,22 +68,33 @@ class MainWindow(QMainWindow):
         self.dispatch_view: DispatchView | None = None
         self.mediation_view: MediationView | None = None
         self.calendar_tab: QWidget | None = None
-        handles = any(actor.can(p) for p in (Permission.DISPATCH, Permission.SUPERVISE, Permission.EXTENSION_DECIDE))
+        # A provincial center reads what the districts sent; it registers and handles nothing itself.
+        province = center.is_province
+        handles = not province and any(
+            actor.can(p) for p in (Permission.DISPATCH, Permission.SUPERVISE, Permission.EXTENSION_DECIDE))
         # 工作台 first for those whose work comes to them; operators start on registration.
-        if handles or actor.can(Permission.CALENDAR_MANAGE):
+        if handles or (not province and actor.can(Permission.CALENDAR_MANAGE)):
             self._add_area("工作台", self._make_workbench)
-        if actor.can(Permission.TICKET_REGISTER):
+        if not province and actor.can(Permission.TICKET_REGISTER):
             self._add_area("受理登记", self._make_registration)
         if actor.can(Permission.TICKET_VIEW):
             self._add_area("工单查询", self._make_ticket_list)
         if handles:
             self._add_area("派单督办", self._make_dispatch)
-        if actor.can(Permission.MEDIATE) or actor.can(Permission.DOCUMENT_ISSUE):
+        if not province and (actor.can(Permission.MEDIATE) or actor.can(Permission.DOCUMENT_ISSUE)):
             self._add_area("调解与文书", self._make_mediation)
         if actor.can(Permission.KB_USE):
             self._add_area("知识库", self._make_kb)
-        if any(actor.can(p) for p in (Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.UNIT_MANAGE,
-                                      Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE)):
+        if province and actor.can(Permission.TICKET_VIEW):
+            self._add_area("统计分析", self._make_province_stats)
+        from desktop.exchange_view import exchange_permitted
+
+        if exchange_permitted(actor, province):
+            self._add_area("数据交换", self._make_exchange)
+        admin_rights = (Permission.USER_MANAGE,) if province else (
+            Permission.USER_MANAGE, Permission.TOPIC_MANAGE, Permission.UNIT_MANAGE, Permission.CALENDAR_MANAGE,
+            Permission.TEMPLATE_MANAGE)
+        if any(actor.can(p) for p in admin_rights):
             self._add_area("系统管理", self._make_admin)
         self.tray = None
         if handles:
@@ -178,7 +189,7 @@ class MainWindow(QMainWindow):
     def _make_ticket_list(self) -> QWidget:
         from desktop.ticket_list import TicketListView
 
-        self._ticket_list = TicketListView(self.actor, self.runner)
+        self._ticket_list = TicketListView(self.actor, self.runner, province=self.center.is_province)
         self._ticket_list.apply()
         return self._ticket_list
 
@@ -189,12 +200,24 @@ class MainWindow(QMainWindow):
         self.kb_view.browser.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
         return self.kb_view
 
+    def _make_province_stats(self) -> QWidget:
+        from desktop.province_stats_view import ProvinceStatsView
+
+        return ProvinceStatsView(self.actor, self.runner)
+
+    def _make_exchange(self) -> QWidget:
+        from desktop.exchange_view import ExchangeView
+
+        return ExchangeView(self.actor, self.runner, self.center.is_province)
+
     def _make_admin(self) -> QWidget:
         tabs = QTabWidget()
         if self.actor.can(Permission.USER_MANAGE):
             from desktop.accounts_view import AccountsView
 
             tabs.addTab(AccountsView(self.actor, self.runner), "账号")
+        if self.center.is_province:
+            return tabs  # units, topics, calendar, rules and templates serve handling, which districts do
         if self.actor.can(Permission.TOPIC_MANAGE):
             from desktop.topics_view import TopicsView
 
@@ -263,7 +286,7 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
-        if self.actor.can(Permission.DOCUMENT_ISSUE):
+        if self.actor.can(Permission.DOCUMENT_ISSUE) and not self.center.is_province:
             file_menu.addAction("批量归档…").triggered.connect(self.open_archive_batch)
             file_menu.addSeparator()
         quit_action = file_menu.addAction("退出")

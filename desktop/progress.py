@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from core.errors import Cancelled
 from desktop.errors import show_error
 
 SHOW_AFTER_MS = 500  # STYLE 4: only when the work lasts
@@ -62,6 +63,8 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
     loop.exec(QEventLoop.ProcessEventsFlag.AllEvents)
     job.thread.join()
     dialog.close()
+    if isinstance(job.error, Cancelled):
+        return None  # the person asked for it; the work left nothing half-written
     if job.error is not None:
         show_error(parent, job.error)
         return None

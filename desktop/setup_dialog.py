@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import center, regions
+from sync import keys
 from core.errors import ValidationError
 from core.vocab import CenterKind
 from desktop import theme
@@ -46,9 +47,12 @@ class SetupDialog(QDialog):
         self.kind = QComboBox()
         for kind in CenterKind:
             self.kind.addItem(kind.label, kind.value)
+        # 省级 gathers the districts' batches and reads them; 区县 registers and handles (DESIGN "Who uses it").
+        self.level = QComboBox()
+        self.level.addItem("区县中心（受理、办理，向省级上报）", "district")
+        self.level.addItem("省级中心（导入各区县上报的数据，只读汇总）", "province")
         self.region = PinyinPicker(placeholder="输入区县名称、代码或拼音首字母，如 xwq")
-        counties = regions.counties()
-        self.region.set_items([(r.full_name, r.code) for r in counties], {r.code: r.code for r in counties})
+        self._regions_for_level()
         self.code = QLineEdit()
         self.code.setPlaceholderText("6 位行政区划代码")
         self.code.setMaxLength(6)
@@ -62,7 +66,7 @@ class SetupDialog(QDialog):
         self.password.setPlaceholderText("至少 8 位")
         self.password2 = QLineEdit()
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-        for name, w in (("setupKind", self.kind), ("setupRegion", self.region), ("setupCode", self.code),
+        for name, w in (("setupKind", self.kind), ("setupLevel", self.level), ("setupRegion", self.region), ("setupCode", self.code),
                         ("setupName", self.name), ("setupAdmin", self.admin_username),
                         ("setupAdminName", self.admin_name), ("setupPassword", self.password),
                         ("setupPassword2", self.password2)):
@@ -71,7 +75,9 @@ class SetupDialog(QDialog):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("中心类型：", self.kind)
-        form.addRow("所在区县：", self.region)
+        form.addRow("中心级别：", self.level)
+        self.region_label = QLabel("所在区县：")
+        form.addRow(self.region_label, self.region)
         form.addRow("中心代码：", self.code)
         form.addRow("中心名称：", self.name)
         form.addRow("管理员登录名：", self.admin_username)
@@ -102,10 +108,23 @@ class SetupDialog(QDialog):
 
         self.region.value_changed.connect(self._region_chosen)
         self.kind.currentIndexChanged.connect(lambda _i: self._region_chosen())
+        self.level.currentIndexChanged.connect(lambda _i: self._regions_for_level())
         self.create_button.clicked.connect(self._create)
         self.demo_button.clicked.connect(self._create_demo)
         cancel.clicked.connect(self.reject)
         self._suggested_name = ""
+
+    def _regions_for_level(self) -> None:
+        province = self.level.currentData() == "province"
+        if province:
+            found = [r for r in regions.all_regions() if r.code.endswith("0000")]
+            self.region.lineEdit().setPlaceholderText("输入省份名称、代码或拼音首字母，如 js")
+        else:
+            found = regions.counties()
+            self.region.lineEdit().setPlaceholderText("输入区县名称、代码或拼音首字母，如 xwq")
+        if hasattr(self, "region_label"):
+            self.region_label.setText("所在省份：" if province else "所在区县：")
+        self.region.set_items([(r.full_name, r.code) for r in found], {r.code: r.code for r in found})
 
     def _region_chosen(self) -> None:
         code = self.region.value()
@@ -131,6 +150,7 @@ class SetupDialog(QDialog):
             center.setup_center(
                 self.kind.currentData(), self.code.text().strip(), self.name.text(),
                 self.admin_username.text().strip(), self.admin_name.text(), self.password.text(),
+                role=self.level.currentData(),
             )
         except ValidationError as exc:
             self.errors.setText("\n".join(exc.fields.values()))
@@ -138,6 +158,10 @@ class SetupDialog(QDialog):
         except Exception as exc:
             show_error(self, exc)
             return
+        try:
+            keys.make_keys_at_setup(self.admin_username.text().strip())
+        except Exception as exc:  # the center stands; the admin can make keys later under 数据交换 → 密钥
+            show_error(self, exc)
         self.accept()
 
     def _create_demo(self) -> None:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -35,7 +34,7 @@ from core import clock
 from core.errors import ValidationError
 from core.roles import Actor
 from desktop import theme
-from desktop.admin_widgets import GREEN, GREY, say
+from desktop.admin_widgets import GREEN, GREY, read_only_table, say
 from desktop.archive_batch_dialog import documents_folder, push_button
 from desktop.errors import show_error
 from desktop.worker import Runner
@@ -107,17 +106,6 @@ def problems_of(exc: ValidationError) -> list[str]:
     return exc.problems if isinstance(exc, TemplateProblem) else list(exc.fields.values())
 
 
-def _table(columns: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(columns)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    return table
-
-
 class TemplatesView(QWidget):
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,7 +119,7 @@ class TemplatesView(QWidget):
         note.setWordWrap(True)
         theme.small(note)
 
-        self.kinds = _table(["文书", "使用中的模板", "上传"], "templateKinds")
+        self.kinds = read_only_table(["文书", "使用中的模板", "上传"], "templateKinds")
         self.kinds.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.kinds.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -218,7 +206,7 @@ class TemplatesView(QWidget):
         return panel
 
     def _history(self) -> QWidget:
-        self.history = _table(["版本", "文件名", "说明", "上传时间", "上传人", "状态"], "templateHistory")
+        self.history = read_only_table(["版本", "文件名", "说明", "上传时间", "上传人", "状态"], "templateHistory")
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.history.horizontalHeader()
         for column in (0, 3, 4, 5):
@@ -248,7 +236,7 @@ class TemplatesView(QWidget):
         help_text.setWordWrap(True)
         help_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.small(help_text)
-        self.fields = _table(["占位符", "含义"], "templatePlaceholders")
+        self.fields = read_only_table(["占位符", "含义"], "templatePlaceholders")
         self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.fields.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.fields.itemDoubleClicked.connect(lambda _item: self.copy_placeholders())

@@ -7,7 +7,7 @@ widgets that need them (the area list, the save button, a field in error).
 """
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 # Fonts present on Windows first, then macOS, then Linux with Noto CJK.
@@ -54,6 +54,11 @@ def set_text_color(widget: QWidget, color: str) -> None:
     palette.setColor(QPalette.ColorRole.WindowText, QColor(color))
     palette.setColor(QPalette.ColorRole.Text, QColor(color))
     widget.setPalette(palette)
+
+
+def brush(color: str) -> QBrush:
+    """For a table cell's text colour (a warning count, a rejected import)."""
+    return QBrush(QColor(color))
 
 
 def mark_invalid(widget: QWidget, invalid: bool) -> None:

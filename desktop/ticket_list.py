@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import tickets
+from core import districts, tickets
 from core.roles import Actor
 from core.tickets import TicketFilter
 from core.vocab import Category, Channel, Status, Urgency
 from desktop.errors import show_error
 from desktop.ticket_detail import TicketDetailDialog
-from desktop.ticket_model import COLUMNS, TicketTableModel
+from desktop.ticket_model import TicketTableModel
 from desktop.worker import Runner
 
 NO_DATE = QDate(2000, 1, 1)
@@ -49,11 +49,11 @@ def _date_edit() -> QDateEdit:
 
 
 class TicketListView(QWidget):
-    def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None, province: bool = False) -> None:
         super().__init__(parent)
         self.actor = actor
         self.runner = runner
-        self.model = TicketTableModel(actor, runner)
+        self.model = TicketTableModel(actor, runner, province=province)
         self._count_generation = 0
 
         self.date_from = _date_edit()
@@ -66,6 +66,13 @@ class TicketListView(QWidget):
         self.phone.setPlaceholderText("来电号码")
         self.text = QLineEdit()
         self.text.setPlaceholderText("标题、内容、地址、被反映单位或工单编号中的文字")
+        # At the province: one district's tickets (the list is read-only there).
+        self.district: QComboBox | None = None
+        if province:
+            self.district = QComboBox()
+            self.district.setObjectName("filterDistrict")
+            self.district.addItem("全部区县", None)
+            runner.read(districts.names, self._districts_known, lambda exc: None, owner=self)
         self.search_button = QPushButton("查询 (Enter)")
         self.reset_button = QPushButton("清空条件")
         for name, widget in (("filterDateFrom", self.date_from), ("filterDateTo", self.date_to),
@@ -79,6 +86,8 @@ class TicketListView(QWidget):
             ("受理日期从", self.date_from), ("到", self.date_to), ("状态", self.status), ("诉求分类", self.category),
             ("紧急程度", self.urgency), ("渠道", self.channel), ("来电号码", self.phone), ("文字", self.text),
         ]
+        if self.district is not None:
+            pairs.insert(6, ("区县", self.district))
         for i, (label, widget) in enumerate(pairs):
             lab = QLabel(label)
             lab.setBuddy(widget)
@@ -103,11 +112,14 @@ class TicketListView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
-        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicator(self._column_of("received_at"), Qt.SortOrder.DescendingOrder)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((190, 130, 70, 70, 110, 70, 70, 110)):
-            self.table.setColumnWidth(col, width)
+        widths = {"number": 190, "district": 150, "received_at": 130, "status": 70, "category": 70,
+                  "urgency": 110, "channel": 70, "caller_name": 70, "caller_phone": 110}
+        for col, (_h, attr, _s) in enumerate(self.model.columns):
+            if attr in widths:
+                self.table.setColumnWidth(col, widths[attr])
         self.table.doubleClicked.connect(self._open)
 
         layout = QVBoxLayout(self)
@@ -126,12 +138,21 @@ class TicketListView(QWidget):
         self._pending_count = QTimer(self, singleShot=True, interval=0)
         self._pending_count.timeout.connect(self._count)
 
+    def _column_of(self, attr: str) -> int:
+        return next(i for i, column in enumerate(self.model.columns) if column[1] == attr)
+
+    def _districts_known(self, names: dict[str, str]) -> None:
+        assert self.district is not None
+        for code, name in sorted(names.items()):
+            self.district.addItem(f"{name}（{code}）", code)
+
     def current_filter(self) -> TicketFilter:
         def day(edit: QDateEdit):  # type: ignore[no-untyped-def]
             return None if edit.date() == NO_DATE else edit.date().toPython()
 
         sort_col = self.table.horizontalHeader().sortIndicatorSection()
-        key = COLUMNS[sort_col][2] if 0 <= sort_col < len(COLUMNS) else None
+        columns = self.model.columns
+        key = columns[sort_col][2] if 0 <= sort_col < len(columns) else None
         return TicketFilter(
             date_from=day(self.date_from),
             date_to=day(self.date_to),
@@ -139,6 +160,7 @@ class TicketListView(QWidget):
             category=self.category.currentData(),
             urgency=self.urgency.currentData(),
             channel=self.channel.currentData(),
+            district=self.district.currentData() if self.district is not None else None,
             phone=self.phone.text(),
             text=self.text.text(),
             sort=key or "received_at",
@@ -160,8 +182,9 @@ class TicketListView(QWidget):
     def reset(self) -> None:
         for edit in (self.date_from, self.date_to):
             edit.setDate(NO_DATE)
-        for box in (self.status, self.category, self.urgency, self.channel):
-            box.setCurrentIndex(0)
+        for box in (self.status, self.category, self.urgency, self.channel, self.district):
+            if box is not None:
+                box.setCurrentIndex(0)
         self.phone.clear()
         self.text.clear()
         self.apply()

@@ -32,14 +32,18 @@ COLUMNS: list[tuple[str, str, str | None]] = [
     ("来电号码", "caller_phone", None),
     ("标题", "title", None),
 ]
+# At the province, where tickets come from many districts: whose each one is.
+DISTRICT_COLUMN = ("区县", "district", None)
 
 
 class TicketTableModel(QAbstractTableModel):
     page_loaded = Signal(int)  # rows held now
     load_failed = Signal(object)
 
-    def __init__(self, actor: Actor, runner: Runner, page_size: int = tickets.PAGE_SIZE) -> None:
+    def __init__(self, actor: Actor, runner: Runner, page_size: int = tickets.PAGE_SIZE,
+                 province: bool = False) -> None:
         super().__init__()
+        self.columns = [COLUMNS[0], DISTRICT_COLUMN, *COLUMNS[1:]] if province else list(COLUMNS)
         self.actor = actor
         self.runner = runner
         self.page_size = page_size
@@ -55,32 +59,33 @@ class TicketTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            value = getattr(row, COLUMNS[index.column()][1])
+            value = getattr(row, self.columns[index.column()][1])
             if index.column() == 0 and row.is_repeat:
                 return f"{value}（重复）"
             return value
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(COLUMNS) - 1:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(self.columns) - 1:
             return row.title
-        if role == Qt.ItemDataRole.ForegroundRole and row.urgency.startswith("紧急") and index.column() == 4:
+        urgency_column = self.columns[index.column()][1] == "urgency"
+        if role == Qt.ItemDataRole.ForegroundRole and urgency_column and row.urgency.startswith("紧急"):
             return QBrush(QColor("#c0392b"))
         if role == Qt.ItemDataRole.UserRole:
             return row.id
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
+            return self.columns[section][0]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "点击排序" if COLUMNS[section][2] else "此列不可排序"
+            return "点击排序" if self.columns[section][2] else "此列不可排序"
         return None
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802
@@ -91,7 +96,7 @@ class TicketTableModel(QAbstractTableModel):
             self._request()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][2] if 0 <= column < len(COLUMNS) else None
+        key = self.columns[column][2] if 0 <= column < len(self.columns) else None
         if key is None:
             return  # only indexed columns sort; the view's header says which
         self.set_filter(replace(self.filter, sort=key, descending=order == Qt.SortOrder.DescendingOrder))

@@ -56,12 +56,6 @@ _KNOWN = ((b"PK\x03\x04", "ZIP 压缩包（或 Word/Excel 文件）"), (b"%PDF",
           (b"7z\xbc\xaf", "7z 压缩包"), (b"{", "JSON 文本文件"))
 
 
-class Cancelled(HotlineError):
-    """The person cancelled an export or an import; nothing was written."""
-
-    title = "已取消"
-
-
 class SyncFileError(HotlineError):
     """A batch or receipt file that cannot be taken; ``reason`` says which check failed."""
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import __version__, clock
-from core.errors import Conflict, NotFound
+from core.errors import Cancelled, Conflict, NotFound
 from core.files import check_folder_writable
 from core.roles import Actor, Permission
 from core.service import require, write
@@ -32,7 +32,7 @@ from db.connection import raw_connection
 from db.models import Center, Setting, SyncBatchOut
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, records
-from sync.envelope import Cancelled, Compressor
+from sync.envelope import Compressor
 
 BATCH_SUFFIX = ".hdsync"
 SEND_KB_SETTING = "sync.send_kb"

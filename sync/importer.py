@@ -27,14 +27,14 @@ from typing import Any
 import apsw
 
 from core import clock
-from core.errors import Conflict, NotFound
+from core.errors import Cancelled, Conflict, NotFound
 from core.roles import Actor, Permission
 from core.service import require, write
 from db.connection import database, raw_connection
 from db.models import Center, SyncImport
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, records
-from sync.envelope import Cancelled, SyncFileError
+from sync.envelope import SyncFileError
 
 OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
 OUTCOME_LABELS = {"new": "新增", "updated": "更新", "unchanged": "重复（未变）", "stale": "过时（已有更新版本）",
@@ -92,7 +92,7 @@ class ImportReport:
         counts = "，".join(f"{OUTCOME_LABELS[o]} {self.counts[o]}" for o in OUTCOMES if self.counts[o])
         text = f"{head} {who}第 {self.sequence} 批（{self.file}）：收到 {self.received} 条记录" + (f"：{counts}" if counts else "") + "。"
         if self.gaps:
-            text += f"\n尚未收到该中心的第 {_ranges(self.gaps)} 批（之后的批次已包含其中未确认的记录）。"
+            text += f"\n尚未收到该中心的第 {number_ranges(self.gaps)} 批（之后的批次已包含其中未确认的记录）。"
         for alarm in self.alarms:
             text += f"\n警告：{alarm}"
         return text
@@ -106,7 +106,7 @@ class ImportReport:
                 "import_id": self.import_id, "summary": self.summary()}
 
 
-def _ranges(numbers: list[int]) -> str:
+def number_ranges(numbers: list[int]) -> str:
     parts: list[str] = []
     for n in numbers:
         if parts and parts[-1][1] == n - 1:

@@ -107,6 +107,14 @@ def init_keys(actor: Actor) -> KeyInfo:
     return own_info(row)
 
 
+def make_keys_at_setup(admin_username: str) -> KeyInfo:
+    """A new center's key set, made by its first admin as the center is set up (DESIGN: each
+    district makes its key pair at setup; the province makes its own the same way)."""
+    from core.users import actor_for
+
+    return init_keys(actor_for(admin_username))
+
+
 def rotate_keys(actor: Actor) -> KeyInfo:
     """A new key set; the old one is retired but kept to open files made for it."""
     with write(actor, Permission.SYNC_KEYS, "sync_keys_rotate", "sync_key") as tx:

@@ -31,7 +31,7 @@ from db.models import Center, SyncImport, SyncReceiptIn, SyncReceiptOut
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, records
 from sync.envelope import Compressor, SyncFileError
-from sync.importer import _ranges, check_header, gaps, record_lines
+from sync.importer import check_header, gaps, number_ranges, record_lines
 
 RECEIPT_SUFFIX = ".hdreceipt"
 ACCEPTED = ("new", "updated", "unchanged", "stale")
@@ -52,8 +52,8 @@ class ReceiptMade:
     record_count: int
 
     def summary(self) -> str:
-        got = f"第 {_ranges(self.batches)} 批" if self.batches else "没有新导入的批次"
-        missing = f"；尚缺第 {_ranges(self.missing)} 批" if self.missing else ""
+        got = f"第 {number_ranges(self.batches)} 批" if self.batches else "没有新导入的批次"
+        missing = f"；尚缺第 {number_ranges(self.missing)} 批" if self.missing else ""
         return (f"已出具给 {self.district} 的第 {self.sequence} 份回执：{got}，{self.record_count} 条记录的结果；"
                 f"连续收到至第 {self.contiguous} 批{missing}。文件 {self.path.name}。")
 
@@ -139,7 +139,7 @@ class ReceiptApplied:
         text = (f"已导入省级中心第 {self.sequence} 份回执：确认收到 {self.acknowledged} 条记录；"
                 f"省级中心连续收到至第 {self.contiguous} 批")
         if self.missing:
-            text += f"，缺第 {_ranges(self.missing)} 批（其中的记录会随下一批再次上报）"
+            text += f"，缺第 {number_ranges(self.missing)} 批（其中的记录会随下一批再次上报）"
         text += "。"
         if self.refused:
             text += f"\n未被接收 {self.refused} 条，将在下一批重新上报"

@@ -27,7 +27,7 @@ def test_each_role_gets_its_areas(qtbot, operator, dispatcher, supervisor, media
         dispatcher: ["工作台", "工单查询", "派单督办", "调解与文书", "知识库"],
         supervisor: ["工作台", "工单查询", "派单督办", "调解与文书", "知识库"],
         mediator: ["工单查询", "调解与文书", "知识库"],
-        center_db: ["工作台", "工单查询", "调解与文书", "知识库", "系统管理"],
+        center_db: ["工作台", "工单查询", "调解与文书", "知识库", "数据交换", "系统管理"],
     }
     for actor, areas in expected.items():
         win = _window(qtbot, actor, db_path)

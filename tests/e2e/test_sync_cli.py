@@ -17,13 +17,15 @@ def _ok(*args: str, env: dict[str, str] | None = None):
 def test_keys_batch_import_receipt_with_the_commands_alone(tmp_path):
     d, p, usb = str(tmp_path / "d.db"), str(tmp_path / "p.db"), tmp_path / "usb"
     usb.mkdir()
-    _ok("setup", "--db", d, "--code", "320102", "--name", "南京市玄武区12345热线", env=PASSWORD)
+    made = _ok("setup", "--db", d, "--code", "320102", "--name", "南京市玄武区12345热线", env=PASSWORD)
     _ok("setup", "--db", p, "--code", "320000", "--name", "江苏省12345热线", "--province", env=PASSWORD)
-    for db in (d, p):
-        _ok("keys", "init", "--db", db)
+    # setup made each center's keys; a second init is refused (rotate instead)
+    again = run("keys", "init", "--db", d)
+    assert again.returncode != 0 and "已有上报密钥" in again.stderr + again.stdout
     _ok("keys", "export", "--db", d, "--out", str(tmp_path / "d.json"))
     _ok("keys", "export", "--db", p, "--out", str(tmp_path / "p.json"))
     shown = json.loads(_ok("keys", "list", "--db", d, "--json"))["own"][0]["fingerprint"]
+    assert f"指纹：{shown}" in made
     out = _ok("keys", "register", "--db", p, str(tmp_path / "d.json"), "--fingerprint", shown)
     assert shown in out and "已登记" in out
     _ok("keys", "register", "--db", d, str(tmp_path / "p.json"))
