@@ -31,7 +31,7 @@ class DistrictFigures:
     closed: int = 0
     not_accepted: int = 0
     overdue_open: int = 0   # still open with a step past its deadline
-    handled_late: int = 0   # a step done after its deadline
+    handled_late: int = 0   # a step done after its deadline (a stopped clock is not late: core.deadlines.cancel)
 
     @property
     def closed_rate(self) -> float | None:
@@ -91,7 +91,7 @@ def by_district(actor: Actor, date_from: dt.date | None = None,
             row(origin).overdue_open = n
         for origin, n in conn.execute(
                 f"SELECT t.origin, count(DISTINCT t.id) FROM ticket t JOIN deadline d ON d.ticket_id = t.id "
-                f"WHERE {where} AND d.met_at <> '' AND d.met_at > d.due_at GROUP BY t.origin", params):
+                f"WHERE {where} AND d.met_at <> '' AND NOT d.cancelled AND d.met_at > d.due_at GROUP BY t.origin", params):
             row(origin).handled_late = n
     ordered = sorted(rows.values(), key=lambda f: f.code)
     total = DistrictFigures("", "合计")

@@ -179,7 +179,9 @@ def move_topic(actor: Actor, topic_id: int, step: int) -> None:
     with write(actor, Permission.TOPIC_MANAGE, "topic.move", "topic") as tx:
         topic = _topic(topic_id)
         parent_clause = Topic.parent.is_null() if topic.parent_id is None else (Topic.parent == topic.parent_id)
-        siblings = list(Topic.select().where(parent_clause).order_by(Topic.sort, Topic.id))
+        # Only this center's own: at a province the top level also holds the districts' topics.
+        siblings = list(Topic.select().where(parent_clause & (Topic.origin == topic.origin))
+                        .order_by(Topic.sort, Topic.id))
         at = next(i for i, s in enumerate(siblings) if s.id == topic.id)
         to = at + step
         if not 0 <= to < len(siblings):

@@ -2,10 +2,11 @@
 line, a read-only table."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QTableWidgetItem, QWidget
 
 from desktop import theme
 
@@ -57,3 +58,8 @@ def hint_label(text: str) -> QLabel:
     theme.small(label)
     theme.set_text_color(label, GREY)
     return label
+
+
+def panel_shortcut(panel: QWidget, keys: str, slot: Callable[[], object]) -> QShortcut:
+    """A key for one tab's panel: tabs side by side each have their own F5 without stealing it."""
+    return QShortcut(QKeySequence(keys), panel, activated=slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)

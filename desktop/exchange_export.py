@@ -4,16 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.roles import Actor, Permission
 from desktop import settings
-from desktop.admin_widgets import GREEN, fill_table, hint_label, read_only_table, say
+from desktop.admin_widgets import GREEN, fill_table, hint_label, panel_shortcut, read_only_table, say
 from desktop.archive_batch_dialog import documents_folder, push_button
 from desktop.errors import show_error
 from desktop.progress import run_with_progress
-from desktop.worker import Runner
+from desktop.worker import LatestRead, Runner
 from sync import export, keys, overview, receipts, records
 from sync.importer import number_ranges
 
@@ -97,9 +96,10 @@ class ExportPanel(QWidget):
         layout.addWidget(pending_box)
         layout.addLayout(right, 1)
 
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export_batch)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.import_receipt)
-        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
+        self._reads = LatestRead(runner, self)
+        panel_shortcut(self, "Ctrl+E", self.export_batch)
+        panel_shortcut(self, "Ctrl+I", self.import_receipt)
+        panel_shortcut(self, "F5", self.refresh)
         self.refresh()
 
     # Reads ------------------------------------------------------------------
@@ -112,7 +112,7 @@ class ExportPanel(QWidget):
             return (export.pending_counts(), export.sends_kb(), own, peers,
                     overview.batches_out(actor), overview.receipts_in(actor))
 
-        self.runner.read(read, self._show, lambda exc: show_error(self, exc), owner=self)
+        self._reads(read, self._show, lambda exc: show_error(self, exc))
 
     def _show(self, data) -> None:  # type: ignore[no-untyped-def]
         pending, kb, own, peers, batches, receipts_in = data

@@ -7,7 +7,6 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -22,12 +21,12 @@ from PySide6.QtWidgets import (
 
 from core.roles import Actor
 from desktop import theme
-from desktop.admin_widgets import GREEN, GREY, fill_table, hint_label, read_only_table, say
+from desktop.admin_widgets import GREEN, GREY, fill_table, hint_label, panel_shortcut, read_only_table, say
 from desktop.archive_batch_dialog import push_button
 from desktop.errors import show_error
 from desktop.exchange_export import exchange_folder, remember_folder
 from desktop.progress import run_with_progress
-from desktop.worker import Runner
+from desktop.worker import LatestRead, Runner
 from sync import export, importer, overview, receipts
 from sync.importer import OUTCOME_LABELS, OUTCOMES, number_ranges
 
@@ -145,15 +144,14 @@ class ImportPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(about)
         layout.addWidget(split, 1)
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.choose_and_import)
-        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
+        panel_shortcut(self, "Ctrl+O", self.choose_and_import)
+        panel_shortcut(self, "F5", self.refresh)
         self._rows: list[overview.ImportRow] = []
-        self._showing_fresh = False
+        self._history_read, self._detail_read = LatestRead(runner, self), LatestRead(runner, self)
         self.refresh()
 
     def refresh(self) -> None:
-        self.runner.read(lambda: overview.imports(self.actor), self._show_history,
-                         lambda exc: show_error(self, exc), owner=self)
+        self._history_read(lambda: overview.imports(self.actor), self._show_history, lambda exc: show_error(self, exc))
 
     def _show_history(self, rows: list[overview.ImportRow]) -> None:
         self._rows = rows
@@ -179,9 +177,9 @@ class ImportPanel(QWidget):
             return
         chosen = self._rows[row]
         status = {"已导入": "imported", "已拒收": "rejected", "重复文件": "repeat"}.get(chosen.status, chosen.status)
-        self.runner.read(lambda: overview.import_detail(self.actor, chosen.id),
-                         lambda detail: self.report.setHtml(ShownReport.of_detail(detail, status).html()),
-                         lambda exc: show_error(self, exc), owner=self)
+        self._detail_read(lambda: overview.import_detail(self.actor, chosen.id),
+                          lambda detail: self.report.setHtml(ShownReport.of_detail(detail, status).html()),
+                          lambda exc: show_error(self, exc))
 
     def choose_and_import(self) -> None:
         names = QFileDialog.getOpenFileNames(self, "选择区县上报的批次文件", str(exchange_folder()),
@@ -253,14 +251,14 @@ class DistrictsPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(about)
         layout.addWidget(self.conflicts_box, 1)
-        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.export_receipt)
-        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
+        panel_shortcut(self, "Ctrl+R", self.export_receipt)
+        panel_shortcut(self, "F5", self.refresh)
         self._states: list[overview.DistrictState] = []
+        self._states_read, self._conflicts_read = LatestRead(runner, self), LatestRead(runner, self)
         self.refresh()
 
     def refresh(self) -> None:
-        self.runner.read(lambda: overview.district_states(self.actor), self._show,
-                         lambda exc: show_error(self, exc), owner=self)
+        self._states_read(lambda: overview.district_states(self.actor), self._show, lambda exc: show_error(self, exc))
 
     def _show(self, states: list[overview.DistrictState]) -> None:
         chosen = self._chosen()
@@ -293,8 +291,8 @@ class DistrictsPanel(QWidget):
         code = chosen.code if chosen else None
         self.receipt_button.setEnabled(chosen is not None and chosen.key == "有效")
         self.conflicts_box.setTitle(f"冲突 · {chosen.name}" if chosen else "冲突 · 全部区县")
-        self.runner.read(lambda: overview.conflicts(self.actor, code), self._show_conflicts,
-                         lambda exc: show_error(self, exc), owner=self)
+        self._conflicts_read(lambda: overview.conflicts(self.actor, code), self._show_conflicts,
+                             lambda exc: show_error(self, exc))
 
     def _show_conflicts(self, rows: list[overview.ConflictRow]) -> None:
         fill_table(self.conflicts, [(c.district_name, c.kind, c.what or c.uid, c.rev, c.file_name, c.imported_at)

@@ -30,7 +30,7 @@ from desktop.admin_widgets import GREEN, GREY, error_label, fill_table, hint_lab
 from desktop.archive_batch_dialog import push_button
 from desktop.errors import show_error
 from desktop.exchange_export import exchange_folder, remember_folder
-from desktop.worker import Runner
+from desktop.worker import LatestRead, Runner
 from sync import keys
 
 
@@ -153,10 +153,14 @@ class KeysPanel(QWidget):
         layout.addWidget(self.result)
         self._own: list[keys.KeyInfo] = []
         self._peers: list[keys.KeyInfo] = []
+        self._keys_read = LatestRead(runner, self)
+        self.init_button.hide()  # until the keys are read: offer nothing that may not apply
+        self.export_button.setEnabled(False)
+        self.rotate_button.setEnabled(False)
         self.refresh()
 
     def refresh(self) -> None:
-        self.runner.read(keys.list_keys, self._show, lambda exc: show_error(self, exc), owner=self)
+        self._keys_read(keys.list_keys, self._show, lambda exc: show_error(self, exc))
 
     def _show(self, found: tuple[list[keys.KeyInfo], list[keys.KeyInfo]]) -> None:
         self._own, self._peers = found

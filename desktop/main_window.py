@@ -42,6 +42,7 @@ Ctrl+R 反馈 · Ctrl+Shift+R 反馈审核 · Ctrl+Shift+E 延期审批 · Ctrl+
 <b>工作台</b><br>Enter 打开选中事项 · F5 刷新<br><br>
 <b>调解与文书</b><br>Ctrl+F 查找投诉 · Ctrl+N 开始调解 · Ctrl+S 保存 · 当事人 Insert 添加 / F2 修改 / Delete 删除<br>
 Ctrl+R 登记调解 · Ctrl+E 结束调解 · Ctrl+Shift+E 审核结案 · Ctrl+I 出具文书 · 文书列表 Enter 预览 / 打印 · F5 刷新<br><br>
+<b>数据交换</b><br>区县：Ctrl+E 导出上报批次 · Ctrl+I 导入省级回执；省级：Ctrl+O 导入批次 · Ctrl+R 为选中的区县出具回执；F5 刷新<br><br>
 <b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
 
 

@@ -40,9 +40,12 @@ class _Job(QObject):
 
 
 def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
-    """Run ``work(progress, cancelled)`` off the UI thread; None if it failed or was cancelled.
+    """Run ``work(progress, cancelled)`` off the UI thread and return what it returned.
 
-    ``work`` must check ``cancelled()`` between units and leave nothing half-written.
+    None when it failed (the error is shown) or stopped on a cancel by raising
+    ``core.errors.Cancelled``. Work that honours a cancel by returning early
+    returns what it finished, and says so itself. ``work`` must check
+    ``cancelled()`` between units and leave nothing half-written.
     """
     dialog = QProgressDialog(title, "取消", 0, 0, parent)
     dialog.setWindowTitle("请稍候")
@@ -62,14 +65,13 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
     job.thread.start()
     loop.exec(QEventLoop.ProcessEventsFlag.AllEvents)
     job.thread.join()
+    # Closing a QProgressDialog emits canceled(): disconnect first, or every
+    # finished job would look cancelled and its result be thrown away.
+    dialog.canceled.disconnect(job.cancel.set)
     dialog.close()
     if isinstance(job.error, Cancelled):
         return None  # the person asked for it; the work left nothing half-written
     if job.error is not None:
         show_error(parent, job.error)
         return None
-    if job.cancel.is_set():
-        return None
     return job.result
-
-

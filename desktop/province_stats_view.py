@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core import province_stats
@@ -12,10 +12,10 @@ from core.province_stats import DistrictFigures
 from core.roles import Actor
 from core.vocab import Category
 from desktop import theme
-from desktop.admin_widgets import GREY, fill_table, hint_label, read_only_table
+from desktop.admin_widgets import GREY, fill_table, hint_label, panel_shortcut, read_only_table
 from desktop.archive_batch_dialog import push_button
 from desktop.errors import show_error
-from desktop.worker import Runner
+from desktop.worker import LatestRead, Runner
 
 COLUMNS = ["区县", "代码", "受理总量", *(c.label for c in Category), "办理中", "已办结", "不予受理", "办结率",
            "超期未办结", "超期办理"]
@@ -69,9 +69,10 @@ class ProvinceStatsView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
         layout.addWidget(about)
-        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
+        panel_shortcut(self, "F5", self.refresh)
         for edit in (self.date_from, self.date_to):
             edit.editingFinished.connect(self.refresh)
+        self._figures = LatestRead(runner, self)  # an older range finishing last must not overwrite a newer one
         self.refresh()
 
     def refresh(self) -> None:
@@ -82,8 +83,8 @@ class ProvinceStatsView(QWidget):
             return
         self.note.setText("正在统计…")
         theme.set_text_color(self.note, GREY)
-        self.runner.read(lambda: province_stats.by_district(self.actor, start, end), self._show,
-                         lambda exc: show_error(self, exc), owner=self)
+        self._figures(lambda: province_stats.by_district(self.actor, start, end), self._show,
+                      lambda exc: show_error(self, exc))
 
     def _show(self, found: tuple[list[DistrictFigures], DistrictFigures]) -> None:
         rows, total = found

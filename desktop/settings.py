@@ -24,6 +24,7 @@ OPTIONS = {
         Option("window/state", bytes, b"", "主窗口布局"),
         Option("login/last_user", str, "", "上次登录的账号"),
         Option("register/autosave_ms", int, 2000, "登记草稿自动保存间隔（毫秒）"),
+        Option("exchange/folder", str, "", "数据交换上次使用的文件夹（常为 U 盘）"),
     ]
 }
 

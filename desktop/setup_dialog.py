@@ -1,6 +1,8 @@
 """First launch on an empty database: set up the center, or make a demo center."""
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -171,19 +173,21 @@ class SetupDialog(QDialog):
             return demo.fill_demo(DEMO_TICKETS, seed=1, progress=progress, should_cancel=cancelled)
 
         result = run_with_progress(self, "正在创建演示中心…", work)
-        if result is None:
+        if result is None:  # failed; the error was shown
             if center.is_set_up():
-                # Cancelled after the center was made: the chunks written are whole,
+                # Failed after the center was made: the chunks written are whole,
                 # so it is a usable demo center with fewer tickets, not a half state.
                 self.demo_created = True
-                QMessageBox.information(self, "演示中心已创建", "已取消生成其余演示工单；已生成的工单可以正常使用。\n"
-                                        "演示账号密码均为 demo1234（接线员用 op1 登录）。")
                 self.accept()
             return
         self.demo_created = True
+        with contextlib.suppress(Exception):  # a demo center without keys still demonstrates everything else
+            keys.make_keys_at_setup(result.usernames[0] if result.usernames else "admin")
+        made = (f"已取消生成其余演示工单；已生成的 {result.tickets} 张可以正常使用。" if result.cancelled
+                else f"已生成 {result.tickets} 张演示工单。")
         QMessageBox.information(
             self, "演示中心已创建",
-            f"{result.center_name}\n已生成 {result.tickets} 张演示工单。\n\n"
+            f"{result.center_name}\n{made}\n\n"
             f"演示账号：{'、'.join(result.usernames)}\n密码均为 demo1234（接线员用 op1 登录）。",
         )
         self.accept()

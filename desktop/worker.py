@@ -111,3 +111,24 @@ class Runner(QObject):
         self.reader.shutdown(wait=True)
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-writer")
         self.reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotline-reader")
+
+
+class LatestRead:
+    """One screen's repeated read (a refresh, a selection): reads run on two threads and
+    can finish out of order, so only the answer to the newest request is shown."""
+
+    def __init__(self, runner: Runner, owner: QObject) -> None:
+        self.runner = runner
+        self.owner = owner
+        self._asked = 0
+
+    def __call__(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        self._asked += 1
+        asked = self._asked
+
+        def done(value: Any) -> None:
+            if asked == self._asked:
+                on_done(value)
+
+        self.runner.read(fn, done, on_error, owner=self.owner)

@@ -223,8 +223,7 @@ def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelle
             raise SyncFileError("record", f"{where}（{uid_text}）在文件中重复出现。")
         seen.add(h)
         if count % 5000 == 0:
-            if cancelled is not None and cancelled():
-                raise Cancelled("导入已取消，没有做任何更改。")
+            _stop_if(cancelled)
             if progress is not None:
                 progress(count, 2 * max(total, count))
     if count != header["record_count"]:
@@ -249,7 +248,9 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.sha256 = envelope.verify_signature(path, checked.raw_header, keys.sign_public_of(checked.peer))
         if _imported_before(report):
             return _repeat(actor, report, dry_run)
+        _stop_if(cancelled)  # the signature check read the whole file; a cancel pressed meanwhile counts
         _validate(path, checked, progress, cancelled)
+        _stop_if(cancelled)
     except (SyncFileError, OSError) as exc:
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.alarms = _alarms(header, report.sha256)
@@ -273,6 +274,11 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.status = "imported"
     return report
+
+
+def _stop_if(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled("导入已取消，没有做任何更改。")
 
 
 def _imported_before(report: ImportReport) -> bool:
@@ -403,12 +409,12 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
         if len(batch) == STAGE_ROWS:
             applier.chunk(batch)
             batch = []
-            if cancelled is not None and cancelled():
-                raise Cancelled("导入已取消，没有做任何更改。")
+            _stop_if(cancelled)
             if progress is not None:
                 progress(total + applier.done, 2 * max(total, 1))
     applier.chunk(batch)
     applier.finish()
+    _stop_if(cancelled)  # the last chance: nothing is committed yet
     SyncImport.update(**report.counts, received=report.received).where(SyncImport.id == row.id).execute()
     if progress is not None:
         progress(2 * max(total, 1), 2 * max(total, 1))

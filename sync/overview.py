@@ -173,10 +173,12 @@ def district_states(actor: Actor) -> list[DistrictState]:
                 "SELECT count(*) FROM sync_import WHERE district = ? AND status = 'imported' AND id > ?",
                 (code, last_id)).fetchone()[0]
             covers = 0
-            if sent:
-                covers = conn.execute(
-                    "SELECT coalesce(max(sequence), 0) FROM sync_import WHERE district = ? AND status = 'imported' "
-                    "AND id <= ?", (code, last_id)).fetchone()[0]
+            if sent:  # what the newest receipt told the district: every batch up to here arrived
+                told = {seq for (seq,) in conn.execute(
+                    "SELECT sequence FROM sync_import WHERE district = ? AND status = 'imported' AND id <= ?",
+                    (code, last_id))}
+                while covers + 1 in told:
+                    covers += 1
             out.append(DistrictState(code, names.get(code, code), keys.get(code, "未登记"), n, high or 0,
                                      contiguous(code), gaps(code), clock.display(last), sent, covers,
                                      unreceipted, conflicts.get(code, 0)))

@@ -131,6 +131,7 @@ class ReceiptApplied:
     not_acknowledged: list[dict[str, Any]] = field(default_factory=list)  # the first SHOWN of them
     refused: int = 0  # versions not acknowledged (conflicts, rejections): sent again with the next batch
     superseded: int = 0  # conflicts whose rev the district raised so the next batch replaces them
+    resent_referents: int = 0  # what refused records refer to, un-acknowledged so it travels again
     still_pending: int = 0
 
     def summary(self) -> str:
@@ -145,6 +146,8 @@ class ReceiptApplied:
             text += f"\n未被接收 {self.refused} 条，将在下一批重新上报"
             if self.superseded:
                 text += f"（其中 {self.superseded} 条与省级中心所存版本冲突，已提高版本号，以本中心的为准）"
+            if self.resent_referents:
+                text += f"；它们引用的 {self.resent_referents} 条记录省级中心可能已丢失，也一并重新上报"
             text += "："
             for item in self.not_acknowledged[:10]:
                 text += f"\n  {records.LABELS.get(item['kind'], item['kind'])} {item['uid']}：{item['reason']}"
@@ -155,7 +158,7 @@ class ReceiptApplied:
         return {"file": self.file, "status": self.status, "province": self.province, "sequence": self.sequence,
                 "contiguous": self.contiguous, "missing": self.missing, "acknowledged": self.acknowledged,
                 "not_acknowledged": self.not_acknowledged, "refused": self.refused, "superseded": self.superseded,
-                "still_pending": self.still_pending, "summary": self.summary()}
+                "resent_referents": self.resent_referents, "still_pending": self.still_pending, "summary": self.summary()}
 
 
 def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
@@ -178,6 +181,7 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
     with write(actor, Permission.SYNC_EXPORT, "sync_receipt_import", "sync_receipt_in", sha) as tx:
         conn = raw_connection()
         accepted: list[tuple[str, str, int]] = []
+        refused_refs: list[tuple[records.Kind, str]] = []
         for kind_name, uid, rev, outcome, reason in _results(path, checked):
             if outcome in ACCEPTED:
                 accepted.append((uid, kind_name, rev))
@@ -193,7 +197,10 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
             if outcome == "conflict" and kind is not None and kind.has_rev:
                 conn.execute(f'UPDATE "{kind.table}" SET rev = rev + 1 WHERE uid = ? AND rev = ?', (uid, rev))
                 result.superseded += conn.changes()
+            elif outcome == "rejected" and kind is not None:
+                refused_refs.append((kind, uid))
         result.acknowledged += _acknowledge(conn, accepted)
+        result.resent_referents = _resend_referents(conn, refused_refs)
         SyncReceiptIn.create(sha256=sha, province=header["from"], sequence=header["sequence"], contiguous=contiguous_,
                              missing=json.dumps(missing), acknowledged=result.acknowledged,
                              not_acknowledged=result.refused,
@@ -205,6 +212,20 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
 
     result.still_pending = sum(pending_counts().values())
     return result
+
+
+def _resend_referents(conn, refused: list[tuple[records.Kind, str]]) -> int:
+    """A record the province refused usually refers to one it lost (restored from a backup):
+    what it refers to is un-acknowledged, so the next batch carries both, referents first."""
+    n = 0
+    for kind, uid in refused:
+        for column, target in kind.refs.items():
+            for (referent,) in conn.execute(
+                    f'SELECT r.uid FROM "{kind.table}" t JOIN "{target}" r ON r.id = t."{column}" WHERE t.uid = ?',
+                    (uid,)).fetchall():
+                conn.execute("UPDATE sync_state SET acked_rev = 0 WHERE uid = ? AND acked_rev > 0", (referent,))
+                n += conn.changes()
+    return n
 
 
 def _acknowledge(conn, accepted: list[tuple[str, str, int]]) -> int:

@@ -317,3 +317,35 @@ def test_at_the_province_a_districts_ticket_is_read_only(pair):
         with pytest.raises(Conflict, match="只能查看"):
             dispatch.touch(row, clock.now(), status="closed")
         assert Ticket.get_by_id(row.id).status == row.status
+
+
+def test_a_province_restored_from_a_backup_gets_what_refused_records_refer_to(pair, tmp_path):
+    """Records refused for a missing reference bring their referents back with the next batch."""
+    empty = tmp_path / "province-before.db"
+    shutil.copy(pair.province, empty)  # the province's backup from before the first batch
+    first = _export(pair)
+    assert _import(pair, first.path).status == "imported"
+    with at(pair.province) as actor:
+        receipt = receipts.export_receipt(actor, DISTRICT, pair.folder).path
+    with at(pair.district) as actor:
+        receipts.import_receipt(actor, receipt)  # everything acknowledged, staff included
+    shutil.copy(empty, pair.province)  # the province's disk died; yesterday's backup knows nothing
+
+    uid = _register(pair)
+    second = _export(pair)
+    report = _import(pair, second.path)
+    assert report.counts["rejected"] > 0 and any(r["uid"] == uid for r in report.rejections)
+    later = tmp_path / "later"
+    later.mkdir()  # the restored province numbers its receipts afresh: another folder, or the name is taken
+    with at(pair.province) as actor:
+        receipt = receipts.export_receipt(actor, DISTRICT, later).path
+    with at(pair.district) as actor:
+        applied = receipts.import_receipt(actor, receipt)
+    assert applied.resent_referents > 0 and "一并重新上报" in applied.summary()
+
+    third = _export(pair)
+    assert third.counts[records.USER] > 0  # the ticket's registering staff member travels again
+    assert _import(pair, third.path).counts["rejected"] == 0
+    with at(pair.province):
+        assert Ticket.get_or_none(Ticket.uid == uid) is not None
+        assert raw_connection().execute("PRAGMA foreign_key_check").fetchall() == []
