@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QL
 
 from core.roles import Actor, Permission
 from desktop import settings
-from desktop.admin_widgets import GREEN, fill_table, hint_label, panel_shortcut, read_only_table, say
+from desktop.admin_widgets import GREEN, GREY, fill_table, hint_label, panel_shortcut, read_only_table, say
 from desktop.archive_batch_dialog import documents_folder, push_button
 from desktop.errors import show_error
-from desktop.progress import run_with_progress
+from desktop.progress import CANCELLED, DONE, run_cancellable, run_with_progress
 from desktop.worker import LatestRead, Runner
 from sync import export, keys, overview, receipts, records
 from sync.importer import number_ranges
@@ -168,10 +168,12 @@ class ExportPanel(QWidget):
         folder = Path(chosen)
         remember_folder(folder)
         actor = self.actor
-        made = run_with_progress(self, "正在导出上报批次…",
-                                 lambda progress, cancelled: export.export_batch(actor, folder, progress, cancelled))
-        if made is not None:
+        outcome, made = run_cancellable(
+            self, "正在导出上报批次…", lambda progress, cancelled: export.export_batch(actor, folder, progress, cancelled))
+        if outcome == DONE:
             say(self.result, made.summary() + f"\n文件：{made.path}", GREEN)
+        elif outcome == CANCELLED:
+            say(self.result, "已取消导出：没有生成文件，记录仍待上报。", GREY)
         self.refresh()
 
     def import_receipt(self) -> None:

@@ -25,7 +25,7 @@ from desktop.admin_widgets import GREEN, GREY, fill_table, hint_label, panel_sho
 from desktop.archive_batch_dialog import push_button
 from desktop.errors import show_error
 from desktop.exchange_export import exchange_folder, remember_folder
-from desktop.progress import run_with_progress
+from desktop.progress import CANCELLED, DONE, run_cancellable, run_with_progress
 from desktop.worker import LatestRead, Runner
 from sync import export, importer, overview, receipts
 from sync.importer import OUTCOME_LABELS, OUTCOMES, number_ranges
@@ -202,10 +202,11 @@ class ImportPanel(QWidget):
                 return ShownReport.of_detail(detail, report.status, report.gaps)
 
             title = f"正在{'试' if dry_run else ''}导入第 {i}/{len(paths)} 个文件：{path.name}"
-            result = run_with_progress(self, title, work)
-            if result is None:
-                say(self.result, f"已取消：{path.name} 没有导入，数据库没有改动。" +
-                    (f"之前的 {i - 1} 个文件已导入。" if i > 1 and not dry_run else ""), GREY)
+            outcome, result = run_cancellable(self, title, work)
+            if outcome != DONE:  # a failure of this center (disk, rights) was shown; either way stop here
+                earlier = f"之前的 {i - 1} 个文件已导入。" if i > 1 and not dry_run else ""
+                what = "已取消" if outcome == CANCELLED else "导入中断"
+                say(self.result, f"{what}：{path.name} 没有导入，数据库没有改动。{earlier}", GREY)
                 break
             shown.append(result)
         if shown:

@@ -47,6 +47,15 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
     returns what it finished, and says so itself. ``work`` must check
     ``cancelled()`` between units and leave nothing half-written.
     """
+    outcome, result = run_cancellable(parent, title, work)
+    return result if outcome == DONE else None
+
+
+DONE, CANCELLED, FAILED = "done", "cancelled", "failed"
+
+
+def run_cancellable(parent: QWidget | None, title: str, work: Work) -> tuple[str, Any]:
+    """As run_with_progress, telling a cancel (CANCELLED) from a failure already shown (FAILED)."""
     dialog = QProgressDialog(title, "取消", 0, 0, parent)
     dialog.setWindowTitle("请稍候")
     dialog.setMinimumDuration(SHOW_AFTER_MS)
@@ -70,8 +79,8 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
     dialog.canceled.disconnect(job.cancel.set)
     dialog.close()
     if isinstance(job.error, Cancelled):
-        return None  # the person asked for it; the work left nothing half-written
+        return CANCELLED, None  # the person asked for it; the work left nothing half-written
     if job.error is not None:
         show_error(parent, job.error)
-        return None
-    return job.result
+        return FAILED, None
+    return DONE, job.result

@@ -142,10 +142,12 @@ def export_batch(actor: Actor, folder: Path, progress: Progress | None = None,
         with tempfile.SpooledTemporaryFile(max_size=64 * 1024 ** 2) as spool:
             packed = Compressor(spool)
             try:
+                _stop_if(cancelled)
                 manifest, counts = _read_records(center.code, kinds, packed, progress, cancelled)
                 packed.finish()
             finally:
                 packed.close()
+            _stop_if(cancelled)  # the last moment a cancel leaves no file
             header = {
                 "type": "batch", "schema_version": SCHEMA_VERSION, "app_version": __version__,
                 "from": center.code, "from_name": center.name, "signer_key": signer_id,
@@ -159,6 +161,11 @@ def export_batch(actor: Actor, folder: Path, progress: Progress | None = None,
         raise
     _mark(actor, sequence, final, sealed, packed.count, manifest)
     return Exported(sequence, final, sealed.sha256, sealed.size, packed.count, counts, adopted)
+
+
+def _stop_if(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled("导出已取消，没有生成文件。")
 
 
 def _read_records(origin: str, kinds: list[records.Kind], packed: Compressor, progress: Progress | None,
@@ -186,8 +193,7 @@ def _read_records(origin: str, kinds: list[records.Kind], packed: Compressor, pr
                 revs.append(rev)
                 done += 1
                 if done % 2000 == 0:
-                    if cancelled is not None and cancelled():
-                        raise Cancelled("导出已取消，没有生成文件。")
+                    _stop_if(cancelled)
                     if progress is not None:
                         progress(done, total)
             manifest[kind.name] = (uids, revs)

@@ -360,3 +360,23 @@ def test_setup_as_a_province_lists_provinces_and_makes_the_keys(qtbot, db_path, 
             export.pending_counts()  # a province does not export batches
     finally:
         store.close_center()
+
+
+def test_cancelling_an_export_leaves_no_file_and_the_number_free(qtbot, monkeypatch, pair):
+    started = progress._Job.__init__
+
+    def cancelled_at_once(self, work):
+        started(self, work)
+        self.cancel.set()
+
+    monkeypatch.setattr(progress._Job, "__init__", cancelled_at_once)
+    usb = pair.folder / "usb"
+    with screen(qtbot, pair.district, province=False) as view:
+        panel = view.export_panel
+        qtbot.waitUntil(lambda: panel.export_button.isEnabled())
+        _answer_folder(monkeypatch, usb)
+        _press(qtbot, panel.batches, Qt.Key.Key_E)
+        assert "已取消导出" in panel.result.text()
+        assert list(usb.iterdir()) == []
+    monkeypatch.setattr(progress._Job, "__init__", started)
+    assert _export(qtbot, monkeypatch, pair).name.startswith(f"上报批次_{DISTRICT}_第000001批")  # number 1 unused
