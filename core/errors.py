@@ -5,6 +5,8 @@ HotlineError: they are ordinary exceptions and reach the crash handler.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class HotlineError(Exception):
     """Base of every error a user is meant to read."""
@@ -61,3 +63,9 @@ class Cancelled(HotlineError):
     """The person cancelled long work (an export, an import); nothing was written."""
 
     title = "已取消"
+
+    @classmethod
+    def check(cls, cancelled: Callable[[], bool] | None, message: str) -> None:
+        """Raise when the person has asked to stop; call between units of work."""
+        if cancelled is not None and cancelled():
+            raise cls(message)

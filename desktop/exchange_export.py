@@ -11,7 +11,7 @@ from desktop import settings
 from desktop.admin_widgets import GREEN, GREY, fill_table, hint_label, panel_shortcut, read_only_table, say
 from desktop.archive_batch_dialog import documents_folder, push_button
 from desktop.errors import show_error
-from desktop.progress import CANCELLED, DONE, run_cancellable, run_with_progress
+from desktop.progress import CANCELLED, DONE, one_at_a_time, run_cancellable, run_with_progress
 from desktop.worker import LatestRead, Runner
 from sync import export, keys, overview, receipts, records
 from sync.importer import number_ranges
@@ -159,6 +159,7 @@ class ExportPanel(QWidget):
         self.runner.write(lambda: export.set_sends_kb(self.actor, on), lambda _r: self.refresh(),
                           lambda exc: (show_error(self, exc), self.refresh()), owner=self)
 
+    @one_at_a_time
     def export_batch(self) -> None:
         if not self.export_button.isEnabled():
             return
@@ -176,6 +177,7 @@ class ExportPanel(QWidget):
             say(self.result, "已取消导出：没有生成文件，记录仍待上报。", GREY)
         self.refresh()
 
+    @one_at_a_time
     def import_receipt(self) -> None:
         name = QFileDialog.getOpenFileName(self, "导入省级回执", str(exchange_folder()),
                                            f"省级回执 (*{receipts.RECEIPT_SUFFIX});;所有文件 (*)")[0]

@@ -25,7 +25,7 @@ from desktop.admin_widgets import GREEN, GREY, fill_table, hint_label, panel_sho
 from desktop.archive_batch_dialog import push_button
 from desktop.errors import show_error
 from desktop.exchange_export import exchange_folder, remember_folder
-from desktop.progress import CANCELLED, DONE, run_cancellable, run_with_progress
+from desktop.progress import CANCELLED, DONE, one_at_a_time, run_cancellable, run_with_progress
 from desktop.worker import LatestRead, Runner
 from sync import export, importer, overview, receipts
 from sync.importer import OUTCOME_LABELS, OUTCOMES, number_ranges
@@ -157,7 +157,7 @@ class ImportPanel(QWidget):
         self._rows = rows
         self.history.blockSignals(True)
         def counts(r: overview.ImportRow) -> list[str]:
-            if r.status != "已导入":  # a repeat or a rejected file brought nothing in
+            if r.code != "imported":  # a repeat or a rejected file brought nothing in
                 return [""] * (len(OUTCOMES) + 1)
             return [f"{n:,}" for n in (r.received, *(r.counts[o] for o in OUTCOMES))]
 
@@ -176,11 +176,11 @@ class ImportPanel(QWidget):
         if not 0 <= row < len(self._rows):
             return
         chosen = self._rows[row]
-        status = {"已导入": "imported", "已拒收": "rejected", "重复文件": "repeat"}.get(chosen.status, chosen.status)
         self._detail_read(lambda: overview.import_detail(self.actor, chosen.id),
-                          lambda detail: self.report.setHtml(ShownReport.of_detail(detail, status).html()),
+                          lambda detail: self.report.setHtml(ShownReport.of_detail(detail, chosen.code).html()),
                           lambda exc: show_error(self, exc))
 
+    @one_at_a_time
     def choose_and_import(self) -> None:
         names = QFileDialog.getOpenFileNames(self, "选择区县上报的批次文件", str(exchange_folder()),
                                              f"上报批次 (*{export.BATCH_SUFFIX});;所有文件 (*)")[0]
@@ -299,6 +299,7 @@ class DistrictsPanel(QWidget):
         fill_table(self.conflicts, [(c.district_name, c.kind, c.what or c.uid, c.rev, c.file_name, c.imported_at)
                                     for c in rows], right_aligned=(3,))
 
+    @one_at_a_time
     def export_receipt(self) -> None:
         chosen = self._chosen()
         if chosen is None or not self.receipt_button.isEnabled():

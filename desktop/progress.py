@@ -1,6 +1,7 @@
 """Long work with a progress dialog that appears after a short delay and can cancel it."""
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +38,24 @@ class _Job(QObject):
             self.error = exc
         finally:
             self.finished.emit()
+
+
+def one_at_a_time(slot: Callable[..., Any]) -> Callable[..., Any]:
+    """For a slot that runs long work: a second press (a double click, a shortcut held) while
+    the first still runs does nothing; the progress dialog appears only after a delay, and
+    until then the window still takes keys."""
+
+    @functools.wraps(slot)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self, "_long_work_running", False):
+            return None
+        self._long_work_running = True
+        try:
+            return slot(self, *args, **kwargs)
+        finally:
+            self._long_work_running = False
+
+    return guarded
 
 
 def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:

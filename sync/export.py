@@ -40,6 +40,7 @@ SEND_KB_SETTING = "sync.send_kb"
 RUNNING_FOR = dt.timedelta(minutes=10)
 
 Progress = Callable[[int, int], None]
+STOPPED = "导出已取消，没有生成文件。"
 
 
 @dataclass
@@ -142,12 +143,12 @@ def export_batch(actor: Actor, folder: Path, progress: Progress | None = None,
         with tempfile.SpooledTemporaryFile(max_size=64 * 1024 ** 2) as spool:
             packed = Compressor(spool)
             try:
-                _stop_if(cancelled)
+                Cancelled.check(cancelled, STOPPED)
                 manifest, counts = _read_records(center.code, kinds, packed, progress, cancelled)
                 packed.finish()
             finally:
                 packed.close()
-            _stop_if(cancelled)  # the last moment a cancel leaves no file
+            Cancelled.check(cancelled, STOPPED)  # the last moment a cancel leaves no file
             header = {
                 "type": "batch", "schema_version": SCHEMA_VERSION, "app_version": __version__,
                 "from": center.code, "from_name": center.name, "signer_key": signer_id,
@@ -161,11 +162,6 @@ def export_batch(actor: Actor, folder: Path, progress: Progress | None = None,
         raise
     _mark(actor, sequence, final, sealed, packed.count, manifest)
     return Exported(sequence, final, sealed.sha256, sealed.size, packed.count, counts, adopted)
-
-
-def _stop_if(cancelled: Callable[[], bool] | None) -> None:
-    if cancelled is not None and cancelled():
-        raise Cancelled("导出已取消，没有生成文件。")
 
 
 def _read_records(origin: str, kinds: list[records.Kind], packed: Compressor, progress: Progress | None,
@@ -193,7 +189,7 @@ def _read_records(origin: str, kinds: list[records.Kind], packed: Compressor, pr
                 revs.append(rev)
                 done += 1
                 if done % 2000 == 0:
-                    _stop_if(cancelled)
+                    Cancelled.check(cancelled, STOPPED)
                     if progress is not None:
                         progress(done, total)
             manifest[kind.name] = (uids, revs)

@@ -47,6 +47,7 @@ LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-
                   rb'"r":([1-9][0-9]{0,17}),"h":"([0-9a-f]{64})","d":(\{.*\})\}\Z', re.DOTALL)
 
 Progress = Callable[[int, int], None]
+STOPPED = "导入已取消，没有做任何更改。"
 _NESTED = {k.name: frozenset(c.key for c in k.children) for k in records.KINDS}  # the only fields that hold lists
 
 
@@ -223,7 +224,7 @@ def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelle
             raise SyncFileError("record", f"{where}（{uid_text}）在文件中重复出现。")
         seen.add(h)
         if count % 5000 == 0:
-            _stop_if(cancelled)
+            Cancelled.check(cancelled, STOPPED)
             if progress is not None:
                 progress(count, 2 * max(total, count))
     if count != header["record_count"]:
@@ -248,9 +249,9 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.sha256 = envelope.verify_signature(path, checked.raw_header, keys.sign_public_of(checked.peer))
         if _imported_before(report):
             return _repeat(actor, report, dry_run)
-        _stop_if(cancelled)  # the signature check read the whole file; a cancel pressed meanwhile counts
+        Cancelled.check(cancelled, STOPPED)  # the signature pass read the whole file meanwhile
         _validate(path, checked, progress, cancelled)
-        _stop_if(cancelled)
+        Cancelled.check(cancelled, STOPPED)
     except (SyncFileError, OSError) as exc:
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.alarms = _alarms(header, report.sha256)
@@ -274,11 +275,6 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.status = "imported"
     return report
-
-
-def _stop_if(cancelled: Callable[[], bool] | None) -> None:
-    if cancelled is not None and cancelled():
-        raise Cancelled("导入已取消，没有做任何更改。")
 
 
 def _imported_before(report: ImportReport) -> bool:
@@ -370,11 +366,26 @@ def _alarms(header: dict[str, Any], sha256: str) -> list[str]:
     return out
 
 
-def gaps(district: str) -> list[int]:
-    """Sequence numbers below the highest received that never arrived."""
-    got = {s for (s,) in raw_connection().execute(
+def imported_sequences(district: str) -> set[int]:
+    return {s for (s,) in raw_connection().execute(
         "SELECT DISTINCT sequence FROM sync_import WHERE district = ? AND status = 'imported'", (district,))}
-    return [n for n in range(1, max(got, default=0)) if n not in got]
+
+
+def missing_numbers(sequences: set[int]) -> list[int]:
+    """Sequence numbers below the highest received that never arrived."""
+    return [n for n in range(1, max(sequences, default=0)) if n not in sequences]
+
+
+def run_from_one(sequences: set[int]) -> int:
+    """The highest n with batches 1..n all received."""
+    n = 0
+    while n + 1 in sequences:
+        n += 1
+    return n
+
+
+def gaps(district: str) -> list[int]:
+    return missing_numbers(imported_sequences(district))
 
 
 def _table_defaults(conn: apsw.Connection) -> dict[str, dict[str, str | None]]:
@@ -409,12 +420,12 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
         if len(batch) == STAGE_ROWS:
             applier.chunk(batch)
             batch = []
-            _stop_if(cancelled)
+            Cancelled.check(cancelled, STOPPED)
             if progress is not None:
                 progress(total + applier.done, 2 * max(total, 1))
     applier.chunk(batch)
     applier.finish()
-    _stop_if(cancelled)  # the last chance: nothing is committed yet
+    Cancelled.check(cancelled, STOPPED)  # the last chance: nothing is committed yet
     SyncImport.update(**report.counts, received=report.received).where(SyncImport.id == row.id).execute()
     if progress is not None:
         progress(2 * max(total, 1), 2 * max(total, 1))

@@ -12,8 +12,7 @@ from core.service import require
 from core.store import storage_errors
 from db.connection import raw_connection
 from sync import records
-from sync.importer import OUTCOME_LABELS, OUTCOMES, gaps
-from sync.receipts import contiguous
+from sync.importer import OUTCOME_LABELS, OUTCOMES, missing_numbers, run_from_one
 
 STATUS_LABELS = {"imported": "已导入", "rejected": "已拒收", "repeat": "重复文件", "writing": "正在导出",
                  "exported": "已导出", "abandoned": "未完成"}
@@ -115,7 +114,8 @@ class ImportRow:
     district: str
     district_name: str
     sequence: int | None
-    status: str
+    status: str  # as people read it: 已导入 / 已拒收 / 重复文件
+    code: str    # as stored: imported / rejected / repeat
     ok: bool
     message: str
     alarm: str
@@ -159,29 +159,26 @@ def district_states(actor: Actor) -> list[DistrictState]:
                 "SELECT center_code, revoked_at FROM sync_peer_key WHERE role = 'district' ORDER BY id"):
             # a district with one live key is served; all revoked means it cannot send
             keys[code] = "有效" if not revoked or keys.get(code) == "有效" else "已吊销"
-        imported = {code: (n, high, last) for code, n, high, last in conn.execute(
-            "SELECT district, count(*), max(sequence), max(imported_at) FROM sync_import "
-            "WHERE status = 'imported' GROUP BY district")}
+        # Every imported batch once: counts, gaps and what the newest receipt covered all come from it.
+        batches: dict[str, list[tuple[int, int, str]]] = {}
+        for code, seq, iid, at in conn.execute(
+                "SELECT district, sequence, id, imported_at FROM sync_import WHERE status = 'imported'"):
+            batches.setdefault(code, []).append((seq, iid, at))
         receipts: dict[str, tuple[int, int]] = {code: (n, last) for code, n, last in conn.execute(
             "SELECT district, count(*), max(last_import_id) FROM sync_receipt_out GROUP BY district")}
         conflicts = dict(conn.execute("SELECT origin, count(*) FROM sync_conflict GROUP BY origin").fetchall())
-        out = []
-        for code in sorted(set(keys) | set(imported) | set(names)):
-            n, high, last = imported.get(code, (0, 0, ""))
-            sent, last_id = receipts.get(code, (0, 0))
-            unreceipted = conn.execute(
-                "SELECT count(*) FROM sync_import WHERE district = ? AND status = 'imported' AND id > ?",
-                (code, last_id)).fetchone()[0]
-            covers = 0
-            if sent:  # what the newest receipt told the district: every batch up to here arrived
-                told = {seq for (seq,) in conn.execute(
-                    "SELECT sequence FROM sync_import WHERE district = ? AND status = 'imported' AND id <= ?",
-                    (code, last_id))}
-                while covers + 1 in told:
-                    covers += 1
-            out.append(DistrictState(code, names.get(code, code), keys.get(code, "未登记"), n, high or 0,
-                                     contiguous(code), gaps(code), clock.display(last), sent, covers,
-                                     unreceipted, conflicts.get(code, 0)))
+    out = []
+    for code in sorted(set(keys) | set(batches) | set(names)):
+        got = batches.get(code, [])
+        sequences = {seq for seq, _i, _a in got}
+        sent, last_id = receipts.get(code, (0, 0))
+        # what the newest receipt told the district: every batch up to here arrived
+        covers = run_from_one({seq for seq, iid, _a in got if iid <= last_id}) if sent else 0
+        out.append(DistrictState(
+            code, names.get(code, code), keys.get(code, "未登记"), len(got), max(sequences, default=0),
+            run_from_one(sequences), missing_numbers(sequences),
+            clock.display(max((a for _s, _i, a in got), default="")), sent, covers,
+            sum(1 for _s, iid, _a in got if iid > last_id), conflicts.get(code, 0)))
     return out
 
 
@@ -192,7 +189,7 @@ _IMPORT_COLUMNS = ("id, file_name, district, sequence, status, message, alarm, r
 def _import_row(raw: tuple, names: dict[str, str], people: dict[int, str]) -> ImportRow:
     (iid, name, district, seq, status, message, alarm, received, *counts, quarantine, at, by) = raw
     return ImportRow(iid, PurePath(name).name, district, names.get(district, district) if district else "",
-                     seq, STATUS_LABELS.get(status, status), status != "rejected", message, alarm,
+                     seq, STATUS_LABELS.get(status, status), status, status != "rejected", message, alarm,
                      dict(zip(OUTCOMES, counts)), received, quarantine, clock.display(at), people.get(by, ""))
 
 
@@ -235,11 +232,12 @@ def import_detail(actor: Actor, import_id: int) -> ImportDetail:
 
             raise NotFound("这次导入的记录不存在。")
         detail = ImportDetail(_import_row(raw, districts.names(), _people()))
-        for kind, uid, rev, reason in conn.execute(
-                "SELECT kind, uid, rev, reason FROM sync_outcome WHERE import_id = ? AND outcome = 'rejected' "
-                "LIMIT ?", (import_id, PROBLEMS_SHOWN)):
-            detail.rejections.append(Problem(records.LABELS.get(kind, kind), uid, rev, _ticket_number(kind, uid),
-                                             reason))
+        # a rejected ticket's number, when an earlier version of it is here
+        for kind, uid, rev, reason, number in conn.execute(
+                "SELECT o.kind, o.uid, o.rev, o.reason, coalesce(t.number, '') FROM sync_outcome o "
+                "LEFT JOIN ticket t ON o.kind = ? AND t.uid = o.uid "
+                "WHERE o.import_id = ? AND o.outcome = 'rejected' LIMIT ?", (records.TICKET, import_id, PROBLEMS_SHOWN)):
+            detail.rejections.append(Problem(records.LABELS.get(kind, kind), uid, rev, number, reason))
         detail.more_rejections = max(0, detail.row.counts["rejected"] - len(detail.rejections))
         for kind, uid, rev, payload in conn.execute(
                 "SELECT kind, uid, rev, payload FROM sync_conflict WHERE import_id = ? ORDER BY id LIMIT ?",
@@ -247,14 +245,6 @@ def import_detail(actor: Actor, import_id: int) -> ImportDetail:
             detail.conflicts.append(Problem(records.LABELS.get(kind, kind), uid, rev, _what(kind, payload),
                                             "内容与省级已存的同一版本不同，另存待查；已存的记录未改动"))
     return detail
-
-
-def _ticket_number(kind: str, uid: str) -> str:
-    """A rejected ticket's number, when an earlier version of it is here."""
-    if kind != records.TICKET:
-        return ""
-    row = raw_connection().execute("SELECT number FROM ticket WHERE uid = ?", (uid,)).fetchone()
-    return row[0] if row else ""
 
 
 @dataclass(frozen=True)

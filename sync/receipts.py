@@ -31,7 +31,7 @@ from db.models import Center, SyncImport, SyncReceiptIn, SyncReceiptOut
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, records
 from sync.envelope import Compressor, SyncFileError
-from sync.importer import check_header, gaps, number_ranges, record_lines
+from sync.importer import check_header, gaps, imported_sequences, number_ranges, record_lines, run_from_one
 
 RECEIPT_SUFFIX = ".hdreceipt"
 ACCEPTED = ("new", "updated", "unchanged", "stale")
@@ -70,12 +70,7 @@ def _center(role: str) -> Center:
 
 
 def contiguous(district: str) -> int:
-    got = {s for (s,) in raw_connection().execute(
-        "SELECT DISTINCT sequence FROM sync_import WHERE district = ? AND status = 'imported'", (district,))}
-    n = 0
-    while n + 1 in got:
-        n += 1
-    return n
+    return run_from_one(imported_sequences(district))
 
 
 def export_receipt(actor: Actor, district: str, folder: Path) -> ReceiptMade:

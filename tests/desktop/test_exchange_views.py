@@ -380,3 +380,21 @@ def test_cancelling_an_export_leaves_no_file_and_the_number_free(qtbot, monkeypa
         assert list(usb.iterdir()) == []
     monkeypatch.setattr(progress._Job, "__init__", started)
     assert _export(qtbot, monkeypatch, pair).name.startswith(f"上报批次_{DISTRICT}_第000001批")  # number 1 unused
+
+
+def test_a_second_press_while_an_export_runs_does_nothing(qtbot, monkeypatch, pair):
+    usb = pair.folder / "usb"
+    with screen(qtbot, pair.district, province=False) as view:
+        panel = view.export_panel
+        qtbot.waitUntil(lambda: panel.export_button.isEnabled())
+        asked = []
+
+        def choose_folder(*_a, **_k):  # Ctrl+E pressed again while the first is choosing its folder
+            asked.append(1)
+            qtbot.keyClick(panel.batches, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+            return str(usb)
+
+        monkeypatch.setattr(QFileDialog, "getExistingDirectory", choose_folder)
+        _press(qtbot, panel.batches, Qt.Key.Key_E)
+        assert asked == [1] and len(list(usb.glob("*.hdsync"))) == 1
+        assert "已导出第 1 批" in panel.result.text()
