@@ -128,12 +128,20 @@ SHOWCASE: dict[str, tuple[tuple[str, ...], float, float]] = {
     "pending": ((), 0.02, 5),
     "accepted": (("accept",), 0.3, 30),  # 12365 complaints and reports only
     "awaiting_sign_off": (("dispatch",), 0.1, 5),
+    # Dispatched ten days or more ago and never signed: late on any calendar (no holiday run
+    # is that long), so 督办 shows whatever day the demo is made (late steps are otherwise random).
+    "sign_off_late": (("dispatch",), 20, 30),
+    # Dispatched at the hour that puts its sign-off clock in its last stretch now (催办):
+    # timed by the clock itself (_Story.near_due), not spread, since spans vary with the calendar.
+    "sign_off_near": (("dispatch",), 1, 12),
     "returned": (("dispatch", "sign", "return_ask"), 0.3, 5),
     "in_handling": (("dispatch", "sign", "progress"), 2, 7),
     "extension_pending": (("dispatch", "sign", "progress", "extension_ask"), 3, 10),
     "extension_approved": (("dispatch", "sign", "extension_ask", "extension_decide"), 4, 12),
     "feedback": (("dispatch", "sign", "feedback"), 2, 10),
 }
+# Cases whose step is timed so that this stage's clock is near due at the demo's now.
+NEAR_DUE_CASES = {"sign_off_near": ("dispatch", _ST_SIGN_OFF)}
 
 
 def local_seconds(value: dt.datetime) -> int:
@@ -294,7 +302,7 @@ class Stories:
     def play(self, ticket: TicketFacts, events: list[tuple], case: str | None = None) -> Outcome:
         """The ticket's story up to now (a SHOWCASE ``case``'s, if given): appends its rows and
         events; returns its row's new fields."""
-        story = _Story(self, ticket, SHOWCASE[case][0] if case else None)
+        story = _Story(self, ticket, SHOWCASE[case][0] if case else None, NEAR_DUE_CASES.get(case or ""))
         story.run()
         return story.finish(events)
 
@@ -414,10 +422,12 @@ def _staff() -> tuple[list[int | None], list[int | None], list[int | None]]:
 class _Story:
     """One ticket from registration to now, step by step as the services would record it."""
 
-    def __init__(self, sim: Stories, ticket: TicketFacts, showcase: tuple[str, ...] | None) -> None:
+    def __init__(self, sim: Stories, ticket: TicketFacts, showcase: tuple[str, ...] | None,
+                 near_due: tuple[str, str] | None = None) -> None:
         self.sim, self.t, self.rng = sim, ticket, sim.rng
         self.now = sim.now
         self.showcase = showcase
+        self.near_due = near_due  # (step, stage): that step is timed so the stage's clock is near due now
         self.out = Outcome(_S_PENDING, ticket.registered)
         self.clocks: list[_Clock] = []
         self.assignments: list[_Assignment] = []
@@ -432,9 +442,25 @@ class _Story:
         if self.showcase is not None:
             if step not in self.showcase:
                 return None
+            if self.near_due is not None and self.near_due[0] == step:
+                return self.start_near_due(self.near_due[1])
             k = self.showcase.index(step) + 1
             return self.t.registered + (self.now - self.t.registered) * k // (len(self.showcase) + 1)
         return natural if natural <= self.now else None
+
+    def start_near_due(self, stage: str) -> int | None:
+        """The latest whole hour back from now at which starting ``stage``'s clock leaves it in
+        its last stretch now (催办 by the default reminder settings); None if there is none."""
+        conf, now = reminders.ReminderSettings(), to_datetime(self.now)
+        for hours in range(1, 24 * 14):
+            at = self.now - hours * HOUR
+            if at <= self.t.registered:
+                return None
+            for rule in self.sim.rules(self.t, at, self.complex, StartEvent.DISPATCHED._value_, True, (stage,)):
+                due, _provisional = self.sim.due(rule, at)
+                if reminders.level_at(now, to_datetime(at), to_datetime(due), conf) == reminders.NEAR:
+                    return at
+        return None
 
     def chance(self, step: str, p: float) -> bool:
         if self.showcase is not None:
@@ -634,29 +660,33 @@ class _Story:
                 if signed is None:
                     return None
                 self.sign(a, signed)
-        elif signed is None:
+            # A unit that signed and then asked to return it handles it only once refused:
+            # a return can be asked days after sign-off where a holiday stretches the clock.
+            self.handle(a, since=max(a.signed, decided))
             return None
-        else:
-            self.sign(a, signed)
-        self.handle(a)
+        if signed is None:
+            return None
+        self.sign(a, signed)
+        self.handle(a, since=signed)
         return None
 
-    def handle(self, a: _Assignment) -> None:
-        """From sign-off to the closing: progress, an extension, feedback and its review."""
+    def handle(self, a: _Assignment, since: int) -> None:
+        """From sign-off (or a refused return, ``since``) to the closing: progress, an
+        extension, feedback and its review."""
         rng, t = self.rng, self.t
         assert a.signed is not None
         feedback_clock = self.clock("feedback", a.id)
         due = feedback_clock.due if feedback_clock else a.dispatched + DEFAULT_SPAN["feedback"]
         span = max(due - a.dispatched, HOUR)
         long = t.urgency == _NORMAL and self.chance("extension_ask", P_LONG.get(t.category, 0.0))
-        start = a.signed
+        start = since
         if self.chance("progress", 0.9 if long else P_PROGRESS) and span >= 2 * DAY:
-            at = self.when("progress", a.signed + int((due - a.signed) * (0.2 + 0.4 * rng.random())))
+            at = self.when("progress", since + int(max(due - since, HOUR) * (0.2 + 0.4 * rng.random())))
             if at is not None:
                 note = rng.choice(_PROGRESS)
                 self.event(EventKind.PROGRESS, at, a.by, f"{a.unit.name}：{note}", f'{{"unit": "{a.unit.uid}"}}')
         if long:
-            asked = self.when("extension_ask", max(a.signed + HOUR, a.dispatched + int(span * (0.55 + 0.4 * rng.random()))))
+            asked = self.when("extension_ask", max(since + HOUR, a.dispatched + int(span * (0.55 + 0.4 * rng.random()))))
             if asked is None:
                 return
             decided_at = self.extension(a, asked, due)

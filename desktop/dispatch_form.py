@@ -105,7 +105,8 @@ class DayEdit(QDateEdit):
 
     def set_value(self, day: dt.date | None) -> None:
         if day is None:
-            self.setDate(NO_DAY if self.optional else QDate.currentDate())
+            today = clock.today()
+            self.setDate(NO_DAY if self.optional else QDate(today.year, today.month, today.day))
         else:
             self.setDate(QDate(day.year, day.month, day.day))
 

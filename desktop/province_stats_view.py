@@ -7,7 +7,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core import province_stats
+from core import clock, province_stats
 from core.province_stats import DistrictFigures
 from core.roles import Actor
 from core.vocab import Category
@@ -40,7 +40,7 @@ class ProvinceStatsView(QWidget):
         super().__init__(parent)
         self.actor = actor
         self.runner = runner
-        today = today or dt.date.today()
+        today = today or clock.today()
         self.date_from = _date_edit(today.replace(day=1))
         self.date_from.setObjectName("statsFrom")
         self.date_to = _date_edit(today)

@@ -1,6 +1,7 @@
 """One fixture file (qutebrowser habit): each test gets its own database and data folder."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,63 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# The moment every test runs at, unless it sets its own: 07:30 in Nanjing on a Tuesday is
+# 23:30 UTC on Monday, so code that takes the machine's date instead of China's fails here
+# on every machine. HOTLINE_DESK_TEST_NOW runs the whole suite at another moment.
+DEFAULT_NOW = "2026-11-24T07:30:00+08:00"
+
+
+class FrozenClock:
+    """The one source of "now" in tests: core.clock and the program run as a subprocess
+    (through HOTLINE_DESK_NOW) both read it, and it moves only when a test moves it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, at: dt.datetime) -> None:
+        self._monkeypatch = monkeypatch
+        self.set(at)
+
+    def set(self, at: dt.datetime) -> dt.datetime:
+        from core import clock
+
+        clock.fix(at)
+        self.now = clock.now()
+        self._monkeypatch.setenv(clock.ENV_NOW, self.now.isoformat())
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        return self.set(self.now + dt.timedelta(**delta))
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+
+def _default_now() -> dt.datetime:
+    return dt.datetime.fromisoformat(os.environ.get("HOTLINE_DESK_TEST_NOW") or DEFAULT_NOW)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_clock():
+    """Module- and session-scoped fixtures (a demo file built once) run before any test's
+    own fixtures: they see the default moment too, never the wall clock."""
+    from core import clock
+
+    patch = pytest.MonkeyPatch()
+    FrozenClock(patch, _default_now())
+    yield
+    patch.undo()
+    clock.fix(None)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch) -> FrozenClock:
+    """Each test starts at the default moment; ``frozen_clock.set(...)`` or ``.advance(hours=2)``
+    moves it for that test alone."""
+    from core import clock
+
+    fixed = FrozenClock(monkeypatch, _default_now())
+    yield fixed
+    clock.fix(_default_now())
 
 
 @pytest.fixture(autouse=True)

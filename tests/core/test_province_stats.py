@@ -35,8 +35,8 @@ def day(d: int, hour: int = 9, minute: int = 0, second: int = 0) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fixed_now(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+def _fixed_now(frozen_clock):
+    frozen_clock.set(NOW)
 
 
 @pytest.fixture
@@ -157,10 +157,10 @@ def test_a_start_day_after_the_end_day_is_refused(province):
     assert same_day[0] == [] and same_day[1].received == 0
 
 
-def test_overdue_is_judged_by_this_pcs_clock(province, monkeypatch):
+def test_overdue_is_judged_by_this_pcs_clock(province, frozen_clock):
     ticket(DISTRICT, day(20), "help", "dispatched", ((day(22, 12), "", False),))
     assert province_stats.by_district(province)[0][0].overdue_open == 0
-    monkeypatch.setattr(clock, "now", lambda: NOW + dt.timedelta(hours=3))
+    frozen_clock.advance(hours=3)
     assert province_stats.by_district(province)[0][0].overdue_open == 1
 
 

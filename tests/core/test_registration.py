@@ -28,15 +28,10 @@ pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @pytest.fixture
-def fixed_now(monkeypatch):
+def fixed_now(frozen_clock):
     """Pin "now" so ticket numbers are predictable; returns a setter to move the clock."""
-    state = {"now": FIXED_NOW}
-    monkeypatch.setattr(clock, "now", lambda: state["now"])
-
-    def move_to(value: dt.datetime) -> None:
-        state["now"] = value
-
-    return move_to
+    frozen_clock.set(FIXED_NOW)
+    return frozen_clock.set
 
 
 def _chinese(text: str) -> bool:

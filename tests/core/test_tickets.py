@@ -25,8 +25,8 @@ pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 @pytest.fixture(autouse=True)
-def _fixed_now(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+def _fixed_now(frozen_clock):
+    frozen_clock.set(NOW)
 
 
 def at(day: int, hour: int = 9, minute: int = 0, second: int = 0) -> str:

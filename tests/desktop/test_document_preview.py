@@ -147,7 +147,10 @@ def test_a_stored_document_is_recorded_as_handed_out_again_once(qtbot, runner, n
     assert handed == []  # looking is not issuing
     save_as(monkeypatch, tmp_path / "a.docx")
     dialog.save_word()
-    qtbot.waitUntil(lambda: (tmp_path / "a.docx").exists(), timeout=5000)
+    # The file is written on the worker; the dialog takes the next action only once its result
+    # is back on this thread (the file existing is not enough: that was this test's race).
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("已保存"), timeout=5000)
+    assert (tmp_path / "a.docx").exists()
     dialog.open_default()
     qtbot.waitUntil(lambda: bool(opened), timeout=5000)
     assert handed == [1]
@@ -204,7 +207,7 @@ def test_the_pdf_is_shown_with_its_page_count_and_printed_page_by_page(qtbot, ru
     saved = tmp_path / "调解书.pdf"
     save_as(monkeypatch, saved)
     dialog.save_pdf()
-    qtbot.waitUntil(lambda: saved.exists(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("已保存"), timeout=5000)  # Esc waits for it
     assert saved.read_bytes() == dialog.pdf_path.read_bytes()
 
     folder = Path(dialog._folder.name)

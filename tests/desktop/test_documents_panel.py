@@ -148,9 +148,10 @@ def test_an_earlier_document_is_looked_at_and_handed_out_again_when_saved(qtbot,
     target = tmp_path / "调解书.docx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: (str(target), ""))
     preview.save_word()
-    qtbot.waitUntil(lambda: target.exists(), timeout=5000)
+    qtbot.waitUntil(lambda: preview.status.text().startswith("已保存"), timeout=5000)
     assert target.read_bytes() == first.content and reissued() == 1
     qtbot.keyClick(preview, Qt.Key.Key_Escape)
+    assert not preview.isVisible()
 
 
 def test_the_handling_panel_has_the_documents_tab(qtbot, operator, dispatcher, supervisor, units, runner):

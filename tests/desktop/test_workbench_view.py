@@ -78,7 +78,7 @@ def test_the_admin_is_sent_to_the_calendar_for_provisional_deadlines(qtbot, oper
     ticket = register(operator, hours_ago=1)
     Deadline.update(provisional=True).where(Deadline.ticket == ticket).execute()
     view, runner = _open(qtbot, center_db)
-    assert view.model.rowCount() == 0 and view.summary.text() == "系统提醒 1"
+    assert view.model.rowCount() == 0 and view.summary.text() == "系统提醒 1"  # November: no next-year notice yet
     assert view.banner_box.isVisible() and view.banner.text().startswith("1 个时限跨入尚未导入放假安排的年份")
     asked: list[bool] = []
     view.open_calendar.connect(lambda: asked.append(True))
@@ -86,6 +86,25 @@ def test_the_admin_is_sent_to_the_calendar_for_provisional_deadlines(qtbot, oper
     button.setFocus()
     qtbot.keyClick(button, Qt.Key.Key_Space)
     assert asked == [True]
+    runner.wait()
+
+
+# Moments where the calendar alerts change: the first of December in Nanjing is still
+# 30 November in UTC; New Year's Day in Nanjing is still New Year's Eve in UTC.
+@pytest.mark.parametrize(("moment", "alerts"), [
+    ("2026-11-30T23:59:00+08:00", ["1 个时限跨入"]),
+    ("2026-12-01T00:30:00+08:00", ["请导入 2027 年放假通知", "1 个时限跨入"]),
+    ("2026-12-31T23:30:00+08:00", ["请导入 2027 年放假通知", "1 个时限跨入"]),
+    ("2027-01-01T07:30:00+08:00", ["请导入 2027 年放假通知：今年的节假日安排尚未导入", "1 个时限跨入"]),
+])
+def test_the_admins_calendar_alerts_follow_chinas_date(qtbot, operator, center_db, frozen_clock, moment, alerts):
+    frozen_clock.set(dt.datetime.fromisoformat(moment))
+    ticket = register(operator, hours_ago=1)
+    Deadline.update(provisional=True).where(Deadline.ticket == ticket).execute()
+    view, runner = _open(qtbot, center_db)
+    assert view.summary.text() == f"系统提醒 {len(alerts)}"
+    lines = view.banner.text().split("\n")
+    assert len(lines) == len(alerts) and all(line.startswith(a) for line, a in zip(lines, alerts)), lines
     runner.wait()
 
 

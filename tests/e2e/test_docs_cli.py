@@ -1,7 +1,6 @@
 """`main.py docs render / batch / check-template` as a subprocess, as a clerk's script runs them."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import os
@@ -11,6 +10,7 @@ import subprocess
 import docx
 import pytest
 
+from core import clock
 from tests.e2e.test_program import run
 from tests.forms.test_issue import closed_consult
 from tests.core.test_dispatch import register
@@ -79,7 +79,7 @@ def test_render_refuses_what_cannot_be_done_and_writes_nothing(tickets, tmp_path
 
 def test_batch_of_a_day_as_json(tickets, tmp_path):
     db, (first, second, _) = tickets
-    day = dt.date.today().isoformat()
+    day = clock.today().isoformat()  # the program's day, also the subprocess's (HOTLINE_DESK_NOW)
     done = run("docs", "batch", "--db", str(db), "--from", day, "--to", day, "--out", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -278,15 +278,14 @@ def test_a_change_that_raises_rev_itself_is_not_counted_twice(pair):
         assert Ticket.get(Ticket.uid == uid).rev == rev + 1
 
 
-def test_a_second_export_while_one_runs_is_refused(pair, monkeypatch):
+def test_a_second_export_while_one_runs_is_refused(pair, frozen_clock):
     from core.errors import Conflict
 
     with at(pair.district) as actor:
         export._reserve(actor, pair.folder, DISTRICT, "320000")  # as a first click that is still reading
         with pytest.raises(Conflict, match="正在导出"):
             export.export_batch(actor, pair.folder)
-        later = clock.now() + export.RUNNING_FOR + dt.timedelta(minutes=1)
-        monkeypatch.setattr(clock, "now", lambda: later)  # that export was killed long ago
+        frozen_clock.set(clock.now() + export.RUNNING_FOR + dt.timedelta(minutes=1))  # that export was killed long ago
         assert export.export_batch(actor, pair.folder).sequence == 1
 
 
