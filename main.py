@@ -136,9 +136,7 @@ def _deadline_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_deadline(args: argparse.Namespace) -> int:
     from core import deadline_check, store
 
-    if not _existing_db(args.db):
-        return 2
-    store.open_center(args.db)
+    store.open_existing(args.db)
     result = deadline_check.check(args.profile, args.stage, args.category, args.urgency, args.start, args.emergency,
                                   args.surge, args.complex, args.version)
     if args.json:
@@ -164,20 +162,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_db(path: str) -> bool:
-    """Commands that read a center must not create an empty database on a typo."""
-    if Path(path).exists():
-        return True
-    print(f"数据库文件不存在：{path}", file=sys.stderr)
-    return False
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from core import store
+    from core.errors import StorageError
 
-    if not _existing_db(args.db):
+    try:
+        store.open_existing(args.db)
+    except StorageError as exc:  # missing, empty, foreign, newer or unreadable: exit code 2, nothing written
+        if not args.json:
+            raise
+        print(json.dumps({"ok": False, "opened": False, "problems": [exc.message]}, ensure_ascii=False))
         return 2
-    store.open_center(args.db)
     problems = store.integrity_problems()
     if args.json:
         print(json.dumps({"ok": not problems, "problems": problems}, ensure_ascii=False))
@@ -191,9 +186,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_import_tickets(args: argparse.Namespace) -> int:
     from core import ledger_import, store
 
-    if not _existing_db(args.db):
-        return 2
-    store.open_center(args.db)
+    store.open_existing(args.db)
     report = ledger_import.import_ledger(Path(args.file), username=args.username)
     return _print_report(report, args.json, [f"第 {p.row} 行：{p.reason}" for p in report.rejected])
 
@@ -213,9 +206,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
     from core import kb_io, store
     from core.acting import acting_user
 
-    if not _existing_db(args.db):
-        return 2
-    store.open_center(args.db)
+    store.open_existing(args.db)
     if args.kb_command == "import":
         report = kb_io.import_articles([Path(f) for f in args.files], username=args.username,
                                        publish=args.publish, dry_run=args.dry_run)
@@ -268,9 +259,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     from core import store, units_io
     from core.acting import acting_user
 
-    if not _existing_db(args.db):
-        return 2
-    store.open_center(args.db)
+    store.open_existing(args.db)
     if args.units_command == "import":
         report = units_io.import_units(acting_user(args.username, "导入承办单位"), Path(args.file), args.dry_run)
         return _print_report(report, args.json, [f"拒绝 {f'第 {r.row} 行' if r.row else '文件'}：{r.reason}"
@@ -284,9 +273,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     from core import store, workcalendar
     from core.acting import acting_user
 
-    if not _existing_db(args.db):
-        return 2
-    store.open_center(args.db)
+    store.open_existing(args.db)
     if args.calendar_command == "import":
         report = workcalendar.import_notice(acting_user(args.username, "导入放假通知"), Path(args.file))
         return _print_report(report, args.json, [])
@@ -312,11 +299,11 @@ COMMANDS["deadline"] = cmd_deadline
 
 
 def _open_existing(path: str) -> bool:
+    """For the docs and sync command modules: a missing, empty or foreign file is refused
+    (StorageError, printed by main) and never initialised."""
     from core import store
 
-    if not _existing_db(path):
-        return False
-    store.open_center(path)
+    store.open_existing(path)
     return True
 
 
@@ -377,6 +364,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    finally:
+        _close_database()
+
+
+def _close_database() -> None:
+    """Every command, whatever its outcome, leaves its database checkpointed and closed."""
+    if "core.store" in sys.modules:  # only a command that opened one
+        from core import store
+
+        store.close_center()
 
 
 if __name__ == "__main__":
