@@ -24,7 +24,7 @@ from core.acting import acting_user
 from core.center import current_center
 from core.errors import Conflict, HotlineError
 from core.roles import Actor, Permission
-from core.service import Changes, require, write
+from core.service import Changes, require, require_district, write
 from core.tabular import Sheet, cell_text, clean_line, clean_text, parse_time, sha256_file
 from core.vocab import Category, Channel, EventKind, StartEvent, Status
 from db.models import Ticket
@@ -287,6 +287,7 @@ def import_ledger(
     if actor is None:
         actor = acting_user(username, "导入台账")
     require(actor, Permission.TICKET_IMPORT)  # before reading a large file for nothing
+    require_district(Permission.TICKET_IMPORT)
     try:
         fallback_category = Category(default_category)
     except ValueError:

@@ -18,7 +18,7 @@ from core import attachments, clock, deadlines, kb_answers, regions
 from core.center import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import require, write
+from core.service import require, require_district, write
 from core.vocab import (
     Category,
     Channel,
@@ -307,6 +307,7 @@ def add_event(
 def register(actor: Actor, data: TicketInput) -> Registered:
     """Save the call as a ticket with its events, in one transaction."""
     require(actor, Permission.TICKET_REGISTER)
+    require_district(Permission.TICKET_REGISTER)  # before any attachment is stored
     center = current_center()
     if center is None:
         raise Conflict("中心尚未设置，请先完成首次设置。")

@@ -53,6 +53,14 @@ class Permission(Coded):
     SYNC_IMPORT = ("sync.import", "导入区县批次与出具回执")
 
 
+# Registering and handling tickets: a district's work, never a province's (DESIGN "Who uses it":
+# provincial staff import, read and send receipts). core.service.write refuses these there.
+TICKET_WORK = frozenset({
+    Permission.TICKET_REGISTER, Permission.TICKET_IMPORT, Permission.DISPATCH, Permission.EXTENSION_DECIDE,
+    Permission.SUPERVISE, Permission.SURGE_DECLARE, Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
+    Permission.MEDIATION_CLOSE,
+})
+
 _VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
 _KB_EDITOR = {Permission.KB_EDIT, Permission.KB_REVIEW}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from core import clock
 from core.errors import Conflict, PermissionDenied
-from core.roles import ROLE_PERMISSIONS, Actor, Permission, Role
+from core.roles import ROLE_PERMISSIONS, TICKET_WORK, Actor, Permission, Role
 from core.store import storage_errors
 from db.connection import database, raw_connection
 from db.models import Audit, Center
@@ -73,6 +73,8 @@ def write(
     """
     if permission is not None:
         require(actor, permission)
+        if permission in TICKET_WORK:
+            require_district(permission)
     tx = Transaction(actor, action, object_type, object_uid)
     with storage_errors(), database.atomic("IMMEDIATE"):
         if permission is not None and actor is not None:
@@ -87,6 +89,16 @@ def write(
             detail=json.dumps(tx.detail, ensure_ascii=False),
         )
     log.info("%s %s %s", action, object_type, tx.object_uid)
+
+
+def require_district(permission: Permission) -> None:
+    """A province keeps the districts' tickets as they sent them: registering, handling,
+    mediating or issuing a document there would make a copy that drifts from the district's
+    (and the next batch would overwrite it). Checked before anything is rendered or written."""
+    role = Center.select(Center.role).where(Center.id == 1).scalar()
+    if role == "province":
+        raise Conflict(f"本中心是省级中心，只汇总和查看各区县上报的工单，不能“{permission.label}”。"
+                       "工单由其所属的区县中心登记和办理。")
 
 
 def local_origin() -> str:

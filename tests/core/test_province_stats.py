@@ -14,9 +14,8 @@ import uuid
 
 import pytest
 
-from core import clock, province_stats, registration, users
+from core import clock, province_stats
 from core.errors import PermissionDenied, ValidationError
-from core.roles import Role
 from core.vocab import Category
 from db.models import Deadline, SyncImport, Ticket
 from tests.sync.exchange import DISTRICT, PROVINCE, at, fast_hashing, make_pair, make_province
@@ -89,10 +88,9 @@ def test_each_district_is_counted_on_its_own_row(province):
     ticket(OTHER, day(15), "complaint", "closed", (late,))  # finished: not counted as overdue
     ticket(OTHER, day(14), "consult", "accepted", (late, late, on_time))  # one ticket, however many clocks
     ticket(OTHER, day(14), "help", "dispatched", ((day(15), day(16), False), (day(16), day(17), False)))
-    # the province's own 12345 line, registered there
-    users.create_user(province, "boss", "陈主任", "manager-pass", {Role.MANAGER})
-    registration.register(users.authenticate("boss", "manager-pass"), registration.TicketInput(
-        category="consult", content="请问社保卡补办需要什么材料？", caller_phone="13812345678"))
+    # one of the province's own origin, as an older program could register there (a province
+    # registers nothing now, tests/core/test_province_work.py): still counted, on its own row
+    ticket(PROVINCE, day(22), "consult", "pending")
 
     rows, total = province_stats.by_district(province)
 
