@@ -48,6 +48,13 @@ def _default_now() -> dt.datetime:
     return dt.datetime.fromisoformat(os.environ.get("HOTLINE_DESK_TEST_NOW") or DEFAULT_NOW)
 
 
+# Fixed from the moment the suite is imported: a test module's constants, read at collection,
+# never see the wall clock either.
+from core import clock as _clock  # noqa: E402 (after sys.path)
+
+_clock.fix(_default_now())
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_clock():
     """Module- and session-scoped fixtures (a demo file built once) run before any test's
