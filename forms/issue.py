@@ -119,7 +119,7 @@ def identity_refusal(actor: Actor, file_name: str, masked: bool, confidential: b
 
 
 def _may_see(actor: Actor, row: IssuedDocument) -> None:
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     confidential = Ticket.select(Ticket.confidential).where(Ticket.id == row.ticket_id).scalar()
     if why := identity_refusal(actor, row.file_name, bool(row.masked), bool(confidential)):
         raise PermissionDenied(why)
