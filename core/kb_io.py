@@ -20,7 +20,6 @@ batch is one transaction with one audit entry besides each article's own.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import logging
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, kb, tabular
+from core import clock, files, kb, tabular
 from core.acting import acting_user
 from core.center import current_center
 from core.errors import Conflict, HotlineError, ValidationError
@@ -559,15 +558,17 @@ def export_articles(actor: Actor, out: Path, fmt: str | None = None, include_ret
     """Write the base (drafts and 待校核 included; retired only on request) to ``out``; returns the count.
 
     The file appears whole or not at all: it is written beside ``out`` and moved
-    into place at the end. XLSX cells hold text only (a body starting with "="
-    stays text, never a formula); a body longer than an Excel cell is refused.
+    into place at the end (a full disk is core.files.FileNotWritten, in Chinese). XLSX
+    cells hold text only (a body starting with "=" stays text, never a formula); a
+    body longer than an Excel cell is refused.
     """
     require(actor, Permission.KB_EDIT)
     out = Path(out)
     fmt = export_format(out, fmt)
     rows = export_rows(include_retired)
-    partial = out.with_name(out.name + ".part")
-    try:
+    if fmt == "xlsx":
+        _check_xlsx_cells(rows)
+    with files.replacing(out) as partial:
         if fmt == "jsonl":
             with open(partial, "w", encoding="utf-8", newline="\n") as fh:
                 for row in rows:
@@ -576,31 +577,25 @@ def export_articles(actor: Actor, out: Path, fmt: str | None = None, include_ret
         elif fmt == "csv":
             # UTF-8 with BOM: Excel on Chinese Windows reads it as UTF-8, not GBK.
             with open(partial, "w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow([COLUMNS[k][0] for k in COLUMNS])
-                writer.writerows([row[k] for k in COLUMNS] for row in rows)
+                tabular.write_csv(fh, [[COLUMNS[k][0] for k in COLUMNS]] + [[row[k] for k in COLUMNS] for row in rows])
         else:
-            _write_xlsx(partial, rows)
-        partial.replace(out)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise KbFileError(f"无法写入“{out}”：{exc.strerror or exc}。") from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            partial.write_bytes(_xlsx(rows))
     log.info("kb export: %d articles as %s", len(rows), fmt)
     return len(rows)
 
 
-def _write_xlsx(path: Path, rows: list[dict[str, str]]) -> None:
-    import openpyxl  # slow to import; only export needs it
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+def _check_xlsx_cells(rows: list[dict[str, str]]) -> None:
     for number, row in enumerate(rows, start=2):
         if len(row["body"]) > XLSX_CELL_LIMIT:
             raise KbFileError(f"第 {number} 行“{row['title']}”的正文有 {len(row['body']):,} 字，超过 Excel 单元格上限 "
                               f"{XLSX_CELL_LIMIT:,} 字；请导出为 .jsonl 或 .csv。")
+
+
+def _xlsx(rows: list[dict[str, str]]) -> bytes:
+    import openpyxl  # slow to import; only export needs it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("知识库")
 
@@ -613,4 +608,4 @@ def _write_xlsx(path: Path, rows: list[dict[str, str]]) -> None:
     sheet.append([COLUMNS[k][0] for k in COLUMNS])
     for row in rows:
         sheet.append([text_cell(row[k]) for k in COLUMNS])
-    book.save(path)
+    return tabular.workbook_bytes(book)

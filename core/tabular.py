@@ -1,9 +1,11 @@
-"""Reading tables that people send: CSV in whatever encoding Excel saved, and .xlsx.
+"""Reading tables that people send: CSV in whatever encoding Excel saved, and .xlsx;
+and writing the CSV files the program hands out.
 
-Shared by the ledger import (core.ledger_import) and the knowledge-base import
-(core.kb_io): cell text cleaned the same way, dates read from every shape seen
-in real files, the header found among the first rows, and errors that name the
-file and say what to do. Nothing here knows what the columns mean.
+Shared by the ledger import (core.ledger_import), the knowledge-base and unit imports
+and exports (core.kb_io, core.units_io) and the archive batch's 目录.csv: cell text
+cleaned the same way, dates read from every shape seen in real files, the header
+found among the first rows, and errors that name the file and say what to do. Nothing here knows what
+the columns mean.
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from core import clock
 from core.errors import HotlineError
@@ -162,6 +164,22 @@ def _offset(text: str) -> dt.timezone:
     digits = text[1:].replace(":", "")
     delta = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return dt.timezone(-delta if text[0] == "-" else delta)
+
+
+# ---------------------------------------------------------------- writing CSV
+
+def write_csv(out: TextIO, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows to ``out`` (opened with newline="")."""
+    csv.writer(out).writerows(rows)
+
+
+def workbook_bytes(book: Any) -> bytes:
+    """An openpyxl workbook as the bytes of its .xlsx. Saved straight to a full disk, openpyxl
+    leaves a half-closed zip whose clean-up prints tracebacks; in memory nothing fails, and the
+    file is then written whole or not at all (core.files.replacing)."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- reading files

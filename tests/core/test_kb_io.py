@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
+import os
 from pathlib import Path
 
 import docx
@@ -15,6 +17,7 @@ import pytest
 
 from core import kb, kb_io
 from core.errors import PermissionDenied
+from core.files import FileNotWritten
 from core.kb import ArticleInput
 from core.kb_io import export_articles, import_articles
 from core.vocab import ArticleStatus
@@ -214,6 +217,24 @@ def test_export_refuses_what_excel_cannot_hold_and_unknown_formats(center_db, tm
     with pytest.raises(kb_io.KbFileError, match="判断导出格式"):
         export_articles(center_db, out / "a.txt")
     assert export_articles(center_db, out / "a.txt", "jsonl") == 1
+
+
+def no_space(*args, **kwargs):
+    """What a full disk answers: a real one in tests/e2e/test_full_disk.py, this one everywhere."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("name", ["知识库.xlsx", "知识库.csv", "知识库.jsonl"])
+def test_an_export_to_a_full_disk_says_so_in_chinese_and_keeps_the_old_file(center_db, tmp_path, monkeypatch, name):
+    kb.save_article(center_db, None, ArticleInput(title="社保卡补办", body="带身份证办理。"))
+    out = tmp_path / "U盘"
+    out.mkdir()
+    (out / name).write_bytes(b"old")
+    monkeypatch.setattr(os, "fsync", no_space)  # the blocks of a buffered write are placed at fsync
+    with pytest.raises(FileNotWritten) as caught:
+        export_articles(center_db, out / name)
+    assert caught.value.message == (f"磁盘空间不足，“{name}”没有写入。请清理文件夹“{out}”所在的磁盘，或换一个文件夹后重试。")
+    assert os.listdir(out) == [name] and (out / name).read_bytes() == b"old"
 
 
 # ---------------------------------------------------------------- bad input: nothing written

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import openpyxl
@@ -9,7 +10,9 @@ import pytest
 
 from core import demo_units, units, units_io
 from core.errors import PermissionDenied
+from core.files import FileNotWritten
 from db.models import Audit, Unit
+from tests.core.test_kb_io import no_space
 
 HEADER = ["单位名称", "上级单位", "单位类别", "联系人", "值班电话", "电子邮箱", "地址", "职责事项", "关键词", "排序", "状态"]
 
@@ -79,7 +82,7 @@ def test_export_then_import_is_all_unchanged(center_db, tmp_path):
     assert [c.value for c in sheet[1]] == HEADER
     phone = sheet["E2"]
     assert (phone.value, phone.data_type) == ("025-85550101", "s")  # the leading 0 kept
-    assert not (tmp_path / "全部.xlsx.part").exists()
+    assert not list(tmp_path.glob(".hotline-*"))  # no temporary file left beside the exports
 
 
 def test_a_changed_row_updates_and_a_left_out_column_keeps_its_values(center_db, tmp_path):
@@ -183,3 +186,15 @@ def test_only_the_admin_imports_and_exports(operator, tmp_path):
     with pytest.raises(PermissionDenied):
         units_io.export_units(operator, tmp_path / "out.xlsx")
     assert Unit.select().count() == 0 and not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", ["承办单位.xlsx", "承办单位.csv"])
+def test_an_export_to_a_full_disk_says_so_in_chinese_and_keeps_the_old_file(center_db, tmp_path, monkeypatch, name):
+    demo_units.fill_demo_units(center_db)
+    out = tmp_path / "U盘"
+    out.mkdir()
+    (out / name).write_bytes(b"old")
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(FileNotWritten, match=f"磁盘空间不足，“{name}”没有写入"):
+        units_io.export_units(center_db, out / name)
+    assert os.listdir(out) == [name] and (out / name).read_bytes() == b"old"
