@@ -559,7 +559,8 @@ def export_articles(actor: Actor, out: Path, fmt: str | None = None, include_ret
 
     The file appears whole or not at all: it is written beside ``out`` and moved
     into place at the end (a full disk is core.files.FileNotWritten, in Chinese). XLSX
-    cells hold text only (a body starting with "=" stays text, never a formula); a
+    cells hold text only (a body starting with "=" stays text, never a formula), CSV
+    cells that would start a formula get a leading quote (core.tabular.csv_cell); a
     body longer than an Excel cell is refused.
     """
     require(actor, Permission.KB_EDIT)

@@ -4,7 +4,8 @@ and writing the CSV files the program hands out.
 Shared by the ledger import (core.ledger_import), the knowledge-base and unit imports
 and exports (core.kb_io, core.units_io) and the archive batch's 目录.csv: cell text
 cleaned the same way, dates read from every shape seen in real files, the header
-found among the first rows, and errors that name the file and say what to do. Nothing here knows what
+found among the first rows, cells a spreadsheet would run as formulas written as
+text, and errors that name the file and say what to do. Nothing here knows what
 the columns mean.
 """
 from __future__ import annotations
@@ -168,9 +169,30 @@ def _offset(text: str) -> dt.timezone:
 
 # ---------------------------------------------------------------- writing CSV
 
+# OWASP "CSV Injection": Excel and WPS run a cell that starts with one of these as a
+# formula (=HYPERLINK(...), +cmd|...); a leading single quote makes them show it as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell no spreadsheet runs: text starting like a formula (or with the
+    quote itself, so that reading back is exact) gets a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START + (_QUOTE,)):
+        return _QUOTE + value
+    return value
+
+
+def from_csv_cell(text: str) -> str:
+    """The value ``csv_cell`` wrote: re-importing an export changes nothing."""
+    if len(text) > 1 and text[0] == _QUOTE and text[1] in FORMULA_START + (_QUOTE,):
+        return text[1:]
+    return text
+
+
 def write_csv(out: TextIO, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows to ``out`` (opened with newline="")."""
-    csv.writer(out).writerows(rows)
+    """Rows to ``out`` (opened with newline=""), every text cell through ``csv_cell``."""
+    csv.writer(out).writerows([csv_cell(v) for v in row] for row in rows)
 
 
 def workbook_bytes(book: Any) -> bytes:
@@ -273,7 +295,8 @@ def read_csv(path: Path, columns: Columns, required: str) -> Sheet:
     try:
         for delimiter in (",", "\t", ";"):
             # One record is one spreadsheet row even when a quoted cell spans lines.
-            records = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+            parsed = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+            records = ((n, [from_csv_cell(c) for c in cells]) for n, cells in parsed)
             head = list(itertools.islice(records, HEADER_SCAN_ROWS))
             sheet = locate_header("", head, records, columns, required)
             if sheet is not None:

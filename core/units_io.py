@@ -330,7 +330,10 @@ def export_rows() -> list[dict[str, Any]]:
 
 
 def export_units(actor: Actor, out: Path) -> int:
-    """Write every unit to ``out`` (.xlsx or .csv), whole or not at all; returns the count."""
+    """Write every unit to ``out`` (.xlsx or .csv), whole or not at all; returns the count.
+
+    CSV cells that would start a formula (a duty phone "+86…") get a leading quote, which
+    the import takes off again (core.tabular.csv_cell)."""
     require(actor, Permission.UNIT_MANAGE)
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".csv"):

@@ -117,7 +117,7 @@ def _write_index(result: BatchResult) -> None:
              for i, d in enumerate(result.written, 1)]
     rows += [["", number, "未归档", "", "", why] for number, why in result.skipped]
     out = io.StringIO(newline="")
-    tabular.write_csv(out, rows)
+    tabular.write_csv(out, rows)  # a reason or a name starting with "=" stays text in Excel
     try:
         write_atomically(result.folder / INDEX_NAME, out.getvalue().encode("utf-8-sig"))
     except StorageError:

@@ -15,7 +15,7 @@ import docx
 import openpyxl
 import pytest
 
-from core import kb, kb_io
+from core import kb, kb_io, tabular
 from core.errors import PermissionDenied
 from core.files import FileNotWritten
 from core.kb import ArticleInput
@@ -217,6 +217,30 @@ def test_export_refuses_what_excel_cannot_hold_and_unknown_formats(center_db, tm
     with pytest.raises(kb_io.KbFileError, match="判断导出格式"):
         export_articles(center_db, out / "a.txt")
     assert export_articles(center_db, out / "a.txt", "jsonl") == 1
+
+
+FORMULAS = {"=HYPERLINK(\"http://example.com\",\"点我\")": "=1+1 是否收费？", "+86 热线说明": "@SUM(A1) 不是公式。",
+            "-5 ℃ 以下停工": "\t缩进的正文。"}
+
+
+def test_cells_that_look_like_formulas_stay_text_in_csv_and_xlsx_and_come_back_unchanged(center_db, tmp_path):
+    """OWASP CSV injection: Excel/WPS run "=…", "+…", "-…", "@…" as formulas; an export must not."""
+    for title, body in FORMULAS.items():
+        kb.save_article(center_db, None, ArticleInput(title=title, body=body, keywords="-公式 =测试"))
+    before = _state()
+    export_articles(center_db, tmp_path / "base.csv")
+    export_articles(center_db, tmp_path / "base.xlsx")
+    rows = list(csv.reader((tmp_path / "base.csv").read_text(encoding="utf-8-sig").splitlines()))
+    cells = [c for row in rows[1:] for c in row[1:4]]
+    assert all(not c.startswith(tabular.FORMULA_START) for c in cells), cells
+    assert {r[1] for r in rows[1:]} == {"'" + t for t in FORMULAS}
+    sheet = openpyxl.load_workbook(tmp_path / "base.xlsx").active  # formulas kept as formulas, if any
+    stored = [c for row in sheet.iter_rows(min_row=2, max_col=4) for c in row[1:4]]
+    assert {c.data_type for c in stored} == {"s"} and {c.value for c in stored} >= set(FORMULAS)
+    for name in ("base.csv", "base.xlsx"):
+        report = import_articles([tmp_path / name], actor=center_db)
+        assert not report.rejected and report.count("unchanged") == len(FORMULAS), report.summary()
+    assert _state()[:3] == before[:3]
 
 
 def no_space(*args, **kwargs):

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from core import demo_units, units, units_io
+from core import demo_units, tabular, units, units_io
 from core.errors import PermissionDenied
 from core.files import FileNotWritten
 from db.models import Audit, Unit
@@ -198,3 +198,20 @@ def test_an_export_to_a_full_disk_says_so_in_chinese_and_keeps_the_old_file(cent
     with pytest.raises(FileNotWritten, match=f"磁盘空间不足，“{name}”没有写入"):
         units_io.export_units(center_db, out / name)
     assert os.listdir(out) == [name] and (out / name).read_bytes() == b"old"
+
+
+def test_cells_that_look_like_formulas_stay_text_and_come_back_unchanged(center_db, tmp_path):
+    """OWASP CSV injection: a duty phone "+86…" or a contact "=…" must not run in Excel/WPS."""
+    units.create_unit(center_db, units.UnitInput(name="区城市管理局", kind="department", contact="=HYPERLINK(\"http://x\")",
+                                                 duty_phone="+86 25 8555 0101", address="@总值班室", matters=["-违建"]))
+    before = _snapshot()
+    units_io.export_units(center_db, tmp_path / "全部.csv")
+    units_io.export_units(center_db, tmp_path / "全部.xlsx")
+    row = list(csv.reader((tmp_path / "全部.csv").read_text(encoding="utf-8-sig").splitlines()))[1]
+    assert [row[3], row[4], row[6], row[7]] == ["'=HYPERLINK(\"http://x\")", "'+86 25 8555 0101", "'@总值班室", "'-违建"]
+    cells = next(openpyxl.load_workbook(tmp_path / "全部.xlsx").active.iter_rows(min_row=2))
+    assert (cells[3].value, cells[3].data_type) == ("=HYPERLINK(\"http://x\")", "s")
+    for name in ("全部.csv", "全部.xlsx"):
+        report = units_io.import_units(center_db, tmp_path / name)
+        assert report.ok and report.count("unchanged") == 1, report.rejected
+    assert _snapshot() == before and not any(c.startswith(tabular.FORMULA_START) for c in row)

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from core import clock
+from core import clock, tabular
 from core.errors import StorageError, ValidationError
 from db.models import Center, IssuedDocument
 from core import files as outputs
@@ -102,6 +102,15 @@ def test_a_disk_that_fills_up_mid_batch_numbers_only_what_was_written(operator, 
     assert sorted(d.file_name for d in IssuedDocument.select()) == sorted(written)
     index = list(csv.reader((folder / batch.INDEX_NAME).read_text(encoding="utf-8-sig").splitlines()))
     assert sorted(row[3] for row in index[1:]) == sorted(written)
+
+
+def test_the_index_writes_a_cell_that_looks_like_a_formula_as_text(tmp_path):
+    """目录.csv is opened in Excel by the clerk: no cell of it may run (OWASP CSV injection)."""
+    result = batch.BatchResult(tmp_path, 1, skipped=[("=HYPERLINK(\"http://x\")", "-缺少答复内容")])
+    batch._write_index(result)
+    rows = list(csv.reader((tmp_path / batch.INDEX_NAME).read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1] == ["", "'=HYPERLINK(\"http://x\")", "未归档", "", "", "'-缺少答复内容"]
+    assert not any(c.startswith(tabular.FORMULA_START) for row in rows for c in row)
 
 
 def test_an_empty_range_makes_no_folder(center_db, dispatcher, tmp_path):
