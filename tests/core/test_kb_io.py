@@ -95,6 +95,12 @@ def test_jsonl_with_english_or_chinese_keys(center_db, tmp_path):
     assert kb_io._Categories().text(etc.category_id) == "交通/高速公路"
 
 
+def test_a_jsonl_number_as_the_id_is_taken_as_text(center_db, tmp_path):
+    path = _jsonl(tmp_path / "a.jsonl", [{"id": 17, "title": "ETC 办理", "body": "到合作银行网点办理。"}])
+    assert import_articles([path], actor=center_db).count("added") == 1
+    assert _by_title("ETC 办理").source_ref == "17"
+
+
 def test_xlsx_with_a_note_above_the_header_and_date_cells(center_db, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -288,11 +294,22 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[Path], list[str]]]:
         "only header": ([_csv(tmp / "h.csv", [HEADER], "utf-8")], ["h.csv", "没有知识条目"]),
         "no body column": ([_csv(tmp / "n.csv", [["标题", "答复"], ["a", "b"]], "utf-8")], ["找不到正文列", "标题、答复"]),
         "broken docx": ([tmp / "坏.docx"], ["坏.docx", "不是 Word 文档"]),
+        "json types": ([_jsonl(tmp / "类型.jsonl", [
+            {"title": "社保卡", "body": {"text": "带身份证办理。"}},
+            {"title": ["社保卡", "补办"], "body": "带身份证办理。"},
+            {"标题": 12345, "正文": "热线号码。"},
+            {"title": "医保", "body": "正文", "keywords": ["医保", 110], "effective_on": 20260101},
+            {"id": True, "title": "公积金", "body": False},
+        ])], ["《类型.jsonl》第 1 行：“body”应为文字，文件中是一个 JSON 对象",
+              "第 2 行：“title”应为文字，文件中是一个列表", "第 3 行：“标题”应为文字，文件中是数字 12345",
+              "第 4 行：“keywords”应为文字或文字的列表，列表中有数字 110；“effective_on”应为文字，文件中是数字 20260101",
+              "第 5 行：“id”应为文字，文件中是逻辑值 true；“body”应为文字，文件中是逻辑值 false"]),
     }
 
 
 @pytest.mark.parametrize("case", ["encoding", "json", "fields", "same number", "same title", "docx without headings",
-                                  "extension", "missing", "empty", "only header", "no body column", "broken docx"])
+                                  "extension", "missing", "empty", "only header", "no body column", "broken docx",
+                                  "json types"])
 def test_bad_input_is_reported_and_nothing_is_written(center_db, tmp_path, case):
     (tmp_path / "a.jsonl").write_text('{"title": "好的", "body": "b"}\n{"title": "坏的", body}\n', encoding="utf-8")
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
