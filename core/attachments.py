@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import clock, paths
+from core import clock, files, paths
 from core.errors import StorageError, ValidationError
 from core.roles import Actor
 from core.vocab import AttachmentKind
@@ -82,20 +82,11 @@ def store_bytes(data: bytes) -> str:
     target = blob_path(sha)
     if target.exists():
         return sha
-    tmp = ""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
     except OSError as exc:
-        raise StorageError(f"保存文件到“{target.parent}”失败：{exc.strerror or exc}。请检查磁盘空间和权限。") from exc
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
+        raise files.file_error(exc, target.parent) from exc
+    files.write_atomically(target, data)  # a full disk: a Chinese message, nothing half-written
     return sha
 
 

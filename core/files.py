@@ -8,10 +8,12 @@ renamed over the target, so a crash or a full disk never leaves half a file.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from core.errors import StorageError
@@ -108,7 +110,10 @@ def file_error(exc: OSError, folder: Path, name: str | None = None, replacing: b
     elif code == errno.ENAMETOOLONG:
         text = f"{what}的名字或所在路径太长，不能写入。请缩短文件名，或换一个层级浅的文件夹。"
     else:
-        text = f"在文件夹“{folder}”写入{what}失败（{exc.strerror or exc}）。请检查磁盘后重试，或换一个文件夹。"
+        # The code, not the system's own words: those are English on most Linux machines.
+        reason = errno.errorcode.get(code, "") if code else ""
+        text = (f"在文件夹“{folder}”写入{what}失败{f'（系统错误 {reason}）' if reason else ''}。"
+                "请检查磁盘后重试，或换一个文件夹。")
     return FileNotWritten(text)
 
 
@@ -119,20 +124,23 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all; raises FileNotWritten (a StorageError)."""
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for the caller to write; synced and renamed over
+    ``path`` when the block ends, removed if it fails. Raises FileNotWritten (a StorageError)."""
     path = Path(path)
     folder = path.parent
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX, suffix=".tmp")
+        os.close(fd)
     except OSError as exc:
         raise file_error(exc, folder, path.name) from exc
     stage_replace = False
     try:
+        yield Path(tmp)
+        # A full disk may show only here: the blocks of a buffered write are placed at fsync.
+        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))  # Windows syncs only what it may write
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -142,6 +150,18 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise file_error(exc, folder, path.name, replacing=stage_replace) from exc
     finally:
         _remove_quietly(tmp)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all; raises FileNotWritten (a StorageError)."""
+    with replacing(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
 
 
 def check_folder_writable(folder: Path) -> None:

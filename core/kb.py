@@ -308,7 +308,7 @@ def category_for_path(path: str) -> int | None:
 
 def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) -> list[ArticleRow]:
     """Articles newest change first; retired ones only when asked for by status."""
-    require(actor, Permission.KB_USE)
+    actor = require(actor, Permission.KB_USE)
     query = Article.select().order_by(Article.updated_at.desc()).limit(limit)
     if status == ArticleStatus.PENDING:  # what waits for 校核, new articles and edits alike
         reported = ArticleFeedback.select(ArticleFeedback.article).where(ArticleFeedback.resolved_at == "")
@@ -330,7 +330,7 @@ def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) ->
 
 def load_article(actor: Actor, article_id: int) -> tuple[Article, ArticleInput, str]:
     """(row as operators see it, the newest text for the editor, its category path)."""
-    require(actor, Permission.KB_USE)
+    actor = require(actor, Permission.KB_USE)
     article = _article(article_id)
     if article.status != ArticleStatus.PUBLISHED and not actor.can(Permission.KB_EDIT):
         raise NotFound("这篇知识尚未发布。")

@@ -8,7 +8,9 @@ already checked the file may pass ``publish=True`` to publish at once.
 Files: JSON lines, CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX, and DOCX split
 by headings. Columns (Chinese or English headers): 编号/id, 标题/title, 正文/body,
 关键词/keywords, 分类/category ("一级/二级"), 提供单位/source_unit, 生效日期/effective_on,
-复核日期/review_on, 失效日期/expires_on. A row is the article with that 编号
+复核日期/review_on, 失效日期/expires_on; in JSON each is text (keywords and category may
+be lists of text, the 编号 a whole number), and any other value is refused with its line
+and key. A row is the article with that 编号
 (``source_ref``), else the article with the same title; a changed one gets a
 new version through core.kb, an unchanged one is left alone. Categories named
 by path are created when missing (the file's own classification, listed in the
@@ -20,7 +22,6 @@ batch is one transaction with one audit entry besides each article's own.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import logging
@@ -29,9 +30,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from core import clock, kb, tabular
+from core import clock, files, kb, tabular
 from core.acting import acting_user
 from core.center import current_center
 from core.errors import Conflict, HotlineError, ValidationError
@@ -214,28 +215,61 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[_Entry]:
         problems.append(Problem(name, "", exc.message.removeprefix(f"无法读取“{name}”：")))
         return []
     entries: list[_Entry] = []
-    for place, values, epoch in rows:
+    for row in rows:
         try:
-            entries.append(_entry(name, place, values, epoch))
+            if row.wrong:
+                raise ValidationError(row.wrong)
+            entries.append(_entry(name, row.place, row.values, row.epoch))
         except ValidationError as exc:
-            problems.append(Problem(name, place, exc.message))
+            problems.append(Problem(name, row.place, exc.message))
     if not rows:
         problems.append(Problem(name, "", "文件中没有知识条目"))
     return entries
 
 
-_Rows = list[tuple[str, dict[str, Any], dt.datetime]]  # (place, field -> cell, Excel epoch)
+class _Row(NamedTuple):
+    place: str  # 第 3 行 / 标题“…”
+    values: dict[str, Any]  # field -> cell
+    epoch: dt.datetime = tabular.EXCEL_EPOCH  # day 0 of the file's Excel serial numbers
+    wrong: dict[str, str] | None = None  # field -> why its JSON value is not one an article can hold
 
 
-def _fields_of(record: dict[str, Any]) -> dict[str, Any]:
-    keys = {str(k).strip().casefold(): v for k, v in record.items()}
+_Rows = list[_Row]
+# A JSON value an article field may hold besides text: a list of words for the keywords, of
+# names for the category path; a whole number as the 编号. Anything else (an object, a list
+# as the title, a number as the body, true/false) is refused, not turned into text.
+_JSON_LISTS = ("keywords", "category")
+_JSON_NUMBERS = ("source_ref",)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "一个 JSON 对象"
+    if isinstance(value, list):
+        return "一个列表"
+    if isinstance(value, bool):
+        return f"逻辑值 {'true' if value else 'false'}"
+    return f"数字 {value}"
+
+
+def _fields_of(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(field -> value, field -> why its value is refused) of one JSON line."""
+    keys = {str(k).strip().casefold(): (str(k), v) for k, v in record.items()}
     out: dict[str, Any] = {}
+    wrong: dict[str, str] = {}
     for name, synonyms in COLUMNS.items():
-        value = next((keys[s.casefold()] for s in synonyms if s.casefold() in keys), None)
-        if isinstance(value, list):  # ["公积金", "提取"] for keywords, ["社保", "养老"] for a category path
-            value = ("/" if name == "category" else " ").join(map(str, value))
+        key, value = next((keys[s.casefold()] for s in synonyms if s.casefold() in keys), ("", None))
+        words = value if isinstance(value, list) and name in _JSON_LISTS else None
+        if words is not None and all(isinstance(w, str) for w in words):
+            value = ("/" if name == "category" else " ").join(words)  # ["公积金", "提取"], ["社保", "养老"]
+        elif name in _JSON_NUMBERS and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        elif words is not None:
+            wrong[name] = f"“{key}”应为文字或文字的列表，列表中有{_json_kind(next(w for w in words if not isinstance(w, str)))}"
+        elif value is not None and not isinstance(value, str):
+            wrong[name] = f"“{key}”应为文字，文件中是{_json_kind(value)}"
         out[name] = value
-    return out
+    return out, wrong
 
 
 def _jsonl_rows(path: Path) -> _Rows:
@@ -253,7 +287,8 @@ def _jsonl_rows(path: Path) -> _Rows:
         if not isinstance(record, dict):
             bad.append(f"第 {number} 行不是 JSON 对象（应为 {{\"title\": …, \"body\": …}}）")
             continue
-        rows.append((f"第 {number} 行", _fields_of(record), tabular.EXCEL_EPOCH))
+        values, wrong = _fields_of(record)
+        rows.append(_Row(f"第 {number} 行", values, wrong=wrong))
     if bad:
         raise _FileRejected("；".join(bad[:20]) + ("" if len(bad) <= 20 else f"；另有 {len(bad) - 20} 行"))
     return rows
@@ -272,7 +307,7 @@ def _table_rows(path: Path) -> _Rows:
         if not any(cell_text(c).strip() for c in cells):
             continue
         values = {key: cells[i] if i < len(cells) else None for key, i in sheet.columns.items()}
-        rows.append((f"第 {number} 行", values, sheet.epoch))
+        rows.append(_Row(f"第 {number} 行", values, sheet.epoch))
     return rows
 
 
@@ -311,7 +346,7 @@ def _docx_rows(path: Path) -> _Rows:
 
     def finish() -> None:
         if title is not None:
-            rows.append((f"标题“{title}”", {"title": title, "body": "\n".join(lines)}, tabular.EXCEL_EPOCH))
+            rows.append(_Row(f"标题“{title}”", {"title": title, "body": "\n".join(lines)}))
 
     for level, text, is_list in blocks:
         if level and level <= top:
@@ -559,15 +594,18 @@ def export_articles(actor: Actor, out: Path, fmt: str | None = None, include_ret
     """Write the base (drafts and 待校核 included; retired only on request) to ``out``; returns the count.
 
     The file appears whole or not at all: it is written beside ``out`` and moved
-    into place at the end. XLSX cells hold text only (a body starting with "="
-    stays text, never a formula); a body longer than an Excel cell is refused.
+    into place at the end (a full disk is core.files.FileNotWritten, in Chinese). XLSX
+    cells hold text only (a body starting with "=" stays text, never a formula), CSV
+    cells that would start a formula get a leading quote (core.tabular.csv_cell); a
+    body longer than an Excel cell is refused.
     """
     require(actor, Permission.KB_EDIT)
     out = Path(out)
     fmt = export_format(out, fmt)
     rows = export_rows(include_retired)
-    partial = out.with_name(out.name + ".part")
-    try:
+    if fmt == "xlsx":
+        _check_xlsx_cells(rows)
+    with files.replacing(out) as partial:
         if fmt == "jsonl":
             with open(partial, "w", encoding="utf-8", newline="\n") as fh:
                 for row in rows:
@@ -576,31 +614,25 @@ def export_articles(actor: Actor, out: Path, fmt: str | None = None, include_ret
         elif fmt == "csv":
             # UTF-8 with BOM: Excel on Chinese Windows reads it as UTF-8, not GBK.
             with open(partial, "w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow([COLUMNS[k][0] for k in COLUMNS])
-                writer.writerows([row[k] for k in COLUMNS] for row in rows)
+                tabular.write_csv(fh, [[COLUMNS[k][0] for k in COLUMNS]] + [[row[k] for k in COLUMNS] for row in rows])
         else:
-            _write_xlsx(partial, rows)
-        partial.replace(out)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise KbFileError(f"无法写入“{out}”：{exc.strerror or exc}。") from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            partial.write_bytes(_xlsx(rows))
     log.info("kb export: %d articles as %s", len(rows), fmt)
     return len(rows)
 
 
-def _write_xlsx(path: Path, rows: list[dict[str, str]]) -> None:
-    import openpyxl  # slow to import; only export needs it
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+def _check_xlsx_cells(rows: list[dict[str, str]]) -> None:
     for number, row in enumerate(rows, start=2):
         if len(row["body"]) > XLSX_CELL_LIMIT:
             raise KbFileError(f"第 {number} 行“{row['title']}”的正文有 {len(row['body']):,} 字，超过 Excel 单元格上限 "
                               f"{XLSX_CELL_LIMIT:,} 字；请导出为 .jsonl 或 .csv。")
+
+
+def _xlsx(rows: list[dict[str, str]]) -> bytes:
+    import openpyxl  # slow to import; only export needs it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("知识库")
 
@@ -613,4 +645,4 @@ def _write_xlsx(path: Path, rows: list[dict[str, str]]) -> None:
     sheet.append([COLUMNS[k][0] for k in COLUMNS])
     for row in rows:
         sheet.append([text_cell(row[k]) for k in COLUMNS])
-    book.save(path)
+    return tabular.workbook_bytes(book)

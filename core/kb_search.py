@@ -256,7 +256,7 @@ def highlight(text: str, words: list[str], width: int = 90) -> str:
 def search_articles(actor: Actor, text: str, limit: int = 10, include_unpublished: bool = False,
                     today: dt.date | None = None) -> list[KbHit]:
     """Ranked articles for a question; retired ones never, drafts and 待校核 only for editors."""
-    require(actor, Permission.KB_USE)
+    actor = require(actor, Permission.KB_USE)
     problem = text_search.query_problem(text)
     if problem:
         raise ValidationError({"query": problem})

@@ -98,7 +98,7 @@ def _query(actor: Actor, state: str, text: str) -> tuple[str, list]:
 def complaints_page(actor: Actor, state: str = "", text: str = "", offset: int = 0,
                     limit: int = PAGE) -> list[ComplaintRow]:
     """Complaints newest first, with their latest mediation; ``state`` one of STATES."""
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     see = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
     where, params = _query(actor, state, text)
     with storage_errors():
@@ -118,7 +118,7 @@ def complaints_page(actor: Actor, state: str = "", text: str = "", offset: int =
 
 def complaints_count(actor: Actor, state: str = "", text: str = "", cap: int = COUNT_CAP) -> int:
     """How many rows the filter gives, counted up to ``cap``."""
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     where, params = _query(actor, state, text)
     with storage_errors():
         (n,) = raw_connection().execute(f"SELECT count(*) FROM (SELECT 1 {where} LIMIT ?)", (*params, cap)).fetchone()
@@ -166,7 +166,7 @@ class Complaint:
 
 def complaint(actor: Actor, ticket_id: int) -> Complaint:
     """One complaint with its mediations; parties only for those who mediate (they see identities)."""
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     with storage_errors():
         row = raw_connection().execute(
             "SELECT number, title, status, category, received_at, caller_name, caller_org, caller_phone, "

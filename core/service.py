@@ -2,6 +2,8 @@
 
 A service function does ``with write(actor, Permission.X, "action", ...) as tx:``;
 everything inside, the audit entry included, commits or rolls back together.
+A read service starts with ``actor = require(actor, Permission.Y)``: the rights are
+those of the account as stored now, not as it was at login.
 """
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core import clock
 from core.errors import Conflict, PermissionDenied
-from core.roles import ROLE_PERMISSIONS, TICKET_WORK, Actor, Permission, Role
+from core.roles import TICKET_WORK, Actor, Permission, Role
 from core.store import storage_errors
 from db.connection import database, raw_connection
 from db.models import Audit, Center
@@ -43,20 +45,45 @@ class Transaction:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def require(actor: Actor | None, permission: Permission) -> None:
+def _claimed(actor: Actor | None, permission: Permission) -> Actor:
+    """What the Actor made at login says; no storage read."""
     if actor is None or not actor.can(permission):
         raise PermissionDenied(f"当前账号没有“{permission.label}”的权限，请联系管理员。")
+    return actor
 
 
-def _still_allowed(actor: Actor, permission: Permission) -> None:
-    """The Actor was made at login; an account disabled or a role removed since then
-    stops writing at once, not at the next login."""
-    row = raw_connection().execute("SELECT active FROM user WHERE id = ?", (actor.user_id,)).fetchone()
-    if row is None or not row[0]:
+# One indexed read (the user's primary key, then user_role's): cheap enough for every page
+# of the ticket list and every keystroke of the phone look-up.
+_ACCOUNT = "SELECT u.active, r.role FROM user u LEFT JOIN user_role r ON r.user_id = u.id WHERE u.id = ?"
+
+
+def current(actor: Actor) -> Actor:
+    """The account as it is stored now: refused when disabled (or gone), with its roles of now.
+
+    The Actor was made at login; an account disabled or a role removed since then stops
+    reading and writing at once, not at the next login (README 系统管理).
+    """
+    with storage_errors():
+        rows = raw_connection().execute(_ACCOUNT, (actor.user_id,)).fetchall()
+    if not rows:
+        raise PermissionDenied(f"账号“{actor.username}”在当前数据库中不存在（可能已换了数据库文件），请重新登录。")
+    if not rows[0][0]:
         raise PermissionDenied("这个账号已被停用，不能再进行操作。请联系管理员。")
-    roles = {r for (r,) in raw_connection().execute("SELECT role FROM user_role WHERE user_id = ?", (actor.user_id,))}
-    if not any(permission in ROLE_PERMISSIONS[Role(r)] for r in roles if r in Role._value2member_map_):
+    roles = frozenset(Role(r) for _, r in rows if r in Role._value2member_map_)
+    return actor if roles == actor.roles else replace(actor, roles=roles)
+
+
+def require(actor: Actor | None, permission: Permission) -> Actor:
+    """Refuse unless the account, as stored now, has ``permission``; return it as stored now.
+
+    Every read service calls this first and uses the returned Actor for what else it
+    decides (masking a confidential caller, showing drafts), so a role taken away
+    stops those reads too.
+    """
+    now = current(_claimed(actor, permission))
+    if not now.can(permission):
         raise PermissionDenied(f"当前账号已没有“{permission.label}”的权限（角色已被管理员修改），请重新登录。")
+    return now
 
 
 @contextlib.contextmanager
@@ -72,13 +99,17 @@ def write(
     ``actor`` may be None only with ``permission`` None (first-launch setup, demo).
     """
     if permission is not None:
-        require(actor, permission)
+        _claimed(actor, permission)
         if permission in TICKET_WORK:
             require_district(permission)
     tx = Transaction(actor, action, object_type, object_uid)
     with storage_errors(), database.atomic("IMMEDIATE"):
-        if permission is not None and actor is not None:
-            _still_allowed(actor, permission)
+        # Inside the lock, so what was checked holds for the write. Without a permission
+        # (a user's own password) a disabled account is still refused.
+        if permission is not None:
+            require(actor, permission)
+        elif actor is not None:
+            current(actor)
         yield tx
         Audit.create(
             at=clock.stamp(),

@@ -1,9 +1,12 @@
-"""Reading tables that people send: CSV in whatever encoding Excel saved, and .xlsx.
+"""Reading tables that people send: CSV in whatever encoding Excel saved, and .xlsx;
+and writing the CSV files the program hands out.
 
-Shared by the ledger import (core.ledger_import) and the knowledge-base import
-(core.kb_io): cell text cleaned the same way, dates read from every shape seen
-in real files, the header found among the first rows, and errors that name the
-file and say what to do. Nothing here knows what the columns mean.
+Shared by the ledger import (core.ledger_import), the knowledge-base and unit imports
+and exports (core.kb_io, core.units_io) and the archive batch's 目录.csv: cell text
+cleaned the same way, dates read from every shape seen in real files, the header
+found among the first rows, cells a spreadsheet would run as formulas written as
+text, and errors that name the file and say what to do. Nothing here knows what
+the columns mean.
 """
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from core import clock
 from core.errors import HotlineError
@@ -164,6 +167,43 @@ def _offset(text: str) -> dt.timezone:
     return dt.timezone(-delta if text[0] == "-" else delta)
 
 
+# ---------------------------------------------------------------- writing CSV
+
+# OWASP "CSV Injection": Excel and WPS run a cell that starts with one of these as a
+# formula (=HYPERLINK(...), +cmd|...); a leading single quote makes them show it as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell no spreadsheet runs: text starting like a formula (or with the
+    quote itself, so that reading back is exact) gets a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START + (_QUOTE,)):
+        return _QUOTE + value
+    return value
+
+
+def from_csv_cell(text: str) -> str:
+    """The value ``csv_cell`` wrote: re-importing an export changes nothing."""
+    if len(text) > 1 and text[0] == _QUOTE and text[1] in FORMULA_START + (_QUOTE,):
+        return text[1:]
+    return text
+
+
+def write_csv(out: TextIO, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows to ``out`` (opened with newline=""), every text cell through ``csv_cell``."""
+    csv.writer(out).writerows([csv_cell(v) for v in row] for row in rows)
+
+
+def workbook_bytes(book: Any) -> bytes:
+    """An openpyxl workbook as the bytes of its .xlsx. Saved straight to a full disk, openpyxl
+    leaves a half-closed zip whose clean-up prints tracebacks; in memory nothing fails, and the
+    file is then written whole or not at all (core.files.replacing)."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 # ---------------------------------------------------------------- reading files
 
 Columns = dict[str, tuple[str, ...]]  # field -> accepted headers, most specific first
@@ -255,7 +295,8 @@ def read_csv(path: Path, columns: Columns, required: str) -> Sheet:
     try:
         for delimiter in (",", "\t", ";"):
             # One record is one spreadsheet row even when a quoted cell spans lines.
-            records = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+            parsed = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+            records = ((n, [from_csv_cell(c) for c in cells]) for n, cells in parsed)
             head = list(itertools.islice(records, HEADER_SCAN_ROWS))
             sheet = locate_header("", head, records, columns, required)
             if sheet is not None:

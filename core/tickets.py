@@ -167,8 +167,7 @@ def _row(raw: tuple, sort: str, see_confidential: bool, district_names: dict[str
 
 
 def list_page(actor: Actor, flt: TicketFilter, after: tuple[Any, int] | None = None, limit: int = PAGE_SIZE) -> list[TicketRow]:
-    require(actor, Permission.TICKET_VIEW)
-    see = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
+    see = require(actor, Permission.TICKET_VIEW).can(Permission.TICKET_VIEW_CONFIDENTIAL)
     with storage_errors():
         rows = ticket_queries.page(flt.to_query(), after, limit)
         here = current_center()
@@ -184,7 +183,7 @@ def count(actor: Actor, flt: TicketFilter, cap: int = COUNT_CAP) -> int:
 
 def caller_history(actor: Actor, phone: str, limit: int = 20) -> list[TicketRow]:
     """The caller's earlier tickets, open ones first (shown as the number is typed)."""
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     digits = normalize_phone(phone)
     if len(digits) < 5:
         return []
@@ -195,7 +194,7 @@ def caller_history(actor: Actor, phone: str, limit: int = 20) -> list[TicketRow]
 
 
 def detail(actor: Actor, ticket_id: int) -> TicketDetail:
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     with storage_errors():
         t = Ticket.get_or_none(Ticket.id == ticket_id)
         if t is None:

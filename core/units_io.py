@@ -12,7 +12,6 @@ rejected row and nothing is written, and every problem is reported with its row.
 """
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import time
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, tabular, units
+from core import clock, files, tabular, units
 from core.errors import HotlineError
 from core.roles import Actor, Permission
 from core.service import require
@@ -331,30 +330,27 @@ def export_rows() -> list[dict[str, Any]]:
 
 
 def export_units(actor: Actor, out: Path) -> int:
-    """Write every unit to ``out`` (.xlsx or .csv), whole or not at all; returns the count."""
+    """Write every unit to ``out`` (.xlsx or .csv), whole or not at all; returns the count.
+
+    CSV cells that would start a formula (a duty phone "+86…") get a leading quote, which
+    the import takes off again (core.tabular.csv_cell)."""
     require(actor, Permission.UNIT_MANAGE)
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise UnitFileError(f"无法从文件名“{out.name}”判断导出格式，请用 .xlsx 或 .csv 结尾。")
     rows = export_rows()
     header = [COLUMNS[k][0] for k in COLUMNS]
-    partial = out.with_name(out.name + ".part")
-    try:
+    with files.replacing(out) as partial:  # a full disk is FileNotWritten, in Chinese; nothing left behind
         if out.suffix.lower() == ".csv":
             with open(partial, "w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads it as UTF-8
-                csv.writer(fh).writerows([header] + [[row[k] for k in COLUMNS] for row in rows])
+                tabular.write_csv(fh, [header] + [[row[k] for k in COLUMNS] for row in rows])
         else:
-            _write_xlsx(partial, header, rows)
-        partial.replace(out)
-    except OSError as exc:
-        raise UnitFileError(f"无法写入“{out}”：{exc.strerror or exc}。") from exc
-    finally:
-        partial.unlink(missing_ok=True)
+            partial.write_bytes(_xlsx(header, rows))
     log.info("units export: %d units", len(rows))
     return len(rows)
 
 
-def _write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
+def _xlsx(header: list[str], rows: list[dict[str, Any]]) -> bytes:
     import openpyxl  # slow to import; only export needs it
     from openpyxl.cell import WriteOnlyCell
 
@@ -370,4 +366,4 @@ def _write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]]) -> No
     sheet.append(header)
     for row in rows:
         sheet.append([cell(row[k]) for k in COLUMNS])
-    book.save(path)
+    return tabular.workbook_bytes(book)

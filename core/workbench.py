@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core import clock, deadlines, reminders, workcalendar
 from core.roles import Actor, Permission
+from core.service import current
 from core.vocab import AssignmentStatus, Stage, Urgency
 from db.connection import raw_connection
 
@@ -42,6 +43,7 @@ _UNIT_TASKS = {Stage.SIGN_OFF.value: "催签收", Stage.FEEDBACK.value: "催反�
 
 
 def my_work(actor: Actor, now: dt.datetime | None = None, limit: int = LIMIT) -> list[WorkItem]:
+    actor = current(actor)  # a disabled account sees nothing; a role taken away, not its work
     now = clock.to_local(now or clock.now())
     conf = reminders.settings()
     items: list[WorkItem] = []

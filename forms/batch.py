@@ -3,13 +3,13 @@
 The folder is named for the range (``归档表 2026-11-01 至 2026-11-30``) and each
 file for its ticket (``320102-20261105-0007-投诉处理归档表.docx``), so files sort by
 date; ``目录.csv`` lists them with their SHA-256 for the clerk. Each file is written
-whole or not at all; a cancelled or failed batch leaves the complete files and a
+whole or not at all, in the transaction that records it (a form that cannot be
+written takes no number and leaves no record); a cancelled or failed batch leaves the complete files and a
 目录 of exactly those. Tickets that cannot be archived (the form lacks data) are
 listed, not fatal; a broken template or a full disk stops the batch.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import clock
+from core import clock, tabular
 from core.errors import StorageError, ValidationError
 from core.roles import Actor, Permission
 from core.service import require
@@ -26,7 +26,7 @@ from db.connection import raw_connection
 from forms import issue
 from forms.catalog import DocumentKind, archive_kind
 from forms.contexts import MissingData
-from core.files import check_folder_writable, write_atomically
+from core.files import check_folder_writable, file_error, write_atomically
 from forms.templates import Template, active
 
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going?
@@ -86,7 +86,7 @@ def archive_forms(actor: Actor, start: dt.date, end: dt.date, parent: Path,
     try:
         folder.mkdir(parents=True)
     except OSError as exc:
-        raise StorageError(f"不能在“{parent}”中建立文件夹“{folder.name}”：{exc.strerror or exc}。") from exc
+        raise file_error(exc, parent, folder.name) from exc
     loaded: dict[DocumentKind, Template] = {}
     try:
         for done, (ticket_id, number, hotline, category) in enumerate(tickets):
@@ -96,11 +96,10 @@ def archive_forms(actor: Actor, start: dt.date, end: dt.date, parent: Path,
             kind = archive_kind(hotline, category)
             template = loaded.get(kind) or loaded.setdefault(kind, active(kind))
             try:
-                made = issue.issue(actor, kind, ticket_id, template=template)
+                made = issue.issue(actor, kind, ticket_id, template=template, target=folder.joinpath)
             except MissingData as exc:
                 result.skipped.append((number, exc.message))
                 continue
-            write_atomically(folder / made.file_name, made.content)
             result.written.append(dataclasses.replace(made, content=b""))  # 1,000 files stay on disk, not in memory
         else:
             if progress is not None:
@@ -113,13 +112,12 @@ def archive_forms(actor: Actor, start: dt.date, end: dt.date, parent: Path,
 
 def _write_index(result: BatchResult) -> None:
     """目录.csv (UTF-8 with BOM so Excel reads the Chinese) of the files really written."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["序号", "工单编号", "归档表", "文件名", "SHA-256", "出具时间"])
-    for i, d in enumerate(result.written, 1):
-        writer.writerow([i, d.ticket_number, d.kind.label, d.file_name, d.sha256, clock.display(d.issued_at)])
-    for number, why in result.skipped:
-        writer.writerow(["", number, "未归档", "", "", why])
+    rows: list[list[object]] = [["序号", "工单编号", "归档表", "文件名", "SHA-256", "出具时间"]]
+    rows += [[i, d.ticket_number, d.kind.label, d.file_name, d.sha256, clock.display(d.issued_at)]
+             for i, d in enumerate(result.written, 1)]
+    rows += [["", number, "未归档", "", "", why] for number, why in result.skipped]
+    out = io.StringIO(newline="")
+    tabular.write_csv(out, rows)  # a reason or a name starting with "=" stays text in Excel
     try:
         write_atomically(result.folder / INDEX_NAME, out.getvalue().encode("utf-8-sig"))
     except StorageError:

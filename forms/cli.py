@@ -87,8 +87,7 @@ def _render(args: argparse.Namespace, actor) -> int:
     if ticket is None:
         raise NotFound(f"没有编号为“{args.ticket}”的工单。")
     outputs.check_folder_writable(out.parent)
-    made = issue.issue(actor, DocumentKind(args.kind), ticket.id)
-    outputs.write_atomically(out, made.content)
+    made = issue.issue(actor, DocumentKind(args.kind), ticket.id, target=lambda _name: out)
     print(f"已出具{made.kind.label}{('（' + made.number + '）') if made.number else ''}：{out}")
     if args.pdf:
         target = pdf.to_pdf(out, out.with_suffix(".pdf"))

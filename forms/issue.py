@@ -2,7 +2,9 @@
 
 The number (文书编号, per year and kind of letter) is taken inside the same
 transaction that records the document, so a render that fails leaves neither a
-gap in the numbers nor a record without a file. The file is kept by SHA-256 in
+gap in the numbers nor a record without a file; the copy a person asked for in a
+folder is written in that transaction too, so a full disk there takes no number
+either. The file is kept by SHA-256 in
 the attachment store next to the database; issuing again hands out that same
 file (checked against its hash), never a re-render that could differ.
 """
@@ -11,18 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from core import attachments, clock
 from core.errors import NotFound, PermissionDenied, StorageError
 from core.registration import add_event
 from core.roles import Actor, Permission
-from core.service import require, write
+from core.service import Transaction, require, write
 from core.vocab import EventKind
 from db.models import DocumentCounter, IssuedDocument, Ticket, User
 from forms import contexts
 from forms.catalog import SPECS, DocumentKind
-from core.files import safe_file_name
+from core.files import safe_file_name, write_atomically
 from forms.render import render
 from forms.templates import Template, active
 
@@ -73,31 +77,54 @@ def file_name(ticket_number: str, kind: DocumentKind, number: str = "") -> str:
 
 def issue(actor: Actor, kind: DocumentKind, ticket_id: int, *, case_id: int | None = None,
           assignment_id: int | None = None, supervision_id: int | None = None,
-          template: Template | None = None, now: dt.datetime | None = None) -> Issued:
-    """Render, number and keep one document; MissingData or TemplateProblem leave nothing behind."""
+          template: Template | None = None, now: dt.datetime | None = None,
+          target: Callable[[str], Path] | None = None) -> Issued:
+    """Render, number and keep one document; MissingData or TemplateProblem leave nothing behind.
+
+    ``target`` maps the document's file name to where the person asked for it (``docs
+    render --out``, a batch's folder): it is written there inside the transaction, so a
+    full or read-only folder (FileNotWritten) takes no number and records nothing either.
+    """
     permission = permission_for(kind)
     require(actor, permission)
     now = now or clock.now()
-    with write(actor, permission, "document_issue", "issued_document") as tx:
-        built = contexts.build(kind, ticket_id, actor, on=now.date(), case_id=case_id, assignment_id=assignment_id,
-                               supervision_id=supervision_id)
-        ticket = Ticket.get_by_id(ticket_id)
-        template = template or active(kind)
-        number = _next_number(kind, now.year) if SPECS[kind].number_word else ""
-        data = render(template.content, built.context | {"doc_number": number})
-        sha = attachments.store_bytes(data)
-        name = file_name(ticket.number, kind, number)
-        row = IssuedDocument.create(
-            uid=str(uuid.uuid4()), origin=ticket.origin, updated_at=clock.stamp(now), ticket=ticket.id,
-            case=case_id, assignment=assignment_id, supervision=supervision_id, kind=kind.value, number=number,
-            template=template.label, template_sha256=template.sha256, sha256=sha, size=len(data), file_name=name,
-            masked=built.masked, issued_at=clock.stamp(now), issued_by=actor.user_id)
-        add_event(ticket.id, ticket.origin, EventKind.DOCUMENT_ISSUED, actor,
-                  f"出具{kind.label}{('（' + number + '）') if number else ''}",
-                  {"document": row.uid, "kind": kind.value, "number": number, "sha256": sha,
-                   "template": template.label, "template_sha256": template.sha256}, at=clock.stamp(now))
-        tx.object_uid = row.uid
-        tx.detail = {"kind": kind.value, "number": number, "ticket": ticket.number}
+    delivered: Path | None = None
+    try:
+        with write(actor, permission, "document_issue", "issued_document") as tx:
+            made = _record(actor, kind, ticket_id, case_id, assignment_id, supervision_id, template, now, tx)
+            if target is not None:
+                path = target(made.file_name)
+                write_atomically(path, made.content)
+                delivered = path
+    except BaseException:
+        if delivered is not None:  # written, but the record did not commit: no file without its record
+            delivered.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _record(actor: Actor, kind: DocumentKind, ticket_id: int, case_id: int | None, assignment_id: int | None,
+            supervision_id: int | None, template: Template | None, now: dt.datetime, tx: Transaction) -> Issued:
+    """Inside the issuing transaction: take the number, render, keep the file, record it on the ticket."""
+    built = contexts.build(kind, ticket_id, actor, on=now.date(), case_id=case_id, assignment_id=assignment_id,
+                           supervision_id=supervision_id)
+    ticket = Ticket.get_by_id(ticket_id)
+    template = template or active(kind)
+    number = _next_number(kind, now.year) if SPECS[kind].number_word else ""
+    data = render(template.content, built.context | {"doc_number": number})
+    sha = attachments.store_bytes(data)
+    name = file_name(ticket.number, kind, number)
+    row = IssuedDocument.create(
+        uid=str(uuid.uuid4()), origin=ticket.origin, updated_at=clock.stamp(now), ticket=ticket.id,
+        case=case_id, assignment=assignment_id, supervision=supervision_id, kind=kind.value, number=number,
+        template=template.label, template_sha256=template.sha256, sha256=sha, size=len(data), file_name=name,
+        masked=built.masked, issued_at=clock.stamp(now), issued_by=actor.user_id)
+    add_event(ticket.id, ticket.origin, EventKind.DOCUMENT_ISSUED, actor,
+              f"出具{kind.label}{('（' + number + '）') if number else ''}",
+              {"document": row.uid, "kind": kind.value, "number": number, "sha256": sha,
+               "template": template.label, "template_sha256": template.sha256}, at=clock.stamp(now))
+    tx.object_uid = row.uid
+    tx.detail = {"kind": kind.value, "number": number, "ticket": ticket.number}
     return Issued(row.id, row.uid, ticket.number, kind, number, name, sha, template.label, built.masked,
                   row.issued_at, actor.display_name, data)
 
@@ -119,7 +146,7 @@ def identity_refusal(actor: Actor, file_name: str, masked: bool, confidential: b
 
 
 def _may_see(actor: Actor, row: IssuedDocument) -> None:
-    require(actor, Permission.TICKET_VIEW)
+    actor = require(actor, Permission.TICKET_VIEW)
     confidential = Ticket.select(Ticket.confidential).where(Ticket.id == row.ticket_id).scalar()
     if why := identity_refusal(actor, row.file_name, bool(row.masked), bool(confidential)):
         raise PermissionDenied(why)

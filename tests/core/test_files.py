@@ -123,10 +123,12 @@ def test_disk_full_keeps_the_old_file_and_leaves_no_temp(folder, monkeypatch):
 
 
 def test_fsync_failure_is_reported_too(folder, monkeypatch):
-    with monkeypatch.context() as m, pytest.raises(StorageError, match="请检查磁盘后重试"):
+    with monkeypatch.context() as m, pytest.raises(StorageError, match="请检查磁盘后重试") as caught:
         m.setattr(os, "fsync", _raise(errno.EIO))
         write_atomically(folder / "a.pdf", b"x")
     assert os.listdir(folder) == []
+    # The error's code, never the system's English words ("Input/output error").
+    assert "（系统错误 EIO）" in caught.value.message and os.strerror(errno.EIO) not in caught.value.message
 
 
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES, errno.EPERM])

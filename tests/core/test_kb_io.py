@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
+import os
 from pathlib import Path
 
 import docx
 import openpyxl
 import pytest
 
-from core import kb, kb_io
+from core import kb, kb_io, tabular
 from core.errors import PermissionDenied
+from core.files import FileNotWritten
 from core.kb import ArticleInput
 from core.kb_io import export_articles, import_articles
 from core.vocab import ArticleStatus
@@ -90,6 +93,12 @@ def test_jsonl_with_english_or_chinese_keys(center_db, tmp_path):
     etc = _by_title("ETC 办理")
     assert (etc.keywords, etc.effective_on) == ("ETC 高速", "2026-03-01")
     assert kb_io._Categories().text(etc.category_id) == "交通/高速公路"
+
+
+def test_a_jsonl_number_as_the_id_is_taken_as_text(center_db, tmp_path):
+    path = _jsonl(tmp_path / "a.jsonl", [{"id": 17, "title": "ETC 办理", "body": "到合作银行网点办理。"}])
+    assert import_articles([path], actor=center_db).count("added") == 1
+    assert _by_title("ETC 办理").source_ref == "17"
 
 
 def test_xlsx_with_a_note_above_the_header_and_date_cells(center_db, tmp_path):
@@ -216,6 +225,48 @@ def test_export_refuses_what_excel_cannot_hold_and_unknown_formats(center_db, tm
     assert export_articles(center_db, out / "a.txt", "jsonl") == 1
 
 
+FORMULAS = {"=HYPERLINK(\"http://example.com\",\"点我\")": "=1+1 是否收费？", "+86 热线说明": "@SUM(A1) 不是公式。",
+            "-5 ℃ 以下停工": "\t缩进的正文。"}
+
+
+def test_cells_that_look_like_formulas_stay_text_in_csv_and_xlsx_and_come_back_unchanged(center_db, tmp_path):
+    """OWASP CSV injection: Excel/WPS run "=…", "+…", "-…", "@…" as formulas; an export must not."""
+    for title, body in FORMULAS.items():
+        kb.save_article(center_db, None, ArticleInput(title=title, body=body, keywords="-公式 =测试"))
+    before = _state()
+    export_articles(center_db, tmp_path / "base.csv")
+    export_articles(center_db, tmp_path / "base.xlsx")
+    rows = list(csv.reader((tmp_path / "base.csv").read_text(encoding="utf-8-sig").splitlines()))
+    cells = [c for row in rows[1:] for c in row[1:4]]
+    assert all(not c.startswith(tabular.FORMULA_START) for c in cells), cells
+    assert {r[1] for r in rows[1:]} == {"'" + t for t in FORMULAS}
+    sheet = openpyxl.load_workbook(tmp_path / "base.xlsx").active  # formulas kept as formulas, if any
+    stored = [c for row in sheet.iter_rows(min_row=2, max_col=4) for c in row[1:4]]
+    assert {c.data_type for c in stored} == {"s"} and {c.value for c in stored} >= set(FORMULAS)
+    for name in ("base.csv", "base.xlsx"):
+        report = import_articles([tmp_path / name], actor=center_db)
+        assert not report.rejected and report.count("unchanged") == len(FORMULAS), report.summary()
+    assert _state()[:3] == before[:3]
+
+
+def no_space(*args, **kwargs):
+    """What a full disk answers: a real one in tests/e2e/test_full_disk.py, this one everywhere."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("name", ["知识库.xlsx", "知识库.csv", "知识库.jsonl"])
+def test_an_export_to_a_full_disk_says_so_in_chinese_and_keeps_the_old_file(center_db, tmp_path, monkeypatch, name):
+    kb.save_article(center_db, None, ArticleInput(title="社保卡补办", body="带身份证办理。"))
+    out = tmp_path / "U盘"
+    out.mkdir()
+    (out / name).write_bytes(b"old")
+    monkeypatch.setattr(os, "fsync", no_space)  # the blocks of a buffered write are placed at fsync
+    with pytest.raises(FileNotWritten) as caught:
+        export_articles(center_db, out / name)
+    assert caught.value.message == (f"磁盘空间不足，“{name}”没有写入。请清理文件夹“{out}”所在的磁盘，或换一个文件夹后重试。")
+    assert os.listdir(out) == [name] and (out / name).read_bytes() == b"old"
+
+
 # ---------------------------------------------------------------- bad input: nothing written
 
 
@@ -243,11 +294,22 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[Path], list[str]]]:
         "only header": ([_csv(tmp / "h.csv", [HEADER], "utf-8")], ["h.csv", "没有知识条目"]),
         "no body column": ([_csv(tmp / "n.csv", [["标题", "答复"], ["a", "b"]], "utf-8")], ["找不到正文列", "标题、答复"]),
         "broken docx": ([tmp / "坏.docx"], ["坏.docx", "不是 Word 文档"]),
+        "json types": ([_jsonl(tmp / "类型.jsonl", [
+            {"title": "社保卡", "body": {"text": "带身份证办理。"}},
+            {"title": ["社保卡", "补办"], "body": "带身份证办理。"},
+            {"标题": 12345, "正文": "热线号码。"},
+            {"title": "医保", "body": "正文", "keywords": ["医保", 110], "effective_on": 20260101},
+            {"id": True, "title": "公积金", "body": False},
+        ])], ["《类型.jsonl》第 1 行：“body”应为文字，文件中是一个 JSON 对象",
+              "第 2 行：“title”应为文字，文件中是一个列表", "第 3 行：“标题”应为文字，文件中是数字 12345",
+              "第 4 行：“keywords”应为文字或文字的列表，列表中有数字 110；“effective_on”应为文字，文件中是数字 20260101",
+              "第 5 行：“id”应为文字，文件中是逻辑值 true；“body”应为文字，文件中是逻辑值 false"]),
     }
 
 
 @pytest.mark.parametrize("case", ["encoding", "json", "fields", "same number", "same title", "docx without headings",
-                                  "extension", "missing", "empty", "only header", "no body column", "broken docx"])
+                                  "extension", "missing", "empty", "only header", "no body column", "broken docx",
+                                  "json types"])
 def test_bad_input_is_reported_and_nothing_is_written(center_db, tmp_path, case):
     (tmp_path / "a.jsonl").write_text('{"title": "好的", "body": "b"}\n{"title": "坏的", body}\n', encoding="utf-8")
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")

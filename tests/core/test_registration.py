@@ -745,11 +745,12 @@ def test_manager_may_register(manager):
 
 
 def test_register_before_setup_is_refused(db_path, operator):
+    """An empty database has no center and no accounts: the session's account is not in it."""
     store.close_center()
     other = db_path.with_name("empty.db")
     store.open_center(other)
     try:
-        with pytest.raises(Conflict):
+        with pytest.raises(PermissionDenied, match="在当前数据库中不存在"):
             registration.register(operator, consult())
     finally:
         store.close_center()

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from core import demo_units, units, units_io
+from core import demo_units, tabular, units, units_io
 from core.errors import PermissionDenied
+from core.files import FileNotWritten
 from db.models import Audit, Unit
+from tests.core.test_kb_io import no_space
 
 HEADER = ["单位名称", "上级单位", "单位类别", "联系人", "值班电话", "电子邮箱", "地址", "职责事项", "关键词", "排序", "状态"]
 
@@ -79,7 +82,7 @@ def test_export_then_import_is_all_unchanged(center_db, tmp_path):
     assert [c.value for c in sheet[1]] == HEADER
     phone = sheet["E2"]
     assert (phone.value, phone.data_type) == ("025-85550101", "s")  # the leading 0 kept
-    assert not (tmp_path / "全部.xlsx.part").exists()
+    assert not list(tmp_path.glob(".hotline-*"))  # no temporary file left beside the exports
 
 
 def test_a_changed_row_updates_and_a_left_out_column_keeps_its_values(center_db, tmp_path):
@@ -183,3 +186,32 @@ def test_only_the_admin_imports_and_exports(operator, tmp_path):
     with pytest.raises(PermissionDenied):
         units_io.export_units(operator, tmp_path / "out.xlsx")
     assert Unit.select().count() == 0 and not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", ["承办单位.xlsx", "承办单位.csv"])
+def test_an_export_to_a_full_disk_says_so_in_chinese_and_keeps_the_old_file(center_db, tmp_path, monkeypatch, name):
+    demo_units.fill_demo_units(center_db)
+    out = tmp_path / "U盘"
+    out.mkdir()
+    (out / name).write_bytes(b"old")
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(FileNotWritten, match=f"磁盘空间不足，“{name}”没有写入"):
+        units_io.export_units(center_db, out / name)
+    assert os.listdir(out) == [name] and (out / name).read_bytes() == b"old"
+
+
+def test_cells_that_look_like_formulas_stay_text_and_come_back_unchanged(center_db, tmp_path):
+    """OWASP CSV injection: a duty phone "+86…" or a contact "=…" must not run in Excel/WPS."""
+    units.create_unit(center_db, units.UnitInput(name="区城市管理局", kind="department", contact="=HYPERLINK(\"http://x\")",
+                                                 duty_phone="+86 25 8555 0101", address="@总值班室", matters=["-违建"]))
+    before = _snapshot()
+    units_io.export_units(center_db, tmp_path / "全部.csv")
+    units_io.export_units(center_db, tmp_path / "全部.xlsx")
+    row = list(csv.reader((tmp_path / "全部.csv").read_text(encoding="utf-8-sig").splitlines()))[1]
+    assert [row[3], row[4], row[6], row[7]] == ["'=HYPERLINK(\"http://x\")", "'+86 25 8555 0101", "'@总值班室", "'-违建"]
+    cells = next(openpyxl.load_workbook(tmp_path / "全部.xlsx").active.iter_rows(min_row=2))
+    assert (cells[3].value, cells[3].data_type) == ("=HYPERLINK(\"http://x\")", "s")
+    for name in ("全部.csv", "全部.xlsx"):
+        report = units_io.import_units(center_db, tmp_path / name)
+        assert report.ok and report.count("unchanged") == 1, report.rejected
+    assert _snapshot() == before and not any(c.startswith(tabular.FORMULA_START) for c in row)

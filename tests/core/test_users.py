@@ -271,3 +271,9 @@ def test_a_role_taken_away_stops_its_writes_at_once(center_db, operator):
     users.update_user(center_db, operator.user_id, "王小丽", {Role.DISPATCHER}, active=True)
     with pytest.raises(PermissionDenied, match="受理登记"):
         registration.register(operator, TicketInput(category="consult", content="问社保", caller_phone="13812345678"))
+
+
+def test_a_disabled_account_cannot_change_its_own_password(center_db, operator):
+    users.update_user(center_db, operator.user_id, "王小丽", {Role.OPERATOR}, active=False)
+    with pytest.raises(PermissionDenied, match="已被停用"):
+        users.reset_password(operator, operator.user_id, "another-pass-2")

@@ -4,11 +4,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import errno
+import os
+from pathlib import Path
 
 import docx
 import pytest
 
-from core import clock
+from core import clock, tabular
 from core.errors import StorageError, ValidationError
 from db.models import Center, IssuedDocument
 from core import files as outputs
@@ -75,6 +77,40 @@ def test_bad_ranges_and_unwritable_folders_are_refused_before_anything(operator,
     with pytest.raises(StorageError, match="磁盘空间不足"):
         batch.archive_forms(dispatcher, today(), today(), out)
     assert not IssuedDocument.select().exists() and list(out.iterdir()) == []
+
+
+def test_a_disk_that_fills_up_mid_batch_numbers_only_what_was_written(operator, dispatcher, tmp_path, monkeypatch):
+    """The third form finds no room: the batch stops, the two written are recorded and listed, the
+    third took no record (tests/e2e/test_full_disk.py fills a real disk)."""
+    for _ in range(4):
+        closed_consult(operator)
+    real_replace = os.replace
+    written: list[str] = []
+
+    def fills_up(src, dst, *args, **kwargs):
+        if Path(dst).suffix == ".docx" and Path(dst).parent.parent == tmp_path:
+            if len(written) == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written.append(Path(dst).name)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", fills_up)
+    with pytest.raises(StorageError, match="磁盘空间不足"):
+        batch.archive_forms(dispatcher, today(), today(), tmp_path)
+    folder = next(tmp_path.glob("归档表 *"))
+    assert sorted(p.name for p in folder.glob("*.docx")) == sorted(written)
+    assert sorted(d.file_name for d in IssuedDocument.select()) == sorted(written)
+    index = list(csv.reader((folder / batch.INDEX_NAME).read_text(encoding="utf-8-sig").splitlines()))
+    assert sorted(row[3] for row in index[1:]) == sorted(written)
+
+
+def test_the_index_writes_a_cell_that_looks_like_a_formula_as_text(tmp_path):
+    """目录.csv is opened in Excel by the clerk: no cell of it may run (OWASP CSV injection)."""
+    result = batch.BatchResult(tmp_path, 1, skipped=[("=HYPERLINK(\"http://x\")", "-缺少答复内容")])
+    batch._write_index(result)
+    rows = list(csv.reader((tmp_path / batch.INDEX_NAME).read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1] == ["", "'=HYPERLINK(\"http://x\")", "未归档", "", "", "'-缺少答复内容"]
+    assert not any(c.startswith(tabular.FORMULA_START) for row in rows for c in row)
 
 
 def test_an_empty_range_makes_no_folder(center_db, dispatcher, tmp_path):

@@ -7,14 +7,19 @@ the bundled layouts (tests/forms/test_templates.py checks those).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
+import os
 from pathlib import Path
+
+import apsw
 
 import docx
 import pytest
 
 from core import attachments, clock, dispatch, handling, mediation, supervision
 from core.errors import PermissionDenied, StorageError, ValidationError
+from core.files import FileNotWritten
 from core.handling import FeedbackInput
 from core.supervision import SupervisionInput
 from db.models import DocumentCounter, IssuedDocument, TicketEvent
@@ -166,6 +171,57 @@ def test_a_failed_render_takes_no_number_and_records_nothing(operator, mediator)
     assert not IssuedDocument.select().exists() and not DocumentCounter.select().exists()
     done = issue.issue(mediator, DocumentKind.TERMINATION_LETTER, ticket, template=plain(DocumentKind.TERMINATION_LETTER))
     assert done.number.endswith("第1号") and fields_of(done.content)["termination_reason"] == "投诉人撤回调解申请。"
+
+
+def _terminated(operator, mediator) -> int:
+    ticket = register(operator)
+    case_id = mediation.open_case(mediator, ticket)
+    mediation.add_session(mediator, case_id, session(0.5))
+    mediation.conclude(mediator, case_id, "terminated", "投诉人撤回调解申请。")
+    return ticket
+
+
+def _nothing_recorded() -> bool:
+    return not (IssuedDocument.select().exists() or DocumentCounter.select().exists()
+                or TicketEvent.select().where(TicketEvent.kind == "document_issued").exists())
+
+
+def test_a_letter_that_cannot_be_written_where_asked_takes_no_number(operator, mediator, tmp_path, monkeypatch):
+    """A full folder (its directory has no room for the new entry) fails the issue as a whole."""
+    ticket = _terminated(operator, mediator)
+    folder = tmp_path / "U盘"
+    folder.mkdir()
+    real_replace = os.replace
+
+    def no_room_in_folder(src, dst, *args, **kwargs):
+        if Path(dst).parent == folder:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", no_room_in_folder)
+    with pytest.raises(FileNotWritten, match="磁盘空间不足"):
+        issue.issue(mediator, DocumentKind.TERMINATION_LETTER, ticket, template=plain(DocumentKind.TERMINATION_LETTER),
+                    target=folder.joinpath)
+    assert _nothing_recorded() and os.listdir(folder) == []
+    monkeypatch.setattr(os, "replace", real_replace)
+    done = issue.issue(mediator, DocumentKind.TERMINATION_LETTER, ticket,
+                       template=plain(DocumentKind.TERMINATION_LETTER), target=folder.joinpath)
+    assert done.number.endswith("第1号") and os.listdir(folder) == [done.file_name]
+
+
+def test_a_letter_whose_record_fails_to_commit_leaves_no_file(operator, mediator, tmp_path, monkeypatch):
+    from core import service
+
+    ticket = _terminated(operator, mediator)
+
+    def database_full(**fields):
+        raise apsw.FullError("database or disk is full")
+
+    monkeypatch.setattr(service.Audit, "create", database_full)
+    with pytest.raises(StorageError):
+        issue.issue(mediator, DocumentKind.TERMINATION_LETTER, ticket, template=plain(DocumentKind.TERMINATION_LETTER),
+                    target=tmp_path.joinpath)
+    assert _nothing_recorded() and not list(tmp_path.glob("*.docx"))
 
 
 def test_confidential_callers_are_masked_by_right_and_always_on_notices(operator, dispatcher, mediator, manager, units):
