@@ -439,6 +439,7 @@ class _Applier:
         self.defaults = defaults
         self.done = 0
         self.sql: dict[tuple[str, bool], str] = {}
+        self.ref_checks = {k.name: records.ref_check_sql(k) for k in records.KINDS}
 
     def _apply_sql(self, kind: records.Kind, one_row: bool) -> str:
         key = (kind.name, one_row)
@@ -483,8 +484,8 @@ class _Applier:
 
     def _apply_kind(self, kind: records.Kind) -> None:
         conn = self.conn
-        for sql, reason in records.missing_ref_sql(kind):
-            conn.execute(sql, (reason,))
+        for sql in self.ref_checks[kind.name]:
+            conn.execute(sql, {"origin": self.origin})
         if kind.tree:
             positions = [p for (p,) in conn.execute(
                 "SELECT pos FROM sync_stage WHERE kind = ? AND outcome IN ('new', 'updated') ORDER BY pos", (kind.name,))]

@@ -214,10 +214,13 @@ def _resend_referents(conn, refused: list[tuple[records.Kind, str]]) -> int:
     what it refers to is un-acknowledged, so the next batch carries both, referents first."""
     n = 0
     for kind, uid in refused:
-        for column, target in kind.refs.items():
-            for (referent,) in conn.execute(
-                    f'SELECT r.uid FROM "{kind.table}" t JOIN "{target}" r ON r.id = t."{column}" WHERE t.uid = ?',
-                    (uid,)).fetchall():
+        lookups = [f'SELECT r.uid FROM "{kind.table}" t JOIN "{target}" r ON r.id = t."{column}" WHERE t.uid = ?'
+                   for column, target in kind.refs.items()]
+        lookups += [f'SELECT r.uid FROM "{kind.table}" t JOIN {child.table} c ON c.{child.parent_column} = t.id'
+                    f' JOIN "{target}" r ON r.id = c."{column}" WHERE t.uid = ?'
+                    for child in kind.children for column, target in child.refs.items()]
+        for sql in lookups:
+            for (referent,) in conn.execute(sql, (uid,)).fetchall():
                 conn.execute("UPDATE sync_state SET acked_rev = 0 WHERE uid = ? AND acked_rev > 0", (referent,))
                 n += conn.changes()
     return n

@@ -1,0 +1,184 @@
+"""A district's batch may only refer to, and only change, that district's own records (issue 15 §1).
+
+Another district's records at the province (its tickets, clocks, units, staff, cases) can be
+neither changed by, nor hung with, records another district sends: each such record is refused
+on its own, with the kind and the other center named, and the rest of the batch applies.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from db.connection import raw_connection
+from sync import export, importer, records
+from tests.sync.exchange import (DISTRICT, add_district, add_paperwork, at, craft_batch, dump, fast_hashing, line,
+                                 make_pair, parse, record_lines)
+
+OTHER = "320104"
+
+
+@pytest.fixture(scope="module")
+def trio_template(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        fast_hashing(patch)
+        pair = make_pair(tmp_path_factory.mktemp("trio"), 120)
+        pair.other = add_district(pair, OTHER, 120)
+        add_paperwork(pair.district)
+        for db in (pair.other, pair.district):
+            with at(db) as actor:
+                export.set_sends_kb(actor, True)  # the knowledge base's references are held to the rule too
+                made = export.export_batch(actor, pair.folder)
+            with at(pair.province) as actor:
+                assert importer.import_batch(actor, made.path).counts["rejected"] == 0
+        return pair
+
+
+@pytest.fixture
+def trio(trio_template, tmp_path, monkeypatch):
+    fast_hashing(monkeypatch)
+    return trio_template.copy(tmp_path / "trio")
+
+
+def _by_kind(db, origin):
+    out: dict[str, list[dict]] = {}
+    for one in record_lines(db, origin):
+        kind, data = parse(one)
+        out.setdefault(kind, []).append(data)
+    return out
+
+
+def _fresh(kind: str, data: dict) -> dict:
+    """The record as a new one of the district's: new uids (its children's too)."""
+    copy = dict(data, uid=str(uuid.uuid4()))
+    if records.BY_NAME[kind].has_rev:
+        copy["rev"] = 1
+    for child in records.BY_NAME[kind].children:
+        copy[child.key] = [dict(c, uid=str(uuid.uuid4())) for c in data.get(child.key) or []]
+    return copy
+
+
+def _foreign_uid(trio, table: str) -> str:
+    with at(trio.province):
+        row = raw_connection().execute(f'SELECT uid FROM "{table}" WHERE origin = ? ORDER BY id LIMIT 1',
+                                       (OTHER,)).fetchone()
+    assert row is not None, table
+    return row[0]
+
+
+def _import(trio, lines):
+    path = craft_batch(trio.district, trio.folder, lines)
+    with at(trio.province) as actor:
+        return importer.import_batch(actor, path)
+
+
+def _cross_center_references() -> list[tuple[str, str, int]]:
+    """Rows at the province whose reference lands on another center's record."""
+    conn = raw_connection()
+    out = []
+    for kind in records.KINDS:
+        origin = records.origin_sql(kind, "t")
+        for column, target in kind.refs.items():
+            n = conn.execute(f'SELECT count(*) FROM "{kind.table}" t JOIN "{target}" r ON r.id = t."{column}"'
+                             f" WHERE r.origin <> {origin}").fetchone()[0]
+            if n:
+                out.append((kind.name, column, n))
+    return out
+
+
+REFS = [(k.name, c) for k in records.KINDS for c in k.refs] + [
+    (records.MEDIATION, "sessions.recorded_by")]
+
+
+def test_every_reference_to_another_districts_record_is_refused_record_by_record(trio):
+    mine = _by_kind(trio.district, DISTRICT)
+    with at(trio.province):
+        theirs = dump(OTHER)
+    offered: dict[str, tuple[str, str]] = {}
+    lines = []
+    for kind, column in REFS:
+        target = records.BY_NAME[kind].refs.get(column, "user")
+        foreign = _foreign_uid(trio, target)
+        sample = next(d for d in mine[kind] if not column.startswith("sessions") or d.get("sessions"))
+        record = _fresh(kind, sample)
+        if column.startswith("sessions."):
+            record["sessions"][0]["recorded_by"] = foreign
+        else:
+            record[records.ref_key(column)] = foreign
+        offered[record["uid"]] = (kind, column)
+        lines.append(line(kind, record))
+    # and a change to one of the district's own tickets that would move it under another district's topic
+    ticket = dict(mine[records.TICKET][0], rev=mine[records.TICKET][0]["rev"] + 1, topic=_foreign_uid(trio, "topic"))
+    offered[ticket["uid"]] = (records.TICKET, "topic_id (update)")
+    lines.append(line(records.TICKET, ticket))
+    with at(trio.province):
+        before = raw_connection().execute("SELECT rev, topic_id FROM ticket WHERE uid = ?", (ticket["uid"],)).fetchone()
+
+    report = _import(trio, lines)
+
+    assert report.status == "imported" and report.counts["rejected"] == len(offered), report.summary()
+    refused = {r["uid"]: r["reason"] for r in report.rejections}
+    assert set(refused) == set(offered)
+    for uid, (kind, column) in offered.items():
+        key = records.ref_key(column.split(".")[-1].split(" ")[0])
+        assert f"（{key}）" in refused[uid] and f"另一个中心（{OTHER}）" in refused[uid], (kind, column, refused[uid])
+    with at(trio.province):
+        assert dump(OTHER) == theirs
+        assert raw_connection().execute("SELECT rev, topic_id FROM ticket WHERE uid = ?",
+                                        (ticket["uid"],)).fetchone() == before
+        assert _cross_center_references() == []
+
+
+def test_a_district_cannot_add_or_change_clocks_on_another_districts_ticket(trio):
+    """A deadline has no origin of its own: it is its ticket's. Claiming it in the JSON is not enough."""
+    mine = _by_kind(trio.district, DISTRICT)[records.DEADLINE][0]
+    theirs = _by_kind(trio.other, OTHER)[records.DEADLINE][0]
+    foreign_ticket = theirs["ticket"]
+    added = dict(_fresh(records.DEADLINE, mine), ticket=foreign_ticket, assignment=None,
+                 due_at="2026-11-25T09:00:00+08:00", met_at="")
+    # the other district's own clock, claimed as this district's at a higher rev, on either ticket
+    moved = dict(theirs, origin=DISTRICT, rev=theirs["rev"] + 1, ticket=mine["ticket"], assignment=None)
+    changed = dict(theirs, origin=DISTRICT, rev=theirs["rev"] + 1, due_at="2099-01-01T09:00:00+08:00")
+    with at(trio.province):
+        clocks = raw_connection().execute(
+            "SELECT d.uid, d.rev, d.due_at, d.ticket_id FROM deadline d JOIN ticket t ON t.id = d.ticket_id"
+            " WHERE t.origin = ? ORDER BY d.id", (OTHER,)).fetchall()
+
+    for record in (added, moved, changed):
+        report = _import(trio, [line(records.DEADLINE, record)])
+        assert report.counts["rejected"] == 1 and report.counts["new"] + report.counts["updated"] == 0
+        assert OTHER in report.rejections[0]["reason"], report.rejections[0]
+    with at(trio.province):
+        assert raw_connection().execute(
+            "SELECT d.uid, d.rev, d.due_at, d.ticket_id FROM deadline d JOIN ticket t ON t.id = d.ticket_id"
+            " WHERE t.origin = ? ORDER BY d.id", (OTHER,)).fetchall() == clocks
+        assert raw_connection().execute("SELECT count(*) FROM deadline WHERE uid = ?", (added["uid"],)).fetchone()[0] == 0
+
+
+def test_a_record_with_the_uid_of_the_provinces_own_record_is_refused(trio):
+    """The province's own topics never came through a batch: the uid's owner is read from the table itself."""
+    with at(trio.province):
+        own = raw_connection().execute("SELECT uid, name, rev FROM topic WHERE origin = '320000' LIMIT 1").fetchone()
+    topic = dict(_by_kind(trio.district, DISTRICT)[records.TOPIC][0], uid=own[0], rev=own[2] + 5, name="被改名")
+    report = _import(trio, [line(records.TOPIC, topic)])
+    assert report.counts["rejected"] == 1 and "320000" in report.rejections[0]["reason"]
+    with at(trio.province):
+        assert raw_connection().execute("SELECT name, origin FROM topic WHERE uid = ?", (own[0],)).fetchone() == (
+            own[1], "320000")
+        assert raw_connection().execute("SELECT count(*) FROM sync_record WHERE uid = ?", (own[0],)).fetchone()[0] == 0
+
+
+def test_a_case_cannot_take_over_another_districts_party(trio):
+    theirs = _by_kind(trio.other, OTHER)[records.MEDIATION][0]
+    case = _fresh(records.MEDIATION, _by_kind(trio.district, DISTRICT)[records.MEDIATION][0])
+    case["parties"][0]["uid"] = theirs["parties"][0]["uid"]
+    with at(trio.province):
+        before = dump(OTHER, (records.MEDIATION,))
+    report = _import(trio, [line(records.MEDIATION, case)])
+    assert report.counts["rejected"] == 1 and "parties" in report.rejections[0]["reason"]
+    with at(trio.province):
+        assert dump(OTHER, (records.MEDIATION,)) == before
+        owner = raw_connection().execute(
+            "SELECT c.origin FROM mediation_party p JOIN mediation_case c ON c.id = p.case_id WHERE p.uid = ?",
+            (theirs["parties"][0]["uid"],)).fetchone()
+    assert owner == (OTHER,)
