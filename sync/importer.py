@@ -33,7 +33,7 @@ from core.service import require, write
 from db.connection import database, raw_connection
 from db.models import Center, SyncImport
 from db.schema import SCHEMA_VERSION
-from sync import envelope, keys, records
+from sync import envelope, keys, records, validate
 from sync.envelope import SyncFileError
 
 OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
@@ -133,6 +133,18 @@ class _Checked:
     raw_header: bytes
     decryptor: Any
     peer: Any
+    validator: validate.Validator | None = None
+    refused: bytearray = field(default_factory=bytearray)  # a bit per record the first pass found wrong
+
+
+def _mark(bits: bytearray, n: int) -> None:
+    if n >> 3 >= len(bits):
+        bits.extend(bytes((n >> 3) - len(bits) + 4096))
+    bits[n >> 3] |= 1 << (n & 7)
+
+
+def _marked(bits: bytearray, n: int) -> bool:
+    return n >> 3 < len(bits) and bool(bits[n >> 3] >> (n & 7) & 1)
 
 
 def check_header(path: Path, center: Center, kind: str = "batch") -> _Checked:
@@ -185,9 +197,14 @@ def record_lines(path: Path, checked: _Checked) -> Iterator[bytes]:
 
 
 def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelled: Callable[[], bool] | None) -> None:
-    """The first pass over the records: form, owner, uniqueness, count and content hash; nothing is written."""
+    """The first pass over the records: form, owner, uniqueness, count and content hash; nothing is written.
+
+    A record whose fields are wrong is marked, not fatal: it is refused on its own in the apply pass.
+    """
     name, header = path.name, checked.header
     origin = header["from"]
+    validator = checked.validator = validate.Validator(origin, validate.columns(raw_connection()))
+    checked.refused = bytearray()
     digest = hashlib.sha256()
     seen: set[int] = set()
     count = 0
@@ -223,6 +240,8 @@ def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelle
         if h in seen:
             raise SyncFileError("record", f"{where}（{uid_text}）在文件中重复出现。")
         seen.add(h)
+        if validator.problem(kind.name, record) is not None:
+            _mark(checked.refused, count - 1)
         if count % 5000 == 0:
             Cancelled.check(cancelled, STOPPED)
             if progress is not None:
@@ -412,11 +431,16 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
     applier = _Applier(conn, row.id, header["from"], _table_defaults(conn), report)
     batch: list[tuple] = []
     total = header["record_count"]
-    for line in record_lines(path, checked):
+    for n, line in enumerate(record_lines(path, checked)):
         match = LINE.match(line)
         assert match is not None  # the first pass checked every line of these very bytes
         kind, uid, rev, digest, data = match.groups()
-        batch.append((kind.decode(), uid.decode(), int(rev), digest.decode(), data.decode("utf-8")))
+        staged = (kind.decode(), uid.decode(), int(rev), digest.decode(), data.decode("utf-8"))
+        if _marked(checked.refused, n):
+            assert checked.validator is not None
+            batch.append((*staged, "rejected", checked.validator.problem(staged[0], json.loads(data)) or ""))
+        else:
+            batch.append((*staged, "new", ""))
         if len(batch) == STAGE_ROWS:
             applier.chunk(batch)
             batch = []
@@ -451,13 +475,14 @@ class _Applier:
         if not rows:
             return
         conn = self.conn
-        conn.executemany("INSERT INTO sync_stage (kind, uid, rev, hash, payload) VALUES (?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO sync_stage (kind, uid, rev, hash, payload, outcome, reason)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         conn.execute(
             "UPDATE sync_stage SET"
             " outcome = CASE WHEN r.origin <> ? THEN 'rejected' WHEN sync_stage.rev > r.rev THEN 'updated'"
             " WHEN sync_stage.rev < r.rev THEN 'stale' WHEN sync_stage.hash = r.hash THEN 'unchanged' ELSE 'conflict' END,"
             " reason = CASE WHEN r.origin <> ? THEN '该编号的记录属于另一个中心（' || r.origin || '）' ELSE '' END"
-            " FROM sync_record r WHERE r.uid = sync_stage.uid", (self.origin, self.origin))
+            " FROM sync_record r WHERE r.uid = sync_stage.uid AND sync_stage.outcome = 'new'", (self.origin, self.origin))
         present = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM sync_stage")}
         for kind in records.KINDS:
             if kind.name in present:

@@ -127,6 +127,7 @@ BY_NAME = {k.name: k for k in KINDS}
 # Columns that stay at the center, by table (besides ``id`` and the parent column of children).
 LOCAL = {
     "user": {"password_hash"},
+    "ticket": {"number_clash"},
     "kb_article": {"source_ref", "use_count", "pending_version"},
     "deadline": {"notified_level"},
 }

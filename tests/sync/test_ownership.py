@@ -182,3 +182,45 @@ def test_a_case_cannot_take_over_another_districts_party(trio):
             "SELECT c.origin FROM mediation_party p JOIN mediation_case c ON c.id = p.case_id WHERE p.uid = ?",
             (theirs["parties"][0]["uid"],)).fetchone()
     assert owner == (OTHER,)
+
+
+def _register_at(db, **fields) -> tuple[str, str]:
+    """A ticket registered at ``db`` by its demo manager: (uid, number)."""
+    from core import registration, users
+    from db.models import Ticket
+
+    values = dict(channel="phone", caller_name="孙先生", caller_phone="13905152222", title="噪声扰民",
+                  content="夜间施工噪声。", category="consult", hotline="12345") | fields
+    with at(db):
+        made = registration.register(users.authenticate("manager", "demo1234"), registration.TicketInput(**values))
+        return Ticket.get_by_id(made.id).uid, made.number
+
+
+def test_a_district_cannot_take_another_districts_ticket_number(trio):
+    """Numbers carry their center's code (issue 15 §2): sent first under another's number, a ticket is
+    refused, and the other district's genuine ticket with that number still arrives whole."""
+    genuine_uid, number = _register_at(trio.other)
+    assert number.startswith(f"{OTHER}-")
+    squatter = _fresh(records.TICKET, _by_kind(trio.district, DISTRICT)[records.TICKET][0])
+    report = _import(trio, [line(records.TICKET, dict(squatter, number=number))])
+    assert report.counts["rejected"] == 1
+    assert f"字段 number 的值“{number}”不是本中心（{DISTRICT}）的工单编号" in report.rejections[0]["reason"]
+
+    with at(trio.other) as actor:
+        made = export.export_batch(actor, trio.folder)
+    with at(trio.province) as actor:
+        theirs = importer.import_batch(actor, made.path)
+        assert theirs.counts["rejected"] == 0 and theirs.alarms == []
+        row = raw_connection().execute("SELECT origin, number_clash FROM ticket WHERE uid = ?", (genuine_uid,)).fetchone()
+    assert row == (OTHER, 0)
+
+
+@pytest.mark.parametrize("number, why", [
+    ("320102-2026112-0001", "不是本中心"), ("320102-20261124-0000", "不是本中心"), ("320102-20261124-1", "不是本中心"),
+    ("320102-20261332-0001", "日期不存在"), (" 320102-20261124-0001", "不是本中心"), (20261124, "应为文字"),
+])
+def test_a_ticket_number_not_made_by_the_districts_program_is_refused(trio, number, why):
+    ticket = _fresh(records.TICKET, _by_kind(trio.district, DISTRICT)[records.TICKET][0])
+    report = _import(trio, [line(records.TICKET, dict(ticket, number=number))])
+    assert report.counts["rejected"] == 1 and why in report.rejections[0]["reason"], report.rejections
+    assert report.rejections[0]["reason"].startswith("字段 number ")
