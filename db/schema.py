@@ -859,6 +859,7 @@ def upgrade_8(conn: apsw.Connection) -> None:
             -- The list's number search and sort, and each day's last number (db.bulk), across centers.
             CREATE INDEX ticket_number ON ticket(number);
             CREATE UNIQUE INDEX ticket_origin_number ON ticket(origin, number) WHERE number_clash = 0;
+            CREATE INDEX ticket_number_clash ON ticket(origin) WHERE number_clash = 1;
             {_TICKET_FTS_TRIGGERS}
             {_rev_trigger("ticket")}
             """

@@ -71,6 +71,8 @@ class ImportReport:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[int] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)  # numbers taken by another ticket of the district (the first SHOWN)
+    clash_count: int = 0
     quarantine: str = ""
     import_id: int | None = None
 
@@ -103,7 +105,8 @@ class ImportReport:
                 "reason": self.reason, "message": self.message, "district": self.district,
                 "district_name": self.district_name, "sequence": self.sequence, "alarms": self.alarms,
                 "received": self.received, **self.counts, "rejections": self.rejections,
-                "conflicts": self.conflicts, "gaps": self.gaps, "quarantine": self.quarantine,
+                "conflicts": self.conflicts, "gaps": self.gaps, "clashes": self.clashes,
+                "clash_count": self.clash_count, "quarantine": self.quarantine,
                 "import_id": self.import_id, "summary": self.summary()}
 
 
@@ -450,9 +453,21 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
     applier.chunk(batch)
     applier.finish()
     Cancelled.check(cancelled, STOPPED)  # the last chance: nothing is committed yet
-    SyncImport.update(**report.counts, received=report.received).where(SyncImport.id == row.id).execute()
+    if report.clash_count:
+        report.alarms.append(clash_alarm(report.clashes, report.clash_count))
+    SyncImport.update(**report.counts, received=report.received, alarm="\n".join(report.alarms)).where(
+        SyncImport.id == row.id).execute()
     if progress is not None:
         progress(2 * max(total, 1), 2 * max(total, 1))
+
+
+CLASHES_SHOWN = 200
+
+
+def clash_alarm(numbers: list[str], count: int) -> str:
+    shown = "、".join(numbers[:20]) + (f" 等 {count} 个" if count > 20 else "")
+    return (f"工单编号 {shown} 已被该中心的另一张工单使用，可能是该中心从备份恢复后重复使用了编号。这些工单已接收，"
+            "标为“编号冲突”；出具的回执会通知该中心改号，改号后的工单随下一批送达即恢复正常。")
 
 
 class _Applier:
@@ -532,6 +547,18 @@ class _Applier:
             delete, insert = records.child_sqls(kind, child, self.defaults[child.table])
             conn.execute(delete)
             conn.execute(insert)
+        if kind.name == records.TICKET:
+            self._clashes()
+
+    def _clashes(self) -> None:
+        """Tickets just taken whose number another of the district's holds (restored from a backup)."""
+        report = self.report
+        for (number,) in self.conn.execute(
+                "SELECT t.number FROM sync_stage s JOIN ticket t ON t.uid = s.uid WHERE s.kind = ?"
+                " AND s.outcome IN ('new', 'updated') AND t.number_clash ORDER BY s.pos", (records.TICKET,)):
+            report.clash_count += 1
+            if len(report.clashes) < CLASHES_SHOWN:
+                report.clashes.append(number)
 
     def _one_by_one(self, kind: records.Kind, positions: list[int]) -> None:
         sql = self._apply_sql(kind, True)

@@ -89,7 +89,12 @@ KINDS: tuple[Kind, ...] = (
                             "reported_unit", "title", "content", "category", "urgency", "emergency_type",
                             "risk_level", "not_accepted_reason", "referral", "reply", "details", "source_ref",
                             "complex"),
-         {"topic_id": "topic", "repeat_of_id": "ticket", "created_by": "user"}),
+         {"topic_id": "topic", "repeat_of_id": "ticket", "created_by": "user"},
+         # A number another ticket of the same district holds (it was restored from a backup and
+         # reissued it): kept, marked, until the district renumbers it (issue 15 §3).
+         province_values={"number_clash": "EXISTS (SELECT 1 FROM ticket o WHERE o.origin = json_extract(p, '$.origin')"
+                                          " AND o.number = json_extract(p, '$.number') AND o.number_clash = 0"
+                                          " AND o.uid <> json_extract(p, '$.uid'))"}),
     Kind(EVENT, "ticket_event", ("uid", "origin", "kind", "at", "summary", "data"),
          {"ticket_id": "ticket", "actor_id": "user"}, has_rev=False),
     Kind(ATTACHMENT, "attachment", ("uid", "origin", "kind", "sha256", "name", "size", "mime", "added_at"),

@@ -215,3 +215,15 @@ def add_paperwork(db: Path) -> None:
             channel="phone", caller_name="钱女士", caller_phone="13905151111", title="井盖松动", category="consult",
             content="人行道井盖松动。", hotline="12345", attachments=[{"path": str(photo), "kind": "photo"}]))
         issue.issue(admin, DocumentKind.WORK_ORDER, Ticket.get_by_id(made.id).id)
+
+
+def register(db: Path, title: str) -> tuple[str, str]:
+    """A ticket registered at ``db`` by its demo manager now: (uid, number)."""
+    from core import registration
+    from db.models import Ticket
+
+    with at(db):
+        made = registration.register(users.authenticate("manager", "demo1234"), registration.TicketInput(
+            channel="phone", caller_name="周女士", caller_phone="13905153333", title=title, content=f"{title}。",
+            category="consult", hotline="12345"))
+        return Ticket.get_by_id(made.id).uid, made.number
