@@ -82,7 +82,8 @@ class ShownReport:
             out.append(f"<p>收到 <b>{received:,}</b> 条记录，各自的结果：</p><table border='1' cellspacing='0'>"
                        f"<tr>{cells}</tr></table>")
             out.append("<p style='color:#5f6b7a'>新增、更新：已写入。重复：同一版本已有。过时：已有更新的版本，未改动。"
-                       "冲突：同一版本内容不同，已另存待查、原记录未改动。拒收：引用了省级没有的记录，随回执告知区县重发。</p>")
+                       "冲突：同一版本内容不同，已另存待查、原记录未改动。"
+                       "拒收：内容不合规范（见原因），或引用了省级没有的、别的中心的记录，随回执告知区县。</p>")
         for alarm in self.alarms:
             out.append(f"<p style='color:{BAD_COLOR}'><b>警告：</b>{escape(alarm)}</p>")
         if self.gaps:

@@ -243,7 +243,7 @@ def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelle
         if h in seen:
             raise SyncFileError("record", f"{where}（{uid_text}）在文件中重复出现。")
         seen.add(h)
-        if validator.problem(kind.name, record) is not None:
+        if validator.problem(kind.name, record) is not None or validator.repeated_child(kind.name, record):
             _mark(checked.refused, count - 1)
         if count % 5000 == 0:
             Cancelled.check(cancelled, STOPPED)
@@ -441,7 +441,8 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
         staged = (kind.decode(), uid.decode(), int(rev), digest.decode(), data.decode("utf-8"))
         if _marked(checked.refused, n):
             assert checked.validator is not None
-            batch.append((*staged, "rejected", checked.validator.problem(staged[0], json.loads(data)) or ""))
+            why = checked.validator.problem(staged[0], json.loads(data)) or validate.REPEATED_CHILD
+            batch.append((*staged, "rejected", why))
         else:
             batch.append((*staged, "new", ""))
         if len(batch) == STAGE_ROWS:

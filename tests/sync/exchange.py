@@ -227,3 +227,53 @@ def register(db: Path, title: str) -> tuple[str, str]:
             channel="phone", caller_name="周女士", caller_phone="13905153333", title=title, content=f"{title}。",
             category="consult", hotline="12345"))
         return Ticket.get_by_id(made.id).uid, made.number
+
+
+OTHER = "320104"
+
+
+def make_trio(folder: Path, tickets: int = 120) -> Pair:
+    """A district (with paperwork and its knowledge base sent), another district ``OTHER`` and the
+    province, each district's first batch imported: every kind of record of both is at the province."""
+    from sync import export, importer
+
+    pair = make_pair(folder, tickets)
+    pair.other = add_district(pair, OTHER, tickets)
+    add_paperwork(pair.district)
+    for db in (pair.other, pair.district):
+        with at(db) as actor:
+            export.set_sends_kb(actor, True)
+            made = export.export_batch(actor, pair.folder)
+        with at(pair.province) as actor:
+            assert importer.import_batch(actor, made.path).counts["rejected"] == 0
+    return pair
+
+
+def records_by_kind(db: Path, origin: str = DISTRICT) -> dict[str, list[dict]]:
+    """The records a real export of ``db`` would send now, by kind."""
+    out: dict[str, list[dict]] = {}
+    for one in record_lines(db, origin):
+        kind, data = parse(one)
+        out.setdefault(kind, []).append(data)
+    return out
+
+
+def fresh(kind: str, data: dict) -> dict:
+    """The record as a new one of its center's: new uids (its children's too), rev 1."""
+    import uuid
+
+    copy = dict(data, uid=str(uuid.uuid4()))
+    if records.BY_NAME[kind].has_rev:
+        copy["rev"] = 1
+    for child in records.BY_NAME[kind].children:
+        copy[child.key] = [dict(c, uid=str(uuid.uuid4())) for c in data.get(child.key) or []]
+    return copy
+
+
+def foreign_uid(province: Path, table: str, origin: str = OTHER) -> str:
+    """The uid of one of ``origin``'s records of ``table`` held at the province."""
+    with at(province):
+        row = raw_connection().execute(f'SELECT uid FROM "{table}" WHERE origin = ? ORDER BY id LIMIT 1',
+                                       (origin,)).fetchone()
+    assert row is not None, table
+    return row[0]

@@ -6,64 +6,24 @@ on its own, with the kind and the other center named, and the rest of the batch 
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from db.connection import raw_connection
 from sync import export, importer, records
-from tests.sync.exchange import (DISTRICT, add_district, add_paperwork, at, craft_batch, dump, fast_hashing, line,
-                                 make_pair, parse, record_lines)
-
-OTHER = "320104"
-
+from tests.sync.exchange import (DISTRICT, OTHER, at, craft_batch, dump, fast_hashing, foreign_uid, fresh, line,
+                                 make_trio, records_by_kind)
 
 @pytest.fixture(scope="module")
 def trio_template(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         fast_hashing(patch)
-        pair = make_pair(tmp_path_factory.mktemp("trio"), 120)
-        pair.other = add_district(pair, OTHER, 120)
-        add_paperwork(pair.district)
-        for db in (pair.other, pair.district):
-            with at(db) as actor:
-                export.set_sends_kb(actor, True)  # the knowledge base's references are held to the rule too
-                made = export.export_batch(actor, pair.folder)
-            with at(pair.province) as actor:
-                assert importer.import_batch(actor, made.path).counts["rejected"] == 0
-        return pair
+        return make_trio(tmp_path_factory.mktemp("trio"))
 
 
 @pytest.fixture
 def trio(trio_template, tmp_path, monkeypatch):
     fast_hashing(monkeypatch)
     return trio_template.copy(tmp_path / "trio")
-
-
-def _by_kind(db, origin):
-    out: dict[str, list[dict]] = {}
-    for one in record_lines(db, origin):
-        kind, data = parse(one)
-        out.setdefault(kind, []).append(data)
-    return out
-
-
-def _fresh(kind: str, data: dict) -> dict:
-    """The record as a new one of the district's: new uids (its children's too)."""
-    copy = dict(data, uid=str(uuid.uuid4()))
-    if records.BY_NAME[kind].has_rev:
-        copy["rev"] = 1
-    for child in records.BY_NAME[kind].children:
-        copy[child.key] = [dict(c, uid=str(uuid.uuid4())) for c in data.get(child.key) or []]
-    return copy
-
-
-def _foreign_uid(trio, table: str) -> str:
-    with at(trio.province):
-        row = raw_connection().execute(f'SELECT uid FROM "{table}" WHERE origin = ? ORDER BY id LIMIT 1',
-                                       (OTHER,)).fetchone()
-    assert row is not None, table
-    return row[0]
 
 
 def _import(trio, lines):
@@ -91,16 +51,16 @@ REFS = [(k.name, c) for k in records.KINDS for c in k.refs] + [
 
 
 def test_every_reference_to_another_districts_record_is_refused_record_by_record(trio):
-    mine = _by_kind(trio.district, DISTRICT)
+    mine = records_by_kind(trio.district, DISTRICT)
     with at(trio.province):
         theirs = dump(OTHER)
     offered: dict[str, tuple[str, str]] = {}
     lines = []
     for kind, column in REFS:
         target = records.BY_NAME[kind].refs.get(column, "user")
-        foreign = _foreign_uid(trio, target)
+        foreign = foreign_uid(trio.province, target)
         sample = next(d for d in mine[kind] if not column.startswith("sessions") or d.get("sessions"))
-        record = _fresh(kind, sample)
+        record = fresh(kind, sample)
         if column.startswith("sessions."):
             record["sessions"][0]["recorded_by"] = foreign
         else:
@@ -108,7 +68,7 @@ def test_every_reference_to_another_districts_record_is_refused_record_by_record
         offered[record["uid"]] = (kind, column)
         lines.append(line(kind, record))
     # and a change to one of the district's own tickets that would move it under another district's topic
-    ticket = dict(mine[records.TICKET][0], rev=mine[records.TICKET][0]["rev"] + 1, topic=_foreign_uid(trio, "topic"))
+    ticket = dict(mine[records.TICKET][0], rev=mine[records.TICKET][0]["rev"] + 1, topic=foreign_uid(trio.province, "topic"))
     offered[ticket["uid"]] = (records.TICKET, "topic_id (update)")
     lines.append(line(records.TICKET, ticket))
     with at(trio.province):
@@ -131,10 +91,10 @@ def test_every_reference_to_another_districts_record_is_refused_record_by_record
 
 def test_a_district_cannot_add_or_change_clocks_on_another_districts_ticket(trio):
     """A deadline has no origin of its own: it is its ticket's. Claiming it in the JSON is not enough."""
-    mine = _by_kind(trio.district, DISTRICT)[records.DEADLINE][0]
-    theirs = _by_kind(trio.other, OTHER)[records.DEADLINE][0]
+    mine = records_by_kind(trio.district, DISTRICT)[records.DEADLINE][0]
+    theirs = records_by_kind(trio.other, OTHER)[records.DEADLINE][0]
     foreign_ticket = theirs["ticket"]
-    added = dict(_fresh(records.DEADLINE, mine), ticket=foreign_ticket, assignment=None,
+    added = dict(fresh(records.DEADLINE, mine), ticket=foreign_ticket, assignment=None,
                  due_at="2026-11-25T09:00:00+08:00", met_at="")
     # the other district's own clock, claimed as this district's at a higher rev, on either ticket
     moved = dict(theirs, origin=DISTRICT, rev=theirs["rev"] + 1, ticket=mine["ticket"], assignment=None)
@@ -159,7 +119,7 @@ def test_a_record_with_the_uid_of_the_provinces_own_record_is_refused(trio):
     """The province's own topics never came through a batch: the uid's owner is read from the table itself."""
     with at(trio.province):
         own = raw_connection().execute("SELECT uid, name, rev FROM topic WHERE origin = '320000' LIMIT 1").fetchone()
-    topic = dict(_by_kind(trio.district, DISTRICT)[records.TOPIC][0], uid=own[0], rev=own[2] + 5, name="被改名")
+    topic = dict(records_by_kind(trio.district, DISTRICT)[records.TOPIC][0], uid=own[0], rev=own[2] + 5, name="被改名")
     report = _import(trio, [line(records.TOPIC, topic)])
     assert report.counts["rejected"] == 1 and "320000" in report.rejections[0]["reason"]
     with at(trio.province):
@@ -169,8 +129,8 @@ def test_a_record_with_the_uid_of_the_provinces_own_record_is_refused(trio):
 
 
 def test_a_case_cannot_take_over_another_districts_party(trio):
-    theirs = _by_kind(trio.other, OTHER)[records.MEDIATION][0]
-    case = _fresh(records.MEDIATION, _by_kind(trio.district, DISTRICT)[records.MEDIATION][0])
+    theirs = records_by_kind(trio.other, OTHER)[records.MEDIATION][0]
+    case = fresh(records.MEDIATION, records_by_kind(trio.district, DISTRICT)[records.MEDIATION][0])
     case["parties"][0]["uid"] = theirs["parties"][0]["uid"]
     with at(trio.province):
         before = dump(OTHER, (records.MEDIATION,))
@@ -201,7 +161,7 @@ def test_a_district_cannot_take_another_districts_ticket_number(trio):
     refused, and the other district's genuine ticket with that number still arrives whole."""
     genuine_uid, number = _register_at(trio.other)
     assert number.startswith(f"{OTHER}-")
-    squatter = _fresh(records.TICKET, _by_kind(trio.district, DISTRICT)[records.TICKET][0])
+    squatter = fresh(records.TICKET, records_by_kind(trio.district, DISTRICT)[records.TICKET][0])
     report = _import(trio, [line(records.TICKET, dict(squatter, number=number))])
     assert report.counts["rejected"] == 1
     assert f"字段 number 的值“{number}”不是本中心（{DISTRICT}）的工单编号" in report.rejections[0]["reason"]
@@ -220,7 +180,7 @@ def test_a_district_cannot_take_another_districts_ticket_number(trio):
     ("320102-20261332-0001", "日期不存在"), (" 320102-20261124-0001", "不是本中心"), (20261124, "应为文字"),
 ])
 def test_a_ticket_number_not_made_by_the_districts_program_is_refused(trio, number, why):
-    ticket = _fresh(records.TICKET, _by_kind(trio.district, DISTRICT)[records.TICKET][0])
+    ticket = fresh(records.TICKET, records_by_kind(trio.district, DISTRICT)[records.TICKET][0])
     report = _import(trio, [line(records.TICKET, dict(ticket, number=number))])
     assert report.counts["rejected"] == 1 and why in report.rejections[0]["reason"], report.rejections
     assert report.rejections[0]["reason"].startswith("字段 number ")
