@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +32,13 @@ from core.service import require, write
 from db.connection import database, raw_connection
 from db.models import Center, SyncImport
 from db.schema import SCHEMA_VERSION
-from sync import envelope, keys, records, validate
+from sync import envelope, keys, quarantine, records, validate
 from sync.envelope import SyncFileError
 
 OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
 OUTCOME_LABELS = {"new": "新增", "updated": "更新", "unchanged": "重复（未变）", "stale": "过时（已有更新版本）",
                   "conflict": "冲突（另存待查）", "rejected": "拒收"}
 STAGE_ROWS = 5_000
-QUARANTINE_FOLDER = "上报隔离区"
 
 # The fixed prefix every record line starts with (sync.export writes it); the rest is the record's JSON.
 LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
@@ -74,6 +72,7 @@ class ImportReport:
     clashes: list[str] = field(default_factory=list)  # numbers taken by another ticket of the district (the first SHOWN)
     clash_count: int = 0
     quarantine: str = ""
+    quarantine_dropped: list[str] = field(default_factory=list)  # older copies removed to keep the quarantine bounded
     import_id: int | None = None
 
     @property
@@ -88,7 +87,8 @@ class ImportReport:
         who = f"{self.district_name or self.district}（{self.district}）" if self.district else ""
         if self.status == "rejected":
             text = f"已拒收 {self.file}：{self.message}"
-            return text + (f"\n原文件的副本已存入隔离区：{self.quarantine}" if self.quarantine else "")
+            text += f"\n原文件的副本已存入隔离区：{self.quarantine}" if self.quarantine else ""
+            return text + "".join(f"\n{alarm}" for alarm in self.alarms)
         if self.status == "repeat":
             return f"{self.file}：{self.message}"
         head = "试导入（未写入数据库）" if self.status == "dry_run" else "已导入"
@@ -107,6 +107,7 @@ class ImportReport:
                 "received": self.received, **self.counts, "rejections": self.rejections,
                 "conflicts": self.conflicts, "gaps": self.gaps, "clashes": self.clashes,
                 "clash_count": self.clash_count, "quarantine": self.quarantine,
+                "quarantine_dropped": self.quarantine_dropped,
                 "import_id": self.import_id, "summary": self.summary()}
 
 
@@ -331,7 +332,10 @@ def _rejected(actor: Actor, path: Path, report: ImportReport, exc: SyncFileError
         except OSError:
             pass
     if not dry_run:
-        report.quarantine = _quarantine(path)
+        kept = quarantine.keep(path, Path(database.database))
+        report.quarantine, report.quarantine_dropped = kept.path, kept.dropped
+        if kept.dropped:
+            report.alarms.append(kept.note())
         _store_plain(actor, report)
     return report
 
@@ -342,30 +346,10 @@ def _store_plain(actor: Actor, report: ImportReport) -> None:
         row = SyncImport.create(file_name=report.file, sha256=report.sha256, size=report.size,
                                 district=report.district, sequence=report.sequence,
                                 status=report.status, message=report.message, quarantine=report.quarantine,
+                                alarm="\n".join(report.alarms),
                                 imported_at=clock.stamp(), imported_by=actor.user_id)
         report.import_id = row.id
         tx.detail = {"reason": report.reason, "file": report.file}
-
-
-def _quarantine(path: Path) -> str:
-    """A copy of a rejected file next to the database, for whoever investigates; never fatal."""
-    if not path.is_file():
-        return ""
-    folder = Path(database.database).parent / QUARANTINE_FOLDER
-    stamp = clock.now().strftime('%Y%m%d-%H%M%S')
-    target = folder / f"{stamp}_{path.name}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        n = 1
-        while target.exists():
-            n += 1
-            target = folder / f"{stamp}-{n}_{path.name}"
-        part = target.with_name(target.name + ".part")
-        shutil.copyfile(path, part)
-        part.replace(target)
-    except OSError:
-        return ""
-    return str(target)
 
 
 def _alarms(header: dict[str, Any], sha256: str) -> list[str]:
