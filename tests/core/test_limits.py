@@ -14,7 +14,7 @@ from core.errors import ValidationError
 from core.handling import FeedbackInput
 from core.ledger_import import LEDGER_REF, import_ledger
 from core.mediation import PartyInput
-from tests.core.test_dispatch import register, send, units  # noqa: F401 (units: the fixture)
+from tests.core.test_dispatch import make_unit, register, send
 from tests.core.test_ledger_import import CSV_HEADER, _write_csv
 
 
@@ -26,6 +26,11 @@ def _refused(field: str, call) -> None:
     with pytest.raises(ValidationError) as caught:
         call()
     assert field in caught.value.fields, caught.value.fields
+
+
+@pytest.fixture
+def units(center_db) -> dict[str, int]:
+    return {"区城市管理局": make_unit("区城市管理局")}
 
 
 @pytest.fixture
