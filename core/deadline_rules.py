@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from core import limits
 from core.vocab import Category, Channel, ClockUnit, EmergencyType, Stage, StartEvent, Urgency
 
 # 12345 5.2.2.1.2 / 5.2.2.2.1 / 5.2.2.3.2 group tickets in three classes. Epidemic
@@ -176,6 +177,8 @@ def rule_problems(rule: Rule) -> list[str]:
     """What is wrong with one rule, in words for the admin."""
     problems: list[str] = []
     name = f"规则“{rule.key}”"
+    if not isinstance(rule.key, str) or not rule.key or len(rule.key) > limits.NAME:
+        problems.append(f"规则的编号应为 1 到 {limits.NAME} 个字，现为“{str(rule.key)[:20]}”")
     if rule.stage not in ALLOWED_STARTS:
         problems.append(f"{name}的环节“{rule.stage}”不存在")
         return problems

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from core import clock, deadlines
+from core import clock, deadlines, limits
 from core.errors import Conflict, NotFound, ValidationError
 from core.registration import add_event
 from core.roles import Actor, Permission
@@ -122,6 +122,8 @@ def _check(data: DispatchInput, ticket: Ticket, now: dt.datetime) -> dt.datetime
         problems["co_unit_ids"] = "协办单位有重复，请检查。"
     if not data.opinion.strip():
         problems["opinion"] = "请填写派单意见（转办意见，GB/T 33358 10.2.2）。"
+    problems = limits.too_long({"opinion": ("派单意见", data.opinion, limits.NOTE),
+                                "phoned_person": ("电话联系的人", data.phoned_person, limits.NAME)}) | problems
     if data.method not in DispatchMethod._value2member_map_:
         problems["method"] = "请选择派单方式。"
     urgent = ticket.urgency == Urgency.URGENT.value
@@ -227,6 +229,7 @@ def dispatch(actor: Actor, data: DispatchInput) -> Dispatched:
 def accept(actor: Actor, ticket_id: int, at: dt.datetime | None = None, note: str = "") -> None:
     """12365 决定受理 (6.3.2.2, 6.4.2.2): starts the transfer and completion clocks."""
     now = clock.now()
+    limits.check({"note": ("受理意见", note, limits.NOTE)})
     with write(actor, Permission.DISPATCH, "accept", "ticket") as tx:
         ticket = load_ticket(ticket_id)
         if ticket.hotline != "12365" or ticket.category not in NEEDS_ACCEPTANCE:
@@ -247,6 +250,7 @@ def sign_off(actor: Actor, assignment_id: int, person: str, at: dt.datetime | No
     now = clock.now()
     if not person.strip():
         raise ValidationError.single("person", "请填写承办单位签收人。")
+    limits.check({"person": ("签收人", person, limits.NAME)})
     with write(actor, Permission.DISPATCH, "sign_off", "assignment") as tx:
         row = load_assignment(assignment_id)
         name = unit_label(row.unit_id)
@@ -268,6 +272,7 @@ def ask_return(actor: Actor, assignment_id: int, reason: str, at: dt.datetime | 
     now = clock.now()
     if not reason.strip():
         raise ValidationError.single("reason", "请填写退单理由。")
+    limits.check({"reason": ("退单理由", reason, limits.NOTE)})
     with write(actor, Permission.DISPATCH, "ask_return", "assignment") as tx:
         row = load_assignment(assignment_id)
         name = unit_label(row.unit_id)
@@ -290,6 +295,7 @@ def decide_return(actor: Actor, assignment_id: int, accept_it: bool, note: str =
     now = clock.now()
     if not accept_it and not note.strip():
         raise ValidationError.single("note", "不同意退单时，请写明理由，以便告知承办单位。")
+    limits.check({"note": ("审核意见", note, limits.NOTE)})
     with write(actor, Permission.DISPATCH, "decide_return", "assignment") as tx:
         row = load_assignment(assignment_id)
         name = unit_label(row.unit_id)

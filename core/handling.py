@@ -12,7 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from core import clock, deadlines
+from core import clock, deadlines, limits
 from core.dispatch import lapse_extensions, load_assignment, load_ticket, not_before, touch, unit_label, when
 from core.errors import Conflict, NotFound, ValidationError
 from core.registration import add_event
@@ -53,9 +53,12 @@ class FeedbackInput:
 def feedback_problems(data: FeedbackInput) -> dict[str, str]:
     if data.result not in FEEDBACK_ELEMENTS:
         return {"result": "请选择办理结果。"}
+    labels = FEEDBACK_ELEMENTS[data.result]
     missing = {key: f"“{FeedbackResult.label_of(data.result)}”的反馈应写明{label}（12345 5.2.2.3）。"
-               for key, label in FEEDBACK_ELEMENTS[data.result].items() if not data.elements.get(key, "").strip()}
-    return missing
+               for key, label in labels.items() if not data.elements.get(key, "").strip()}
+    too_long = limits.too_long({key: (labels[key], value, limits.TEXT) for key, value in data.elements.items()
+                                if key in labels} | {"received_via": ("反馈方式", data.received_via, limits.LINE)})
+    return too_long | missing
 
 
 def add_progress(actor: Actor, assignment_id: int, note: str, at: dt.datetime | None = None) -> None:
@@ -63,6 +66,7 @@ def add_progress(actor: Actor, assignment_id: int, note: str, at: dt.datetime | 
     now = clock.now()
     if not note.strip():
         raise ValidationError.single("note", "请填写办理进展。")
+    limits.check({"note": ("办理进展", note, limits.TEXT)})
     with write(actor, Permission.DISPATCH, "progress", "assignment") as tx:
         row = _live(assignment_id, "登记进展")
         stamp = when(at, "at", "进展时间", now)
@@ -90,6 +94,7 @@ def ask_extension(actor: Actor, assignment_id: int, reason: str, until: dt.date,
     problems = {}
     if not reason.strip():
         problems["reason"] = "请填写延期理由。"
+    problems |= limits.too_long({"reason": ("延期理由", reason, limits.NOTE)})
     if until <= now.date():
         problems["until"] = f"申请延期至 {until:%Y-%m-%d}，不晚于今天，请选择今后的日期。"
     if problems:
@@ -119,6 +124,7 @@ def decide_extension(actor: Actor, request_id: int, approve: bool, note: str = "
     now = clock.now()
     if not approve and not note.strip():
         raise ValidationError.single("note", "不批准延期时，请写明理由。")
+    limits.check({"note": ("审批意见", note, limits.NOTE)})
     with write(actor, Permission.EXTENSION_DECIDE, "decide_extension", "extension_request") as tx:
         request = ExtensionRequest.get_or_none(ExtensionRequest.id == request_id)
         if request is None:
@@ -197,6 +203,7 @@ def review_feedback(actor: Actor, assignment_id: int, approve: bool, note: str =
     now = clock.now()
     if not approve and not note.strip():
         raise ValidationError.single("note", "退回重办时，请写明需要补充或重新办理的内容。")
+    limits.check({"note": ("审核意见", note, limits.NOTE)})
     with write(actor, Permission.DISPATCH, "review_feedback", "assignment") as tx:
         row = load_assignment(assignment_id)
         name = unit_label(row.unit_id)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from core import attachments, clock, kb_answers
+from core import attachments, clock, kb_answers, limits
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
 from core.service import local_origin, require, write
@@ -27,6 +27,7 @@ from db.models import Article, ArticleFeedback, ArticleFile, ArticleVersion, KbC
 MAX_TITLE = 100
 MAX_BODY = 50_000
 MAX_KEYWORDS = 500
+MAX_CATEGORY_NAME = 20
 VERSIONED_FIELDS = ("title", "body", "keywords", "category_id", "source_unit", "effective_on", "review_on",
                     "expires_on")
 FIELD_LABELS = {"title": "标题", "body": "正文", "keywords": "关键词", "category_id": "分类", "source_unit": "提供单位",
@@ -76,6 +77,8 @@ def validate(data: ArticleInput) -> ArticleInput:
         errors["body"] = f"正文不能超过 {MAX_BODY:,} 字（现在 {len(clean.body):,} 字），请拆成几篇"
     if len(clean.keywords) > MAX_KEYWORDS:
         errors["keywords"] = f"关键词不能超过 {MAX_KEYWORDS} 字"
+    if len(clean.source_unit) > limits.LINE:
+        errors["source_unit"] = f"{FIELD_LABELS['source_unit']}不能超过 {limits.LINE} 字"
     effective = _date(data.effective_on, "effective_on", errors)
     review = _date(data.review_on, "review_on", errors)
     expires = _date(data.expires_on, "expires_on", errors)
@@ -296,8 +299,8 @@ def category_for_path(path: str) -> int | None:
     """The category named by "一级/二级", made if missing; inside a write transaction."""
     parent: int | None = None
     for name in [p.strip() for p in path.replace("／", "/").split("/") if p.strip()]:
-        if len(name) > 20:
-            raise ValidationError.single("category_id", f"分类名“{name[:10]}…”太长，不超过 20 字")
+        if len(name) > MAX_CATEGORY_NAME:
+            raise ValidationError.single("category_id", f"分类名“{name[:10]}…”太长，不超过 {MAX_CATEGORY_NAME} 字")
         found = KbCategory.get_or_none(KbCategory.parent == parent, KbCategory.name == name)
         if found is None:
             found = KbCategory.create(uid=str(uuid.uuid4()), parent=parent, name=name, origin=local_origin(),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, deadlines, registration, tabular
+from core import clock, deadlines, limits, registration, tabular
 from core.acting import acting_user
 from core.center import current_center
 from core.errors import Conflict, HotlineError
@@ -31,6 +31,7 @@ from db.models import Ticket
 
 log = logging.getLogger("hotline.ledger_import")
 
+LEDGER_REF = "ledger:"
 EARLIEST_YEAR = 1980  # older "dates" are numbers that were never dates (e.g. a serial 5)
 FUTURE_SLACK = dt.timedelta(minutes=5)  # as registration.validate: PC clocks drift
 REPLY_EVENT_CHARS = 200
@@ -227,6 +228,8 @@ def _parse_row(number: int, cells: list[Any], sheet: Sheet, default_channel: Cha
         if limit is not None and len(value) > limit:
             label = labels.get(name) or registration.FIELD_LABELS[name]
             problems.append(f"{label}超过 {limit} 个字（现有 {len(value)} 个）")
+    if len(LEDGER_REF + clean_line(cell("legacy_number"))) > limits.LINE:  # it becomes the ticket's source_ref
+        problems.append(f"{labels.get('legacy_number', '编号')}超过 {limits.LINE - len(LEDGER_REF)} 个字")
     if problems:
         raise _RowRejected("；".join(problems))
     assert received is not None
@@ -239,7 +242,7 @@ def _parse_row(number: int, cells: list[Any], sheet: Sheet, default_channel: Cha
 
     legacy_number = clean_line(cell("legacy_number"))
     if legacy_number:
-        key = f"ledger:{legacy_number}"
+        key = f"{LEDGER_REF}{legacy_number}"
     else:
         # No number column (or an empty cell): the row's own words identify it.
         basis = "\x1f".join((clock.stamp(received), clean_line(cell("title")), content))

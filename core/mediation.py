@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from core import clock, deadlines
+from core import clock, deadlines, limits
 from core.dispatch import LIVE, load_ticket, not_before, touch, when
 from core.errors import Conflict, NotFound, ValidationError
 from core.idnumbers import credit_code_problem, person_id_problem
@@ -174,7 +174,12 @@ def _party_problems(parties: list[PartyInput]) -> dict[str, str]:
             problem = check(p.id_number)
             if problem:
                 problems[f"parties.{i}.id_number"] = f"{who}{problem}。"
-        if p.kind == PartyKind.PERSON.value and p.gender.strip() not in ("", "男", "女"):
+        for key, message in limits.too_long({
+                "name": ("姓名或名称", p.name, limits.NAME), "phone": ("联系电话", p.phone, limits.NAME),
+                "address": ("地址", p.address, limits.LINE),
+                "representative": ("代理人", p.representative, limits.NAME)}).items():
+            problems[f"parties.{i}.{key}"] = f"{who}的{message}"
+        if p.gender.strip() not in ("", "男", "女"):
             problems[f"parties.{i}.gender"] = f"{who}的性别应为“男”或“女”，或不填。"
         if p.representative_role and p.representative_role not in RepresentativeRole._value2member_map_:
             problems[f"parties.{i}.representative_role"] = f"{who}的代理人身份不是可选的值。"
@@ -215,7 +220,8 @@ def add_session(actor: Actor, case_id: int, data: SessionInput) -> None:
         problems["mediators"] = "请填写参加调解的调解人员。"
     if not data.record.strip():
         problems["record"] = "请填写调解记录：双方的意见和调解的经过。"
-    problems |= _text_problems(record=data.record)
+    problems |= _text_problems(record=data.record) | limits.too_long(
+        {"place": ("调解地点", data.place, limits.LINE), "mediators": ("调解人员", data.mediators, limits.LINE)})
     if problems:
         raise ValidationError(problems)
     with write(actor, Permission.MEDIATE, "mediation_session", "mediation_case") as tx:
@@ -266,6 +272,7 @@ def close_complaint(actor: Actor, case_id: int, note: str) -> None:
     now = clock.now()
     if not note.strip():
         raise ValidationError.single("note", "请填写审核意见。")
+    limits.check({"note": ("审核意见", note, limits.NOTE)})
     with write(actor, Permission.MEDIATION_CLOSE, "mediation_close", "ticket") as tx:
         row = _load(case_id)
         if row.status != CONCLUDED:

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from core import clock
+from core import clock, limits
 from core.dispatch import load_ticket, not_before, touch, unit_label, when
 from core.errors import Conflict, NotFound, ValidationError
 from core.registration import add_event
@@ -53,6 +53,7 @@ def supervise(actor: Actor, data: SupervisionInput) -> int:
         problems["kind"] = "请选择督办方式（系统、文件、会商、现场、联合、监察部门督办）。"
     if not data.content.strip():
         problems["content"] = "请写明督办内容：督办了谁、怎么督办、要求什么。"
+    problems |= limits.too_long({"content": ("督办内容", data.content, limits.TEXT)})
     if problems:
         raise ValidationError(problems)
     with write(actor, Permission.SUPERVISE, "supervise", "ticket") as tx:
@@ -82,6 +83,7 @@ def record_answer(actor: Actor, supervision_id: int, answer: str, at: dt.datetim
     now = clock.now()
     if not answer.strip():
         raise ValidationError.single("answer", "请填写承办单位对督办的答复。")
+    limits.check({"answer": ("督办答复", answer, limits.TEXT)})
     with write(actor, Permission.SUPERVISE, "supervision_answer", "supervision") as tx:
         row = Supervision.get_or_none(Supervision.id == supervision_id)
         if row is None:

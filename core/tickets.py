@@ -103,6 +103,7 @@ class TicketRow:
     sort_key: tuple[Any, int]  # keyset for the next page
     origin: str = ""  # the center that registered it
     district: str = ""  # its name, at the province (where tickets come from many districts)
+    number_clash: bool = False  # at the province: another ticket of its district holds this number (issue 15 §3)
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,13 @@ class TicketDetail:
 
 
 _SORT_INDEX = {"received_at": 2, "number": 1, "status": 5, "category": 6}
+NUMBER_CLASH = ("该区县的另一张工单也使用这个编号（该区县可能从备份恢复后重复使用了编号）。"
+                "回执会通知该区县改号，改号后的工单送达后此提示消失。")
 
 
 def _row(raw: tuple, sort: str, see_confidential: bool, district_names: dict[str, str] | None = None) -> TicketRow:
     (tid, number, received_at, hotline, channel, status, category, urgency, emergency_type,
-     name, phone, confidential, title, _region, repeat_of, origin) = raw
+     name, phone, confidential, title, _region, repeat_of, origin, clash) = raw
     hidden = bool(confidential) and not see_confidential
     urgency_label = Urgency.label_of(urgency)
     if emergency_type:
@@ -163,6 +166,7 @@ def _row(raw: tuple, sort: str, see_confidential: bool, district_names: dict[str
         sort_key=(raw[_SORT_INDEX[sort]], tid),
         origin=origin,
         district=district_names.get(origin, "") if district_names else "",
+        number_clash=bool(clash),
     )
 
 
@@ -209,6 +213,7 @@ def detail(actor: Actor, ticket_id: int) -> TicketDetail:
         phone = mask_phone(t.caller_phone) if hidden else t.caller_phone
         fields = [
             ("工单编号", t.number),
+            ("编号冲突", NUMBER_CLASH if t.number_clash else ""),
             ("状态", Status.label_of(t.status)),
             ("热线", t.hotline),
             ("诉求来源", Channel.label_of(t.channel)),

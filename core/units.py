@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from peewee import fn
 
-from core import clock, pinyin
+from core import clock, limits, pinyin
 from core.errors import Conflict, NotFound, ValidationError
 from core.registration import normalize_phone
 from core.roles import Actor, Permission
@@ -29,6 +29,7 @@ from db.models import Unit
 log = logging.getLogger("hotline.units")
 
 MAX_NAME, MAX_TERM, MAX_LINE = 60, 30, 200
+MAX_CONTACT, MAX_PHONE = 40, 40
 _SPLIT = re.compile(r"[、，,;；\n\r\t \u3000]+")
 _PHONE = re.compile(r"\+?[\d\- ]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
@@ -73,18 +74,23 @@ class UnitInput:
                 "可选：" + "、".join(k.label for k in UnitKind)
         if self.duty_phone and not _PHONE.fullmatch(self.duty_phone):
             out["duty_phone"] = "值班电话只能包含数字、“-”、空格和“+”"
+        elif len(self.duty_phone) > MAX_PHONE:
+            out["duty_phone"] = f"值班电话不能超过 {MAX_PHONE} 个字符"
         elif self.duty_phone and not 5 <= len(normalize_phone(self.duty_phone)) <= 12:
             # 5 digits: service numbers (96777, 95598); 12: area code + 8-digit landline.
             out["duty_phone"] = f"值班电话“{self.duty_phone}”位数不对，应为 5–12 位数字（如 025-84001234、96777）"
         if self.email and not _EMAIL.fullmatch(self.email):
             out["email"] = f"电子邮箱“{self.email}”格式不对，应形如 xwcg@example.gov.cn"
-        for key, label, limit in (("contact", "联系人", 40), ("address", "地址", MAX_LINE)):
+        for key, label, limit in (("contact", "联系人", MAX_CONTACT), ("email", "电子邮箱", limits.LINE),
+                                  ("address", "地址", MAX_LINE)):
             if len(getattr(self, key)) > limit:
                 out[key] = f"{label}不能超过 {limit} 个字"
         for key, label in (("matters", "职责事项"), ("keywords", "关键词")):
             long = [t for t in getattr(self, key) if len(t) > MAX_TERM]
             if long:
                 out[key] = f"{label}“{long[0][:12]}…”太长（每项不超过 {MAX_TERM} 个字），多项请用“、”分开"
+            elif len("\n".join(getattr(self, key))) > limits.TERMS:
+                out[key] = f"{label}合计不能超过 {limits.TERMS:,} 个字"
         return out
 
 

@@ -25,7 +25,8 @@ log = logging.getLogger("hotline.users")
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 MIN_PASSWORD_LENGTH = 8
-_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}\Z")
+MAX_DISPLAY_NAME = 40
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ def _dummy_hash() -> str:
 
 def _check_account_fields(username: str, display_name: str, roles: set[Role]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not _USERNAME.match(username):
+    if not USERNAME.match(username):
         errors["username"] = "登录名应为 2–32 个英文字母、数字或 _ . -"
     if not display_name.strip():
         errors["display_name"] = "请填写姓名"
-    elif len(display_name) > 40:
-        errors["display_name"] = "姓名不能超过 40 个字"
+    elif len(display_name) > MAX_DISPLAY_NAME:
+        errors["display_name"] = f"姓名不能超过 {MAX_DISPLAY_NAME} 个字"
     if not roles:
         errors["roles"] = "请至少选择一个角色"
     return errors

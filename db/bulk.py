@@ -87,18 +87,22 @@ def last_ticket_sequence(conn: apsw.Connection, day: str, number_prefix: str) ->
     """
     row = conn.execute("SELECT last FROM ticket_counter WHERE day = ?", (day,)).fetchone()
     counted = int(row[0]) if row else 0
+    return max(counted, last_numbered(conn, number_prefix))
+
+
+def last_numbered(conn: apsw.Connection, number_prefix: str) -> int:
+    """The highest sequence of the tickets numbered ``number_prefix…`` (one center's day), else 0."""
     # Longest first: as text, "…-10000" sorts below "…-9999". The range keeps
-    # the scan to one day's tickets on the UNIQUE index of number.
+    # the scan to one day's tickets on the index of number.
     top = conn.execute(
         "SELECT number FROM ticket WHERE number >= ? AND number < ? "
         "ORDER BY length(number) DESC, number DESC LIMIT 1",
         (number_prefix, number_prefix + "\uffff"),
     ).fetchone()
-    numbered = 0
-    if top is not None:
-        tail = top[0][len(number_prefix):]
-        numbered = int(tail) if tail.isdigit() else 0
-    return max(counted, numbered)
+    if top is None:
+        return 0
+    tail = top[0][len(number_prefix):]
+    return int(tail) if tail.isdigit() else 0
 
 
 def raise_counters(conn: apsw.Connection, last_by_day: Mapping[str, int]) -> None:

@@ -76,7 +76,7 @@ class Ticket(BaseModel):
     origin = CharField()
     rev = IntegerField(default=1)
     updated_at = CharField()
-    number = CharField(unique=True)
+    number = CharField()  # unique per center (origin, number), except a clash the province keeps
     hotline = CharField(default="12345")
     channel = CharField()
     status = CharField()
@@ -107,6 +107,8 @@ class Ticket(BaseModel):
     source_ref = CharField(default="")
     created_by = ForeignKeyField(User, column_name="created_by", null=True)
     complex = BooleanField(default=False)
+    # Province only: another ticket of the same district holds this number (issue 15 §3); never exported.
+    number_clash = BooleanField(default=False)
 
 
 class TicketCounter(BaseModel):

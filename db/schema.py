@@ -164,19 +164,8 @@ def upgrade_1(conn: apsw.Connection) -> None:
     )
 
 
-# Ordered; the version a database is at is the length of the prefix it has run.
-def upgrade_2(conn: apsw.Connection) -> None:
-    """Chinese full-text search over tickets (db.search), kept current by triggers.
-
-    External content: the index stores no second copy of the text. Only the
-    searchable columns fire the update trigger, so status changes cost nothing.
-    """
-    conn.execute(
-        f"""
-        CREATE VIRTUAL TABLE ticket_fts USING fts5(
-            title, content, address, reported_unit,
-            content='ticket', content_rowid='id', tokenize='{search.TOKENIZER}'
-        );
+# The search index's triggers (upgrade 2); upgrade 8 makes them again on the rebuilt ticket table.
+_TICKET_FTS_TRIGGERS = """
         CREATE TRIGGER ticket_fts_insert AFTER INSERT ON ticket BEGIN
             INSERT INTO ticket_fts(rowid, title, content, address, reported_unit)
             VALUES (new.id, new.title, new.content, new.address, new.reported_unit);
@@ -190,7 +179,23 @@ def upgrade_2(conn: apsw.Connection) -> None:
             VALUES ('delete', old.id, old.title, old.content, old.address, old.reported_unit);
             INSERT INTO ticket_fts(rowid, title, content, address, reported_unit)
             VALUES (new.id, new.title, new.content, new.address, new.reported_unit);
-        END;
+        END;"""
+
+
+# Ordered; the version a database is at is the length of the prefix it has run.
+def upgrade_2(conn: apsw.Connection) -> None:
+    """Chinese full-text search over tickets (db.search), kept current by triggers.
+
+    External content: the index stores no second copy of the text. Only the
+    searchable columns fire the update trigger, so status changes cost nothing.
+    """
+    conn.execute(
+        f"""
+        CREATE VIRTUAL TABLE ticket_fts USING fts5(
+            title, content, address, reported_unit,
+            content='ticket', content_rowid='id', tokenize='{search.TOKENIZER}'
+        );
+        {_TICKET_FTS_TRIGGERS}
         INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild');
         """
     )
@@ -755,22 +760,119 @@ def upgrade_7(conn: apsw.Connection) -> None:
         );
         """
     )
-    for table, columns in _REV_TRIGGERS.items():
-        of = f" OF {columns}" if columns else ""
-        owner = "NEW.origin" if table != "deadline" else "(SELECT origin FROM ticket WHERE id = NEW.ticket_id)"
+    for table in _REV_TRIGGERS:
+        conn.execute(_rev_trigger(table))
+
+
+def _rev_trigger(table: str) -> str:
+    columns = _REV_TRIGGERS[table]
+    of = f" OF {columns}" if columns else ""
+    owner = "NEW.origin" if table != "deadline" else "(SELECT origin FROM ticket WHERE id = NEW.ticket_id)"
+    return f"""
+        CREATE TRIGGER {table}_rev AFTER UPDATE{of} ON {table}
+        WHEN NEW.rev = OLD.rev AND {owner} = (SELECT code FROM center WHERE id = 1)
+        BEGIN
+            UPDATE {table} SET rev = OLD.rev + 1 WHERE id = NEW.id;
+        END;
+        """
+
+
+# The ticket table as upgrades 1, 5 and 7 left it, column for column (upgrade 8 copies these).
+_TICKET_COLUMNS_7 = (
+    "id, uid, origin, rev, updated_at, number, hotline, channel, status, received_at, caller_name, caller_phone,"
+    " caller_contact, caller_address, caller_org, confidential, visit_consent, occurred_at, region_code, address,"
+    " reported_unit, title, content, category, topic_id, urgency, emergency_type, risk_level, not_accepted_reason,"
+    " referral, reply, repeat_of_id, details, source_ref, created_by, complex"
+)
+
+
+def upgrade_8(conn: apsw.Connection) -> None:
+    """Ticket numbers unique per center, not across the province (issue 15 §2, §3).
+
+    Numbers carry their center's code, so they never collide between centers; yet a
+    district could have another's genuine ticket refused by sending that number first,
+    and a district restored from a backup reissues numbers it had used. Uniqueness is
+    now ``(origin, number)``, and at the province a ticket whose number another of the
+    same district holds is kept with ``number_clash`` set (a province-local flag, never
+    exported; always 0 at a district) until the district renumbers it.
+
+    SQLite cannot drop an inline UNIQUE, so the table is rebuilt as its documentation
+    describes ("Making Other Kinds Of Table Schema Changes"): ``upgrade`` turns foreign
+    keys off around the transaction and checks them before the commit; no ON DELETE
+    action refers to ticket; rows keep their ids, so every reference and the search
+    index (external content, by rowid) stay as they are. ``legacy_alter_table`` keeps
+    the rename from rewriting, or tripping over, other tables' triggers that name ticket.
+    """
+    before = conn.execute("SELECT count(*) FROM ticket").fetchone()[0]
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    try:
         conn.execute(
             f"""
-            CREATE TRIGGER {table}_rev AFTER UPDATE{of} ON {table}
-            WHEN NEW.rev = OLD.rev AND {owner} = (SELECT code FROM center WHERE id = 1)
-            BEGIN
-                UPDATE {table} SET rev = OLD.rev + 1 WHERE id = NEW.id;
-            END;
+            CREATE TABLE ticket_new (
+                id INTEGER PRIMARY KEY,
+                uid TEXT NOT NULL UNIQUE,
+                origin TEXT NOT NULL,
+                rev INTEGER NOT NULL DEFAULT 1,
+                updated_at TEXT NOT NULL,
+                number TEXT NOT NULL,
+                hotline TEXT NOT NULL DEFAULT '12345' CHECK (hotline IN ('12345', '12365')),
+                channel TEXT NOT NULL,
+                status TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                caller_name TEXT NOT NULL DEFAULT '',
+                caller_phone TEXT NOT NULL DEFAULT '',
+                caller_contact TEXT NOT NULL DEFAULT '',
+                caller_address TEXT NOT NULL DEFAULT '',
+                caller_org TEXT NOT NULL DEFAULT '',
+                confidential INTEGER NOT NULL DEFAULT 0,
+                visit_consent INTEGER NOT NULL DEFAULT 1,
+                occurred_at TEXT NOT NULL DEFAULT '',
+                region_code TEXT NOT NULL DEFAULT '',
+                address TEXT NOT NULL DEFAULT '',
+                reported_unit TEXT NOT NULL DEFAULT '',
+                title TEXT NOT NULL,
+                content TEXT NOT NULL,
+                category TEXT NOT NULL,
+                topic_id INTEGER REFERENCES topic(id),
+                urgency TEXT NOT NULL DEFAULT 'normal',
+                emergency_type TEXT NOT NULL DEFAULT '',
+                risk_level TEXT NOT NULL DEFAULT '',
+                not_accepted_reason TEXT NOT NULL DEFAULT '',
+                referral TEXT NOT NULL DEFAULT '',
+                reply TEXT NOT NULL DEFAULT '',
+                repeat_of_id INTEGER REFERENCES ticket(id),
+                details TEXT NOT NULL DEFAULT '{{}}',
+                source_ref TEXT NOT NULL DEFAULT '',
+                created_by INTEGER REFERENCES user(id),
+                complex INTEGER NOT NULL DEFAULT 0,
+                number_clash INTEGER NOT NULL DEFAULT 0
+            );
+            INSERT INTO ticket_new ({_TICKET_COLUMNS_7}) SELECT {_TICKET_COLUMNS_7} FROM ticket ORDER BY id;
+            DROP TABLE ticket;
+            ALTER TABLE ticket_new RENAME TO ticket;
+            CREATE INDEX ticket_received ON ticket(received_at);
+            CREATE INDEX ticket_phone ON ticket(caller_phone, received_at);
+            CREATE INDEX ticket_status ON ticket(status, received_at);
+            CREATE INDEX ticket_category ON ticket(category, received_at);
+            CREATE INDEX ticket_repeat ON ticket(repeat_of_id) WHERE repeat_of_id IS NOT NULL;
+            CREATE INDEX ticket_source_ref ON ticket(source_ref) WHERE source_ref <> '';
+            -- The list's number search and sort, and each day's last number (db.bulk), across centers.
+            CREATE INDEX ticket_number ON ticket(number);
+            CREATE UNIQUE INDEX ticket_origin_number ON ticket(origin, number) WHERE number_clash = 0;
+            CREATE INDEX ticket_number_clash ON ticket(origin) WHERE number_clash = 1;
+            {_TICKET_FTS_TRIGGERS}
+            {_rev_trigger("ticket")}
             """
         )
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+    after = conn.execute("SELECT count(*) FROM ticket").fetchone()[0]
+    if after != before:  # cannot happen; if it ever did, the transaction rolls back whole
+        raise RuntimeError(f"ticket rebuild copied {after} of {before} rows")
 
 
 UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6,
-                                                      upgrade_7]
+                                                      upgrade_7, upgrade_8]
 SCHEMA_VERSION = len(UPGRADES)
 
 
@@ -788,16 +890,27 @@ def upgrade(conn: apsw.Connection) -> int:
         raise SchemaTooNew(found, SCHEMA_VERSION)
     if found == SCHEMA_VERSION:
         return found
-    conn.execute("BEGIN EXCLUSIVE")
+    # A table rebuild (upgrade 8) drops a table others refer to: foreign keys are off for the
+    # transaction (the pragma does nothing inside one) and checked before it commits.
+    enforced = bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        # Re-read inside the lock: another process may have upgraded meanwhile.
-        current = schema_version(conn)
-        for number in range(current + 1, SCHEMA_VERSION + 1):
-            log.info("upgrading schema to version %d", number)
-            UPGRADES[number - 1](conn)
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        conn.execute("BEGIN EXCLUSIVE")
+        try:
+            # Re-read inside the lock: another process may have upgraded meanwhile.
+            current = schema_version(conn)
+            for number in range(current + 1, SCHEMA_VERSION + 1):
+                log.info("upgrading schema to version %d", number)
+                UPGRADES[number - 1](conn)
+                conn.execute(f"PRAGMA user_version = {number}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchone() if enforced else None
+            if broken is not None:
+                raise RuntimeError(f"schema upgrade broke a reference: {broken}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        if enforced:
+            conn.execute("PRAGMA foreign_keys = ON")
     return found

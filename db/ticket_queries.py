@@ -20,7 +20,7 @@ SORT_COLUMNS = ("received_at", "number", "status", "category")
 
 LIST_COLUMNS = (
     "id, number, received_at, hotline, channel, status, category, urgency, emergency_type, "
-    "caller_name, caller_phone, confidential, title, region_code, repeat_of_id, origin"
+    "caller_name, caller_phone, confidential, title, region_code, repeat_of_id, origin, number_clash"
 )
 
 

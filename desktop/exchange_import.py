@@ -82,7 +82,8 @@ class ShownReport:
             out.append(f"<p>收到 <b>{received:,}</b> 条记录，各自的结果：</p><table border='1' cellspacing='0'>"
                        f"<tr>{cells}</tr></table>")
             out.append("<p style='color:#5f6b7a'>新增、更新：已写入。重复：同一版本已有。过时：已有更新的版本，未改动。"
-                       "冲突：同一版本内容不同，已另存待查、原记录未改动。拒收：引用了省级没有的记录，随回执告知区县重发。</p>")
+                       "冲突：同一版本内容不同，已另存待查、原记录未改动。"
+                       "拒收：内容不合规范（见原因），或引用了省级没有的、别的中心的记录，随回执告知区县。</p>")
         for alarm in self.alarms:
             out.append(f"<p style='color:{BAD_COLOR}'><b>警告：</b>{escape(alarm)}</p>")
         if self.gaps:
@@ -226,8 +227,8 @@ class DistrictsPanel(QWidget):
         self.actor = actor
         self.runner = runner
         self.table = read_only_table(["区县", "代码", "公钥", "已导入批次", "最新批次", "连续收到至", "缺少的批次", "最近导入",
-                                      "已出回执", "回执覆盖至", "回执后新导入", "冲突"], "districtStates")
-        for col, width in enumerate((200, 60, 60, 80, 70, 80, 100, 125, 70, 80, 90)):
+                                      "已出回执", "回执覆盖至", "回执后新导入", "冲突", "编号冲突"], "districtStates")
+        for col, width in enumerate((200, 60, 60, 80, 70, 80, 100, 125, 70, 80, 90, 50)):
             self.table.setColumnWidth(col, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._district_chosen)
@@ -267,8 +268,8 @@ class DistrictsPanel(QWidget):
         self.table.blockSignals(True)
         fill_table(self.table, [
             (s.name, s.code, s.key, s.batches, s.highest or "", s.contiguous or "", number_ranges(s.gaps) or "无",
-             s.last_import, s.receipts, s.receipt_covers or "", s.unreceipted, s.conflicts) for s in states],
-            right_aligned=(3, 4, 5, 8, 9, 10, 11))
+             s.last_import, s.receipts, s.receipt_covers or "", s.unreceipted, s.conflicts, s.number_clashes)
+            for s in states], right_aligned=(3, 4, 5, 8, 9, 10, 11, 12))
         for r, s in enumerate(states):
             if s.gaps:
                 self.table.item(r, 6).setForeground(theme.brush(WARN_COLOR))
@@ -276,6 +277,10 @@ class DistrictsPanel(QWidget):
                 self.table.item(r, 10).setForeground(theme.brush(WARN_COLOR))
             if s.conflicts:
                 self.table.item(r, 11).setForeground(theme.brush(BAD_COLOR))
+            if s.number_clashes:  # the district reissued numbers after a restore; the receipt tells it to renumber
+                self.table.item(r, 12).setForeground(theme.brush(BAD_COLOR))
+                self.table.item(r, 12).setToolTip("该区县有工单与其另一张工单编号相同（可能从备份恢复后重复使用了编号）；"
+                                                  "出具回执即通知该区县改号")
             if s.key != "有效":
                 self.table.item(r, 2).setForeground(theme.brush(BAD_COLOR))
             if chosen is not None and s.code == chosen.code:

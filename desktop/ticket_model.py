@@ -67,13 +67,18 @@ class TicketTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             value = getattr(row, self.columns[index.column()][1])
+            if index.column() == 0 and row.number_clash:
+                value = f"{value}（编号冲突）"
             if index.column() == 0 and row.is_repeat:
                 return f"{value}（重复）"
             return value
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and row.number_clash:
+            return tickets.NUMBER_CLASH
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(self.columns) - 1:
             return row.title
         urgency_column = self.columns[index.column()][1] == "urgency"
-        if role == Qt.ItemDataRole.ForegroundRole and urgency_column and row.urgency.startswith("紧急"):
+        clash = index.column() == 0 and row.number_clash
+        if role == Qt.ItemDataRole.ForegroundRole and (clash or urgency_column and row.urgency.startswith("紧急")):
             return QBrush(QColor("#c0392b"))
         if role == Qt.ItemDataRole.UserRole:
             return row.id

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +32,13 @@ from core.service import require, write
 from db.connection import database, raw_connection
 from db.models import Center, SyncImport
 from db.schema import SCHEMA_VERSION
-from sync import envelope, keys, records
+from sync import envelope, keys, quarantine, records, validate
 from sync.envelope import SyncFileError
 
 OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
 OUTCOME_LABELS = {"new": "新增", "updated": "更新", "unchanged": "重复（未变）", "stale": "过时（已有更新版本）",
                   "conflict": "冲突（另存待查）", "rejected": "拒收"}
 STAGE_ROWS = 5_000
-QUARANTINE_FOLDER = "上报隔离区"
 
 # The fixed prefix every record line starts with (sync.export writes it); the rest is the record's JSON.
 LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
@@ -71,7 +69,10 @@ class ImportReport:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[int] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)  # numbers taken by another ticket of the district (the first SHOWN)
+    clash_count: int = 0
     quarantine: str = ""
+    quarantine_dropped: list[str] = field(default_factory=list)  # older copies removed to keep the quarantine bounded
     import_id: int | None = None
 
     @property
@@ -86,7 +87,8 @@ class ImportReport:
         who = f"{self.district_name or self.district}（{self.district}）" if self.district else ""
         if self.status == "rejected":
             text = f"已拒收 {self.file}：{self.message}"
-            return text + (f"\n原文件的副本已存入隔离区：{self.quarantine}" if self.quarantine else "")
+            text += f"\n原文件的副本已存入隔离区：{self.quarantine}" if self.quarantine else ""
+            return text + "".join(f"\n{alarm}" for alarm in self.alarms)
         if self.status == "repeat":
             return f"{self.file}：{self.message}"
         head = "试导入（未写入数据库）" if self.status == "dry_run" else "已导入"
@@ -103,7 +105,9 @@ class ImportReport:
                 "reason": self.reason, "message": self.message, "district": self.district,
                 "district_name": self.district_name, "sequence": self.sequence, "alarms": self.alarms,
                 "received": self.received, **self.counts, "rejections": self.rejections,
-                "conflicts": self.conflicts, "gaps": self.gaps, "quarantine": self.quarantine,
+                "conflicts": self.conflicts, "gaps": self.gaps, "clashes": self.clashes,
+                "clash_count": self.clash_count, "quarantine": self.quarantine,
+                "quarantine_dropped": self.quarantine_dropped,
                 "import_id": self.import_id, "summary": self.summary()}
 
 
@@ -133,6 +137,18 @@ class _Checked:
     raw_header: bytes
     decryptor: Any
     peer: Any
+    validator: validate.Validator | None = None
+    refused: bytearray = field(default_factory=bytearray)  # a bit per record the first pass found wrong
+
+
+def _mark(bits: bytearray, n: int) -> None:
+    if n >> 3 >= len(bits):
+        bits.extend(bytes((n >> 3) - len(bits) + 4096))
+    bits[n >> 3] |= 1 << (n & 7)
+
+
+def _marked(bits: bytearray, n: int) -> bool:
+    return n >> 3 < len(bits) and bool(bits[n >> 3] >> (n & 7) & 1)
 
 
 def check_header(path: Path, center: Center, kind: str = "batch") -> _Checked:
@@ -185,9 +201,14 @@ def record_lines(path: Path, checked: _Checked) -> Iterator[bytes]:
 
 
 def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelled: Callable[[], bool] | None) -> None:
-    """The first pass over the records: form, owner, uniqueness, count and content hash; nothing is written."""
+    """The first pass over the records: form, owner, uniqueness, count and content hash; nothing is written.
+
+    A record whose fields are wrong is marked, not fatal: it is refused on its own in the apply pass.
+    """
     name, header = path.name, checked.header
     origin = header["from"]
+    validator = checked.validator = validate.Validator(origin, validate.columns(raw_connection()))
+    checked.refused = bytearray()
     digest = hashlib.sha256()
     seen: set[int] = set()
     count = 0
@@ -223,6 +244,8 @@ def _validate(path: Path, checked: _Checked, progress: Progress | None, cancelle
         if h in seen:
             raise SyncFileError("record", f"{where}（{uid_text}）在文件中重复出现。")
         seen.add(h)
+        if validator.problem(kind.name, record) is not None or validator.repeated_child(kind.name, record):
+            _mark(checked.refused, count - 1)
         if count % 5000 == 0:
             Cancelled.check(cancelled, STOPPED)
             if progress is not None:
@@ -309,7 +332,10 @@ def _rejected(actor: Actor, path: Path, report: ImportReport, exc: SyncFileError
         except OSError:
             pass
     if not dry_run:
-        report.quarantine = _quarantine(path)
+        kept = quarantine.keep(path, Path(database.database))
+        report.quarantine, report.quarantine_dropped = kept.path, kept.dropped
+        if kept.dropped:
+            report.alarms.append(kept.note())
         _store_plain(actor, report)
     return report
 
@@ -320,30 +346,10 @@ def _store_plain(actor: Actor, report: ImportReport) -> None:
         row = SyncImport.create(file_name=report.file, sha256=report.sha256, size=report.size,
                                 district=report.district, sequence=report.sequence,
                                 status=report.status, message=report.message, quarantine=report.quarantine,
+                                alarm="\n".join(report.alarms),
                                 imported_at=clock.stamp(), imported_by=actor.user_id)
         report.import_id = row.id
         tx.detail = {"reason": report.reason, "file": report.file}
-
-
-def _quarantine(path: Path) -> str:
-    """A copy of a rejected file next to the database, for whoever investigates; never fatal."""
-    if not path.is_file():
-        return ""
-    folder = Path(database.database).parent / QUARANTINE_FOLDER
-    stamp = clock.now().strftime('%Y%m%d-%H%M%S')
-    target = folder / f"{stamp}_{path.name}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        n = 1
-        while target.exists():
-            n += 1
-            target = folder / f"{stamp}-{n}_{path.name}"
-        part = target.with_name(target.name + ".part")
-        shutil.copyfile(path, part)
-        part.replace(target)
-    except OSError:
-        return ""
-    return str(target)
 
 
 def _alarms(header: dict[str, Any], sha256: str) -> list[str]:
@@ -412,11 +418,17 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
     applier = _Applier(conn, row.id, header["from"], _table_defaults(conn), report)
     batch: list[tuple] = []
     total = header["record_count"]
-    for line in record_lines(path, checked):
+    for n, line in enumerate(record_lines(path, checked)):
         match = LINE.match(line)
         assert match is not None  # the first pass checked every line of these very bytes
         kind, uid, rev, digest, data = match.groups()
-        batch.append((kind.decode(), uid.decode(), int(rev), digest.decode(), data.decode("utf-8")))
+        staged = (kind.decode(), uid.decode(), int(rev), digest.decode(), data.decode("utf-8"))
+        if _marked(checked.refused, n):
+            assert checked.validator is not None
+            why = checked.validator.problem(staged[0], json.loads(data)) or validate.REPEATED_CHILD
+            batch.append((*staged, "rejected", why))
+        else:
+            batch.append((*staged, "new", ""))
         if len(batch) == STAGE_ROWS:
             applier.chunk(batch)
             batch = []
@@ -426,9 +438,21 @@ def _apply(actor: Actor, path: Path, checked: _Checked, report: ImportReport, pr
     applier.chunk(batch)
     applier.finish()
     Cancelled.check(cancelled, STOPPED)  # the last chance: nothing is committed yet
-    SyncImport.update(**report.counts, received=report.received).where(SyncImport.id == row.id).execute()
+    if report.clash_count:
+        report.alarms.append(clash_alarm(report.clashes, report.clash_count))
+    SyncImport.update(**report.counts, received=report.received, alarm="\n".join(report.alarms)).where(
+        SyncImport.id == row.id).execute()
     if progress is not None:
         progress(2 * max(total, 1), 2 * max(total, 1))
+
+
+CLASHES_SHOWN = 200
+
+
+def clash_alarm(numbers: list[str], count: int) -> str:
+    shown = "、".join(numbers[:20]) + (f" 等 {count} 个" if count > 20 else "")
+    return (f"工单编号 {shown} 已被该中心的另一张工单使用，可能是该中心从备份恢复后重复使用了编号。这些工单已接收，"
+            "标为“编号冲突”；出具的回执会通知该中心改号，改号后的工单随下一批送达即恢复正常。")
 
 
 class _Applier:
@@ -439,6 +463,7 @@ class _Applier:
         self.defaults = defaults
         self.done = 0
         self.sql: dict[tuple[str, bool], str] = {}
+        self.ref_checks = {k.name: records.ref_check_sql(k) for k in records.KINDS}
 
     def _apply_sql(self, kind: records.Kind, one_row: bool) -> str:
         key = (kind.name, one_row)
@@ -450,13 +475,14 @@ class _Applier:
         if not rows:
             return
         conn = self.conn
-        conn.executemany("INSERT INTO sync_stage (kind, uid, rev, hash, payload) VALUES (?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO sync_stage (kind, uid, rev, hash, payload, outcome, reason)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         conn.execute(
             "UPDATE sync_stage SET"
             " outcome = CASE WHEN r.origin <> ? THEN 'rejected' WHEN sync_stage.rev > r.rev THEN 'updated'"
             " WHEN sync_stage.rev < r.rev THEN 'stale' WHEN sync_stage.hash = r.hash THEN 'unchanged' ELSE 'conflict' END,"
             " reason = CASE WHEN r.origin <> ? THEN '该编号的记录属于另一个中心（' || r.origin || '）' ELSE '' END"
-            " FROM sync_record r WHERE r.uid = sync_stage.uid", (self.origin, self.origin))
+            " FROM sync_record r WHERE r.uid = sync_stage.uid AND sync_stage.outcome = 'new'", (self.origin, self.origin))
         present = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM sync_stage")}
         for kind in records.KINDS:
             if kind.name in present:
@@ -483,8 +509,8 @@ class _Applier:
 
     def _apply_kind(self, kind: records.Kind) -> None:
         conn = self.conn
-        for sql, reason in records.missing_ref_sql(kind):
-            conn.execute(sql, (reason,))
+        for sql in self.ref_checks[kind.name]:
+            conn.execute(sql, {"origin": self.origin})
         if kind.tree:
             positions = [p for (p,) in conn.execute(
                 "SELECT pos FROM sync_stage WHERE kind = ? AND outcome IN ('new', 'updated') ORDER BY pos", (kind.name,))]
@@ -506,6 +532,18 @@ class _Applier:
             delete, insert = records.child_sqls(kind, child, self.defaults[child.table])
             conn.execute(delete)
             conn.execute(insert)
+        if kind.name == records.TICKET:
+            self._clashes()
+
+    def _clashes(self) -> None:
+        """Tickets just taken whose number another of the district's holds (restored from a backup)."""
+        report = self.report
+        for (number,) in self.conn.execute(
+                "SELECT t.number FROM sync_stage s JOIN ticket t ON t.uid = s.uid WHERE s.kind = ?"
+                " AND s.outcome IN ('new', 'updated') AND t.number_clash ORDER BY s.pos", (records.TICKET,)):
+            report.clash_count += 1
+            if len(report.clashes) < CLASHES_SHOWN:
+                report.clashes.append(number)
 
     def _one_by_one(self, kind: records.Kind, positions: list[int]) -> None:
         sql = self._apply_sql(kind, True)

@@ -105,6 +105,7 @@ class DistrictState:
     receipt_covers: int  # the newest receipt's highest contiguous batch (0: none sent)
     unreceipted: int    # batches imported since the newest receipt
     conflicts: int
+    number_clashes: int = 0  # tickets kept whose number another of the district's holds, until it renumbers them
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def district_states(actor: Actor) -> list[DistrictState]:
         receipts: dict[str, tuple[int, int]] = {code: (n, last) for code, n, last in conn.execute(
             "SELECT district, count(*), max(last_import_id) FROM sync_receipt_out GROUP BY district")}
         conflicts = dict(conn.execute("SELECT origin, count(*) FROM sync_conflict GROUP BY origin").fetchall())
+        clashes = dict(conn.execute("SELECT origin, count(*) FROM ticket WHERE number_clash GROUP BY origin").fetchall())
     out = []
     for code in sorted(set(keys) | set(batches) | set(names)):
         got = batches.get(code, [])
@@ -178,7 +180,7 @@ def district_states(actor: Actor) -> list[DistrictState]:
             code, names.get(code, code), keys.get(code, "未登记"), len(got), max(sequences, default=0),
             run_from_one(sequences), missing_numbers(sequences),
             clock.display(max((a for _s, _i, a in got), default="")), sent, covers,
-            sum(1 for _s, iid, _a in got if iid > last_id), conflicts.get(code, 0)))
+            sum(1 for _s, iid, _a in got if iid > last_id), conflicts.get(code, 0), clashes.get(code, 0)))
     return out
 
 

@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__, clock
+from core import renumbering
 from core.errors import Conflict, NotFound
 from core.files import check_folder_writable
 from core.roles import Actor, Permission
 from core.service import require, write
+from db import bulk
 from db.connection import raw_connection
 from db.models import Center, SyncImport, SyncReceiptIn, SyncReceiptOut
 from db.schema import SCHEMA_VERSION
@@ -39,6 +41,9 @@ ACK_ROWS = 5_000
 SHOWN = 200
 LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
                   rb'"r":([1-9][0-9]{0,17}),"o":"(new|updated|unchanged|stale|conflict|rejected)","why":(".*")\}\Z')
+# A ticket whose number another of the district's holds, with the province's highest sequence that day (issue 15 §3).
+RENUMBER = re.compile(rb'\{"renumber":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
+                      rb'"number":"([0-9]{6}-[0-9]{8}-[0-9]{4,7})","highest":([0-9]{1,7})\}\Z')
 
 
 @dataclass
@@ -50,12 +55,14 @@ class ReceiptMade:
     contiguous: int
     missing: list[int]
     record_count: int
+    clashes: int = 0
 
     def summary(self) -> str:
         got = f"第 {number_ranges(self.batches)} 批" if self.batches else "没有新导入的批次"
         missing = f"；尚缺第 {number_ranges(self.missing)} 批" if self.missing else ""
-        return (f"已出具给 {self.district} 的第 {self.sequence} 份回执：{got}，{self.record_count} 条记录的结果；"
-                f"连续收到至第 {self.contiguous} 批{missing}。文件 {self.path.name}。")
+        renumber = f"；通知该中心为 {self.clashes} 张编号冲突的工单改号" if self.clashes else ""
+        return (f"已出具给 {self.district} 的第 {self.sequence} 份回执：{got}，{self.record_count - self.clashes} 条记录的结果"
+                f"{renumber}；连续收到至第 {self.contiguous} 批{missing}。文件 {self.path.name}。")
 
 
 def _center(role: str) -> Center:
@@ -98,6 +105,11 @@ def export_receipt(actor: Actor, district: str, folder: Path) -> ReceiptMade:
                     "SELECT kind, uid, rev, outcome, reason FROM sync_outcome WHERE import_id = ?", (import_.id,)):
                 why = json.dumps(reason, ensure_ascii=False)
                 packed.add(f'{{"k":"{kind}","u":"{uid}","r":{rev},"o":"{outcome}","why":{why}}}'.encode("utf-8"))
+        # Every clash still held, not only this receipt's batches': a lost receipt loses no renumbering.
+        clashes = 0
+        for uid, number, highest in _clashes(conn, district):
+            packed.add(f'{{"renumber":"{uid}","number":"{number}","highest":{highest}}}'.encode("ascii"))
+            clashes += 1
         packed.finish()
         header = {"type": "receipt", "schema_version": SCHEMA_VERSION, "app_version": __version__,
                   "from": center.code, "from_name": center.name, "signer_key": signer_id,
@@ -111,7 +123,20 @@ def export_receipt(actor: Actor, district: str, folder: Path) -> ReceiptMade:
         SyncReceiptOut.create(district=district, sequence=sequence, last_import_id=last_import, file_name=final.name,
                               sha256=envelope.file_sha256(final), exported_at=clock.stamp(), exported_by=actor.user_id)
         tx.detail = {"sequence": sequence, "batches": [i.sequence for i in imports], "records": packed.count}
-    return ReceiptMade(district, sequence, final, [i.sequence for i in imports], held, missing, packed.count)
+    return ReceiptMade(district, sequence, final, [i.sequence for i in imports], held, missing, packed.count, clashes)
+
+
+def _clashes(conn, district: str) -> list[tuple[str, str, int]]:
+    """(uid, number, the highest sequence the province holds for the district that day) of each clashing ticket."""
+    out = []
+    highest: dict[str, int] = {}
+    for uid, number in conn.execute("SELECT uid, number FROM ticket WHERE origin = ? AND number_clash ORDER BY id",
+                                    (district,)).fetchall():
+        prefix = number.rsplit("-", 1)[0] + "-"
+        if prefix not in highest:
+            highest[prefix] = bulk.last_numbered(conn, prefix)
+        out.append((uid, number, highest[prefix]))
+    return out
 
 
 @dataclass
@@ -128,6 +153,7 @@ class ReceiptApplied:
     superseded: int = 0  # conflicts whose rev the district raised so the next batch replaces them
     resent_referents: int = 0  # what refused records refer to, un-acknowledged so it travels again
     still_pending: int = 0
+    renumbered: list[tuple[str, str]] = field(default_factory=list)  # (number, new number): clashes at the province
 
     def summary(self) -> str:
         if self.status == "repeat":
@@ -146,6 +172,12 @@ class ReceiptApplied:
             text += "："
             for item in self.not_acknowledged[:10]:
                 text += f"\n  {records.LABELS.get(item['kind'], item['kind'])} {item['uid']}：{item['reason']}"
+        if self.renumbered:
+            text += (f"\n省级中心发现 {len(self.renumbered)} 张工单的编号已被本中心的另一张工单使用（本中心可能从备份恢复后"
+                     "重复使用了编号），已改号，新编号随下一批上报：")
+            text += "".join(f"\n  {old} → {new}" for old, new in self.renumbered[:10])
+            if len(self.renumbered) > 10:
+                text += f"\n  ……共 {len(self.renumbered)} 张"
         text += f"\n仍待省级中心确认的记录：{self.still_pending} 条。"
         return text
 
@@ -153,7 +185,8 @@ class ReceiptApplied:
         return {"file": self.file, "status": self.status, "province": self.province, "sequence": self.sequence,
                 "contiguous": self.contiguous, "missing": self.missing, "acknowledged": self.acknowledged,
                 "not_acknowledged": self.not_acknowledged, "refused": self.refused, "superseded": self.superseded,
-                "resent_referents": self.resent_referents, "still_pending": self.still_pending, "summary": self.summary()}
+                "resent_referents": self.resent_referents, "still_pending": self.still_pending,
+                "renumbered": [list(pair) for pair in self.renumbered], "summary": self.summary()}
 
 
 def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
@@ -177,7 +210,13 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
         conn = raw_connection()
         accepted: list[tuple[str, str, int]] = []
         refused_refs: list[tuple[records.Kind, str]] = []
-        for kind_name, uid, rev, outcome, reason in _results(path, checked):
+        clashes: list[renumbering.Clash] = []
+        for item in _results(path, checked):
+            if isinstance(item, renumbering.Clash):
+                if item.number.startswith(f"{center.code}-"):
+                    clashes.append(item)
+                continue
+            kind_name, uid, rev, outcome, reason = item
             if outcome in ACCEPTED:
                 accepted.append((uid, kind_name, rev))
                 if len(accepted) == ACK_ROWS:
@@ -196,6 +235,7 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
                 refused_refs.append((kind, uid))
         result.acknowledged += _acknowledge(conn, accepted)
         result.resent_referents = _resend_referents(conn, refused_refs)
+        result.renumbered = [(r.number, r.new_number) for r in renumbering.renumber(actor, clashes)]
         SyncReceiptIn.create(sha256=sha, province=header["from"], sequence=header["sequence"], contiguous=contiguous_,
                              missing=json.dumps(missing), acknowledged=result.acknowledged,
                              not_acknowledged=result.refused,
@@ -214,10 +254,13 @@ def _resend_referents(conn, refused: list[tuple[records.Kind, str]]) -> int:
     what it refers to is un-acknowledged, so the next batch carries both, referents first."""
     n = 0
     for kind, uid in refused:
-        for column, target in kind.refs.items():
-            for (referent,) in conn.execute(
-                    f'SELECT r.uid FROM "{kind.table}" t JOIN "{target}" r ON r.id = t."{column}" WHERE t.uid = ?',
-                    (uid,)).fetchall():
+        lookups = [f'SELECT r.uid FROM "{kind.table}" t JOIN "{target}" r ON r.id = t."{column}" WHERE t.uid = ?'
+                   for column, target in kind.refs.items()]
+        lookups += [f'SELECT r.uid FROM "{kind.table}" t JOIN {child.table} c ON c.{child.parent_column} = t.id'
+                    f' JOIN "{target}" r ON r.id = c."{column}" WHERE t.uid = ?'
+                    for child in kind.children for column, target in child.refs.items()]
+        for sql in lookups:
+            for (referent,) in conn.execute(sql, (uid,)).fetchall():
                 conn.execute("UPDATE sync_state SET acked_rev = 0 WHERE uid = ? AND acked_rev > 0", (referent,))
                 n += conn.changes()
     return n
@@ -232,12 +275,16 @@ def _acknowledge(conn, accepted: list[tuple[str, str, int]]) -> int:
     return n
 
 
-def _results(path: Path, checked, digest=None) -> Iterator[tuple[str, str, int, str, str]]:
-    """The receipt's lines as (kind, uid, rev, outcome, reason), each checked for its form."""
+def _results(path: Path, checked, digest=None) -> Iterator[tuple[str, str, int, str, str] | renumbering.Clash]:
+    """The receipt's lines as (kind, uid, rev, outcome, reason), or a clash to renumber; each checked for its form."""
     for n, line in enumerate(record_lines(path, checked), 1):
         if digest is not None:
             digest.update(line + b"\n")
         match = LINE.match(line)
+        if match is None and (clash := RENUMBER.match(line)) is not None:
+            uid, number, highest = (g.decode() for g in clash.groups())
+            yield renumbering.Clash(uid, number, int(highest))
+            continue
         if match is None:
             raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。")
         kind, uid, rev, outcome, why = match.groups()

@@ -38,6 +38,7 @@ class Child:
     columns: tuple[str, ...]
     refs: dict[str, str] = field(default_factory=dict)
     order: str = "id"
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,12 @@ KINDS: tuple[Kind, ...] = (
                             "reported_unit", "title", "content", "category", "urgency", "emergency_type",
                             "risk_level", "not_accepted_reason", "referral", "reply", "details", "source_ref",
                             "complex"),
-         {"topic_id": "topic", "repeat_of_id": "ticket", "created_by": "user"}),
+         {"topic_id": "topic", "repeat_of_id": "ticket", "created_by": "user"},
+         # A number another ticket of the same district holds (it was restored from a backup and
+         # reissued it): kept, marked, until the district renumbers it (issue 15 §3).
+         province_values={"number_clash": "EXISTS (SELECT 1 FROM ticket o WHERE o.origin = json_extract(p, '$.origin')"
+                                          " AND o.number = json_extract(p, '$.number') AND o.number_clash = 0"
+                                          " AND o.uid <> json_extract(p, '$.uid'))"}),
     Kind(EVENT, "ticket_event", ("uid", "origin", "kind", "at", "summary", "data"),
          {"ticket_id": "ticket", "actor_id": "user"}, has_rev=False),
     Kind(ATTACHMENT, "attachment", ("uid", "origin", "kind", "sha256", "name", "size", "mime", "added_at"),
@@ -112,10 +118,10 @@ KINDS: tuple[Kind, ...] = (
          # Parties and sessions change only with their case (core.mediation raises its rev), so they travel in it.
          children=(Child("parties", "mediation_party", "case_id",
                          ("uid", "side", "kind", "name", "gender", "id_number", "phone", "address", "representative",
-                          "representative_role", "sort"), order="sort, id"),
+                          "representative_role", "sort"), order="sort, id", label="调解当事人"),
                    Child("sessions", "mediation_session", "case_id",
                          ("uid", "at", "place", "mediators", "record", "recorded_at"), {"recorded_by": "user"},
-                         order="at, id"))),
+                         order="at, id", label="调解记录"))),
     Kind(DOCUMENT, "issued_document", ("uid", "origin", "rev", "updated_at", "kind", "number", "template",
                                        "template_sha256", "sha256", "size", "file_name", "masked", "issued_at"),
          {"ticket_id": "ticket", "case_id": "mediation_case", "assignment_id": "assignment",
@@ -126,6 +132,7 @@ BY_NAME = {k.name: k for k in KINDS}
 # Columns that stay at the center, by table (besides ``id`` and the parent column of children).
 LOCAL = {
     "user": {"password_hash"},
+    "ticket": {"number_clash"},
     "kb_article": {"source_ref", "use_count", "pending_version"},
     "deadline": {"notified_level"},
 }
@@ -204,7 +211,12 @@ def apply_sql(kind: Kind, defaults: dict[str, str | None], one_row: bool) -> str
         values.append(_ref_value(target, ref_key(column)))
     where = "pos = ?" if one_row else "kind = ? AND outcome IN ('new', 'updated')"
     updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in columns if c != "uid")
-    guard = "" if kind.owned_via_ticket else f" WHERE {_quote(kind.table)}.origin = excluded.origin"
+    # Only the owner's rows are ever overwritten (ref_check_sql has refused the rest; this is the last line).
+    if kind.owned_via_ticket:
+        guard = (f" WHERE (SELECT origin FROM ticket WHERE id = {_quote(kind.table)}.ticket_id)"
+                 f" = (SELECT origin FROM ticket WHERE id = excluded.ticket_id)")
+    else:
+        guard = f" WHERE {_quote(kind.table)}.origin = excluded.origin"
     return (f"INSERT INTO {_quote(kind.table)} ({', '.join(map(_quote, columns))})"
             f" SELECT {', '.join(values)} FROM (SELECT payload AS p FROM sync_stage WHERE {where} ORDER BY pos)"
             f" WHERE true ON CONFLICT(uid) DO UPDATE SET {updates}{guard}")
@@ -213,7 +225,8 @@ def apply_sql(kind: Kind, defaults: dict[str, str | None], one_row: bool) -> str
 def self_ref_sql(kind: Kind, column: str) -> str:
     """Set a record's reference to another of its kind once all of them are in (``sync_self_ref``)."""
     table = _quote(kind.table)
-    return (f"UPDATE {table} SET {_quote(column)} = (SELECT r.id FROM {table} r WHERE r.uid = x.ref)"
+    return (f"UPDATE {table} SET {_quote(column)} = (SELECT r.id FROM {table} r WHERE r.uid = x.ref"
+            f" AND r.origin = {table}.origin)"
             f" FROM sync_self_ref x WHERE x.kind = '{kind.name}' AND x.col = '{column}' AND {table}.uid = x.uid")
 
 
@@ -233,18 +246,67 @@ def child_sqls(kind: Kind, child: Child, defaults: dict[str, str | None]) -> tup
     return delete, insert
 
 
-def missing_ref_sql(kind: Kind) -> list[tuple[str, str]]:
-    """Per reference to another kind: the statement that rejects staged records whose referent is unknown."""
-    out = []
+# What a district's record may refer to: a record of that same district, and nothing else. There
+# are no province-owned shared referents today; if there ever are (a province-wide topic tree,
+# say), they are accepted here, beside the sender's own, and nowhere else.
+def _own_referent(target: str, uid: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {_quote(target)} WHERE uid = {uid} AND origin = :origin)"
+
+
+def _label_of(table: str) -> str:
+    return next((k.label for k in KINDS if k.table == table), table)
+
+
+def _whose(target: str, uid: str) -> str:
+    return f"(SELECT origin FROM {_quote(target)} WHERE uid = {uid})"
+
+
+def _ref_reason(what: str, target: str, uid: str) -> str:
+    """SQL for why a reference was refused: its referent is unknown here, or another center's."""
+    return (f"CASE WHEN {_whose(target, uid)} IS NULL THEN '{what}省级中心尚未收到'"
+            f" ELSE '{what}属于另一个中心（' || {_whose(target, uid)} || '），区县只能引用本中心自己的记录' END")
+
+
+_STAGED = "outcome IN ('new', 'updated')"
+
+
+def ref_check_sql(kind: Kind) -> list[str]:
+    """Statements (parameter ``:origin``, the sender) that refuse staged records of ``kind`` whose
+    reference is not to one of the sender's own records, each with the reason; nothing of another
+    district's can then be hung on, or changed through, a record of this one (issue 15 §1)."""
+    out = [
+        # A uid already held for another center: never overwritten, whatever its kind claims.
+        f"UPDATE sync_stage SET outcome = 'rejected', reason = '该编号的{kind.label}属于另一个中心（' || {origin_sql(kind)}"
+        f" || '），区县只能上报自己的记录' FROM {_quote(kind.table)} t WHERE t.uid = sync_stage.uid"
+        f" AND sync_stage.kind = '{kind.name}' AND sync_stage.{_STAGED} AND {origin_sql(kind)} <> :origin",
+    ]
     for column, target in kind.refs.items():
-        if target == kind.table:
-            continue
         key = ref_key(column)
-        label = next((k.label for k in KINDS if k.table == target), target)
-        out.append((
-            f"UPDATE sync_stage SET outcome = 'rejected', reason = ? WHERE kind = '{kind.name}'"
-            f" AND outcome IN ('new', 'updated') AND json_extract(payload, '$.{key}') IS NOT NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM {_quote(target)} WHERE uid = json_extract(payload, '$.{key}'))",
-            f"所引用的{label}（{key}）省级中心尚未收到",
-        ))
+        uid = f"json_extract(payload, '$.{key}')"
+        what = f"所引用的{_label_of(target)}（{key}）"
+        if target == kind.table:
+            # The referent may come later in this very file (it is the sender's, then); one held for
+            # another center is refused here, and ``self_ref_sql`` only ever links within a center.
+            unowned = f"EXISTS (SELECT 1 FROM {_quote(target)} WHERE uid = {uid} AND origin <> :origin)"
+        else:
+            unowned = f"NOT {_own_referent(target, uid)}"
+        out.append(f"UPDATE sync_stage SET outcome = 'rejected', reason = {_ref_reason(what, target, uid)}"
+                   f" WHERE kind = '{kind.name}' AND {_STAGED} AND {uid} IS NOT NULL AND {unowned}")
+    for child in kind.children:
+        for column, target in child.refs.items():
+            key = ref_key(column)
+            uid = f"json_extract(j.value, '$.{key}')"
+            bad = (f"FROM json_each(sync_stage.payload, '$.{child.key}') j WHERE {uid} IS NOT NULL"
+                   f" AND NOT {_own_referent(target, uid)}")
+            what = f"{child.label}（{child.key}）所引用的{_label_of(target)}（{key}）"
+            out.append(f"UPDATE sync_stage SET outcome = 'rejected', reason = (SELECT {_ref_reason(what, target, uid)}"
+                       f" {bad} LIMIT 1) WHERE kind = '{kind.name}' AND {_STAGED} AND EXISTS (SELECT 1 {bad})")
+        # A child's uid held under another record (another district's case, say) is never taken over.
+        parent = _quote(kind.table)
+        taken = (f"FROM json_each(sync_stage.payload, '$.{child.key}') j JOIN {child.table} c"
+                 f" ON c.uid = json_extract(j.value, '$.uid') JOIN {parent} o ON o.id = c.{child.parent_column}"
+                 f" WHERE o.uid <> sync_stage.uid")
+        out.append(f"UPDATE sync_stage SET outcome = 'rejected', reason = (SELECT '{child.label}（{child.key}）'"
+                   f" || json_extract(j.value, '$.uid') || ' 已属于另一条记录（' || o.origin || '）' {taken} LIMIT 1)"
+                   f" WHERE kind = '{kind.name}' AND {_STAGED} AND EXISTS (SELECT 1 {taken})")
     return out

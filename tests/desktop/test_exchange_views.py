@@ -22,7 +22,7 @@ from desktop.keys_view import RegisterKeyDialog
 from desktop.main_window import MainWindow
 from desktop.worker import Runner
 from sync import export, keys
-from tests.sync.exchange import DISTRICT, Pair, at, fast_hashing, make_pair, row_counts
+from tests.sync.exchange import DISTRICT, Pair, at, fast_hashing, make_pair, register, row_counts
 
 TICKETS = 12
 
@@ -326,6 +326,43 @@ def test_the_province_reads_districts_tickets_and_figures_and_handles_nothing(qt
                         and stats.table.item(0, 1).text() == DISTRICT, timeout=10_000)
         assert stats.table.item(0, 2).text() == str(TICKETS)
         assert stats.table.item(1, 0).text() == "合计" and stats.table.item(1, 2).text() == str(TICKETS)
+    finally:
+        win.close()
+        win.runner.wait()
+        store.close_center()
+
+
+def test_the_province_shows_a_number_a_restored_district_reissued(qtbot, monkeypatch, pair, tmp_path):
+    """Issue 15 §3: the 区县与回执 overview and the ticket list mark the clash until the district renumbers."""
+    from sync import importer
+
+    backup = tmp_path / "backup.db"
+    shutil.copy(pair.district, backup)
+    _uid, number = register(pair.district, "燃气泄漏")
+    first = Path(shutil.move(_export(qtbot, monkeypatch, pair), tmp_path))  # carried to the province
+    shutil.copy(backup, pair.district)  # restored: the number is handed out again
+    assert register(pair.district, "路灯不亮")[1] == number
+    second = _export(qtbot, monkeypatch, pair)
+    with at(pair.province) as actor:
+        for batch in (first, second):
+            assert importer.import_batch(actor, batch).counts["rejected"] == 0
+
+    with screen(qtbot, pair.province, province=True) as view:
+        view.setCurrentWidget(view.districts_panel)
+        districts = view.districts_panel
+        assert districts.table.horizontalHeaderItem(12).text() == "编号冲突"
+        qtbot.waitUntil(lambda: _cell(districts.table, 0, 12) == "1")
+        assert "改号" in districts.table.item(0, 12).toolTip()
+    win = _province_window(qtbot, pair)
+    try:
+        win.show_area("工单查询")
+        tickets = win.ticket_list
+        tickets.text.setFocus()
+        qtbot.keyClicks(tickets.text, number)
+        qtbot.keyClick(tickets.text, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: tickets.model.rowCount() == 2)
+        shown = sorted(tickets.model.index(r, 0).data() for r in range(2))
+        assert shown == [number, f"{number}（编号冲突）"]
     finally:
         win.close()
         win.runner.wait()

@@ -13,7 +13,8 @@ from core import center, store
 from db.models import SyncImport
 from db.schema import SCHEMA_VERSION
 from sync import envelope, export, importer, keys
-from tests.sync.exchange import DISTRICT, at, fast_hashing, make_pair, make_province, row_counts
+from tests.sync.exchange import (DISTRICT, at, craft_batch, fast_hashing, make_pair, make_province, record_lines,
+                                 row_counts)
 
 
 @pytest.fixture(scope="module")
@@ -68,34 +69,12 @@ def _write(tmp_path, data: bytes, name: str = "批次.hdsync"):
 
 def _records(pair) -> list[bytes]:
     """The record lines a real export would write, to tamper with before sealing."""
-    class Lines:
-        def __init__(self):
-            self.lines = []
-
-        def add(self, line):
-            self.lines.append(line)
-
-    collected = Lines()
-    with at(pair.district):
-        export._read_records(DISTRICT, export.travelling_kinds(), collected, None, None)
-    return collected.lines
+    return record_lines(pair.district)
 
 
 def _craft(pair, tmp_path, lines: list[bytes], signer_db=None, **header) -> object:
     """A well-formed file with a chosen header and records, signed by ``signer_db``'s key (the district's)."""
-    with at(signer_db or pair.district):
-        signer_id, signer = keys.own_signer()
-        province = keys.recipient()
-        packed = envelope.Compressor(io.BytesIO())
-        for line in lines:
-            packed.add(line)
-        packed.finish()
-        base = {"type": "batch", "schema_version": SCHEMA_VERSION, "app_version": "test", "from": DISTRICT,
-                "from_name": "玄武区", "signer_key": signer_id, "to": province.center_code,
-                "recipient_key": province.key_id, "sequence": 7, "previous_hash": "", "created_at": "2026-11-22"}
-        path = tmp_path / f"crafted-{random.random()}.hdsync"
-        envelope.write_file(path, base | header, packed, signer, keys.enc_public_of(province))
-    return path
+    return craft_batch(signer_db or pair.district, tmp_path, lines, **({"from": DISTRICT, "from_name": "玄武区"} | header))
 
 
 def test_a_good_file_is_accepted(pair):

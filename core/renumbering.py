@@ -1,0 +1,79 @@
+"""工单改号: a district restored from a backup has reissued ticket numbers the province holds.
+
+After a restore the day's counter is back where the backup left it, so new tickets take
+numbers the lost ones had already carried to the province. The province keeps such a
+ticket (never refuses it: it is a real call), marks its number as clashing and names it in
+its receipt, with the highest sequence it holds for that district on that day. Here the
+district moves that day's counter past both its own last number and the province's, gives
+each clashing ticket it still holds the next number of its day, raises its rev and puts
+the change on the ticket's timeline; the next batch carries the new number, and the
+province clears the mark.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core import clock
+from core.center import current_center
+from core.dispatch import touch
+from core.errors import Conflict
+from core.registration import add_event, next_number
+from core.roles import Actor, Permission
+from core.service import write
+from core.vocab import EventKind
+from db import bulk
+from db.connection import raw_connection
+from db.models import Ticket
+
+
+@dataclass(frozen=True)
+class Clash:
+    """What a receipt says of one ticket: its uid, the number found taken, the province's last sequence that day."""
+
+    uid: str
+    number: str
+    highest: int
+
+    @property
+    def day(self) -> str:
+        return self.number.split("-")[1]
+
+
+@dataclass(frozen=True)
+class Renumbered:
+    number: str
+    new_number: str
+
+
+def renumber(actor: Actor, clashes: list[Clash], permission: Permission = Permission.SYNC_EXPORT) -> list[Renumbered]:
+    """Give every clashing ticket this center holds under the number named a new one; one write, audited.
+
+    A ticket already renumbered (a receipt seen again, or a later one naming it once more) is
+    left alone: its number is no longer the one named.
+    """
+    done: list[Renumbered] = []
+    if not clashes:
+        return done
+    now = clock.now()
+    with write(actor, permission, "ticket_renumber", "ticket") as tx:
+        center = current_center()
+        if center is None or center.is_province:
+            raise Conflict("只有区县中心为自己的工单改号。")
+        held = [(clash, ticket) for clash in clashes if (ticket := Ticket.get_or_none(
+            (Ticket.uid == clash.uid) & (Ticket.number == clash.number) & (Ticket.origin == center.code))) is not None]
+        conn = raw_connection()
+        highest: dict[str, int] = {}
+        for clash, _ticket in held:
+            highest[clash.day] = max(highest.get(clash.day, 0), clash.highest)
+        bulk.raise_counters(conn, {day: max(top, bulk.last_ticket_sequence(conn, day, f"{center.code}-{day}-"))
+                                   for day, top in highest.items()})
+        for clash, ticket in held:
+            new = next_number(center.code, dt.datetime.strptime(clash.day, "%Y%m%d").date())
+            touch(ticket, now, number=new)
+            add_event(ticket.id, center.code, EventKind.RENUMBERED, actor,
+                      f"工单改号：{clash.number} → {new}。省级中心发现原编号已被本中心的另一张工单使用"
+                      "（本中心可能从备份恢复后重复使用了编号）", {"old": clash.number, "new": new}, at=clock.stamp(now))
+            done.append(Renumbered(clash.number, new))
+        tx.detail = {"renumbered": [[r.number, r.new_number] for r in done]}
+    return done

@@ -1,0 +1,201 @@
+"""Province: every field of every record held to what a district's own program writes.
+
+A record that fails is refused on its own (outcome ``rejected``), its reason naming the
+field in Chinese (字段 status 的值“xyz”不是有效的工单状态); records that refer to it then
+find their referent missing, as for any record not received. The checks run in the
+import's first pass, where each record's JSON is parsed anyway; the apply pass stages a
+refused record with its reason and applies nothing of it.
+
+Whether a field may be missing or null is read from the table itself: a column with a
+default may be missing (a batch from an older program), a nullable one may be null.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import apsw
+
+from core import attachments, deadline_rules, files, kb, limits, mediation, registration, topics, units, users
+from core.handling import FEEDBACK_ELEMENTS
+from core.vocab import (ArticleStatus, AssignmentRole, AssignmentStatus, AttachmentKind, Category, Channel,
+                        DispatchMethod, EmergencyType, EventKind, FeedbackResult, MediationOutcome, NotAcceptedReason,
+                        PartyKind, PartySide, RepresentativeRole, RiskLevel, Stage, Status, SupervisionKind, UnitKind,
+                        Urgency)
+from forms.catalog import DocumentKind
+from sync import records
+from sync.field_checks import (PHONE, Check, boolean, code, day, flag, integer, json_object, optional, pattern,
+                               region, sha256, stamp, text, text_map, ticket_number, uid, wrong_type)
+
+_MISSING = object()
+
+_ELEMENTS = frozenset(k for elements in FEEDBACK_ELEMENTS.values() for k in elements)
+
+
+def _rules(origin: str) -> dict[str, dict[str, Check]]:
+    """Per kind, per JSON key: what the district's own program writes there (its forms' limits)."""
+    name, line, note, long_text = text(limits.NAME), text(limits.LINE), text(limits.NOTE), text(limits.TEXT)
+    sort = integer(0, 1_000_000)
+    maybe_stamp = optional(stamp)
+    lengths = registration.MAX_LENGTHS
+    rules: dict[str, dict[str, Check]] = {
+        records.USER: {"username": pattern(users.USERNAME, "有效的登录名（2–32 个英文字母、数字或 _ . -）"),
+                       "display_name": text(users.MAX_DISPLAY_NAME),
+                       "active": flag, "created_at": stamp},
+        records.TOPIC: {"name": text(topics.MAX_TOPIC_NAME), "sort": sort, "active": flag},
+        records.UNIT: {"name": text(units.MAX_NAME), "kind": code(UnitKind, "单位类别"),
+                       "contact": text(units.MAX_CONTACT), "duty_phone": text(units.MAX_PHONE), "email": line,
+                       "address": text(units.MAX_LINE), "matters": text(limits.TERMS), "keywords": text(limits.TERMS),
+                       "sort": sort, "active": flag},
+        records.KB_CATEGORY: {"name": text(kb.MAX_CATEGORY_NAME), "sort": sort, "active": flag},
+        records.KB_ARTICLE: {"version": integer(1, 1_000_000), "status": code(ArticleStatus, "知识状态"),
+                             "title": text(kb.MAX_TITLE), "body": text(kb.MAX_BODY), "keywords": text(kb.MAX_KEYWORDS),
+                             "source_unit": line, "effective_on": optional(day), "review_on": optional(day),
+                             "expires_on": optional(day)},
+        records.TICKET: {
+            "number": ticket_number(origin), "hotline": code(("12345", "12365"), "热线"),
+            "channel": code(Channel, "受理渠道"), "status": code(Status, "工单状态"), "received_at": stamp,
+            "caller_phone": optional(pattern(PHONE, "来电号码（5–20 位数字）")),
+            "confidential": flag, "visit_consent": flag, "complex": flag, "region_code": optional(region),
+            "category": code(Category, "诉求分类"), "urgency": code(Urgency, "紧急程度"),
+            "emergency_type": optional(code(EmergencyType, "紧急类型")), "risk_level": optional(code(RiskLevel, "风险等级")),
+            "not_accepted_reason": optional(code(NotAcceptedReason, "不予受理原因")),
+            "details": json_object(limits.COMPOSED, dict.fromkeys(registration.DETAIL_FIELDS,
+                                                                  text(lengths["prior_handling"])), only=True),
+            "source_ref": line,
+        } | {key: text(limit) for key, limit in lengths.items() if key not in registration.DETAIL_FIELDS},
+        records.EVENT: {"kind": code(EventKind, "工单记录类别"), "at": stamp, "summary": text(limits.COMPOSED),
+                        # what the province's own reads take out of an event's data (forms.contexts, handling_reads)
+                        "data": json_object(limits.COMPOSED, {"unit": uid, "phoned_at": stamp, "phoned_person": name,
+                                                              "police_told": boolean, "emergency_told": boolean,
+                                                              "reason": note, "note": note})},
+        records.ATTACHMENT: {"kind": code(AttachmentKind, "附件类别"), "sha256": sha256, "name": text(limits.FILE_NAME),
+                             "size": integer(0, attachments.MAX_ATTACHMENT_BYTES), "mime": text(limits.FILE_NAME),
+                             "added_at": stamp},
+        records.ASSIGNMENT: {
+            "role": code(AssignmentRole, "承办角色"), "status": code(AssignmentStatus, "派单状态"),
+            "dispatched_at": stamp, "method": code(DispatchMethod, "派单方式"), "opinion": note,
+            "signed_at": maybe_stamp, "signed_by": name, "feedback_at": maybe_stamp, "closed_at": maybe_stamp,
+            "feedback": json_object(limits.COMPOSED, {"result": code(FeedbackResult, "办理结果"),
+                                                      "elements": text_map(_ELEMENTS, limits.TEXT),
+                                                      "received_via": line}, only=True)},
+        records.DEADLINE: {"stage": code(Stage, "时限环节"), "started_at": stamp, "due_at": stamp, "provisional": flag,
+                           "profile": code(tuple(deadline_rules.PROFILES), "时限规则"),
+                           "rules_version": integer(0, 1_000_000), "rule_key": name, "met_at": maybe_stamp,
+                           "cancelled": flag},
+        records.EXTENSION: {"reason": note, "requested_due": day, "asked_at": stamp,
+                            "decision": code(("", "approved", "refused", "lapsed"), "延期审批结果"),
+                            "decided_at": maybe_stamp, "decision_note": note},
+        records.SUPERVISION: {"kind": code(SupervisionKind, "督办方式"), "at": stamp, "content": long_text,
+                              "answer": long_text, "answered_at": maybe_stamp},
+        records.MEDIATION: {
+            "status": code((mediation.OPEN, mediation.CONCLUDED), "调解状态"),
+            "outcome": optional(code(MediationOutcome, "调解结果")), "opened_at": stamp, "concluded_at": maybe_stamp,
+        } | dict.fromkeys(("facts", "request", "agreement", "termination_reason"), text(mediation.MAX_TEXT)),
+        records.DOCUMENT: {"kind": code(DocumentKind, "文书种类"), "number": line, "template": line,
+                           "template_sha256": sha256, "sha256": sha256,
+                           "size": integer(0, attachments.MAX_ATTACHMENT_BYTES), "file_name": text(files.MAX_CHARS),
+                           "masked": flag, "issued_at": stamp},
+    }
+    for kind in records.KINDS:
+        fields = rules.setdefault(kind.name, {})
+        if "updated_at" in kind.columns:
+            fields.setdefault("updated_at", stamp)
+        for column in kind.refs:
+            fields[records.ref_key(column)] = uid
+    return rules
+
+
+def child_rules() -> dict[str, dict[str, Check]]:
+    """A mediation case's parties and sessions, by the key they travel under."""
+    return {
+        "parties": {"uid": uid, "side": code(PartySide, "当事人一方"), "kind": code(PartyKind, "当事人类别"),
+                    "name": text(limits.NAME), "gender": code(("", "男", "女"), "性别"), "id_number": text(20),
+                    "phone": text(limits.NAME), "address": text(limits.LINE), "representative": text(limits.NAME),
+                    "representative_role": code(RepresentativeRole, "代理人身份"), "sort": integer(0, 1_000_000)},
+        "sessions": {"uid": uid, "at": stamp, "place": text(limits.LINE), "mediators": text(limits.LINE),
+                     "record": text(mediation.MAX_TEXT), "recorded_at": stamp, "recorded_by": uid},
+    }
+
+
+Columns = dict[str, dict[str, tuple[bool, bool]]]  # table -> column -> (may be missing, may be null)
+
+
+def columns(conn: apsw.Connection) -> Columns:
+    """What the tables allow, read from them: a default lets a field be missing, no NOT NULL lets it be null."""
+    tables = {k.table for k in records.KINDS} | {c.table for k in records.KINDS for c in k.children}
+    out: Columns = {}
+    for table in tables:
+        out[table] = {name: (default is not None or not notnull, not notnull)
+                      for _cid, name, _type, notnull, default, _pk in conn.execute(f'PRAGMA table_info("{table}")')}
+    return out
+
+
+Fields = list[tuple[str, Check, bool, bool]]  # (key, check, may be missing, may be null)
+
+
+def _compile(rules: dict[str, Check], table: dict[str, tuple[bool, bool]]) -> Fields:
+    out = []
+    for key, check in rules.items():
+        column = key if key in table else f"{key}_id"
+        missing_ok, null_ok = table.get(column, (True, True))
+        out.append((key, check, missing_ok, null_ok))
+    return out
+
+
+def _problem(fields: Fields, record: dict[str, Any]) -> str | None:
+    for key, check, missing_ok, null_ok in fields:
+        value = record.get(key, _MISSING)
+        if value is _MISSING:
+            if not missing_ok:
+                return f"缺少字段 {key}"
+        elif value is None:
+            if not null_ok:
+                return f"字段 {key} 不能为空"
+        else:
+            why = check(value)
+            if why is not None:
+                return f"字段 {key} {why}"
+    return None
+
+
+REPEATED_CHILD = "所含的调解当事人或调解记录的编号在文件中重复出现"
+
+
+class Validator:
+    """The checks of one import, for one sending district."""
+
+    def __init__(self, origin: str, allowed: Columns) -> None:
+        rules, nested = _rules(origin), child_rules()
+        self._fields = {k.name: _compile(rules[k.name], allowed[k.table]) for k in records.KINDS}
+        self._children = {k.name: [(c, _compile(nested[c.key], allowed[c.table])) for c in k.children]
+                          for k in records.KINDS}
+        self._child_uids: set[int] = set()
+
+    def problem(self, kind: str, record: dict[str, Any]) -> str | None:
+        """Why ``record`` cannot be taken, naming the field; None if it can. The same answer every time."""
+        why = _problem(self._fields[kind], record)
+        if why is not None:
+            return why
+        for child, fields in self._children[kind]:
+            items = record.get(child.key)
+            if items is None:
+                continue
+            if type(items) is not list:
+                return f"字段 {child.key} {wrong_type(items, '列表')}"
+            for n, item in enumerate(items, 1):
+                if type(item) is not dict:
+                    return f"{child.label}（{child.key}）第 {n} 项{wrong_type(item, '对象')}"
+                why = _problem(fields, item)
+                if why is not None:
+                    return f"{child.label}（{child.key}）第 {n} 项的{why}"
+        return None
+
+    def repeated_child(self, kind: str, record: dict[str, Any]) -> bool:
+        """Whether a party or session of ``record`` has a uid one earlier in the file had (first pass only)."""
+        for child, _fields in self._children[kind]:
+            for item in record.get(child.key) or ():
+                h = hash(item["uid"])
+                if h in self._child_uids:
+                    return True
+                self._child_uids.add(h)
+        return False

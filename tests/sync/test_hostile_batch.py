@@ -1,0 +1,200 @@
+"""A hostile but well-signed batch (issue 15 §4): real records, the district's real keys and the real
+envelope, each record's JSON tampered before sealing, every field of every kind wrong in turn (wrong
+type, unknown code, bad time, oversized, bad JSON, missing, foreign reference). Each is refused on
+its own with its field named; the odd-but-valid records beside them are taken; and then every read
+the province offers opens without an exception."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+
+from core import clock, limits, province_stats, registration, tickets
+from core.errors import HotlineError
+from core.roles import Role
+from db.connection import raw_connection
+from db.models import Ticket
+from db.ticket_queries import SORT_COLUMNS
+from forms import contexts, issue
+from forms.catalog import DocumentKind
+from sync import importer, overview, records, validate
+from tests.sync.exchange import (DISTRICT, OTHER, at, craft_batch, fast_hashing, foreign_uid, fresh, line, make_trio,
+                                 records_by_kind)
+
+
+@pytest.fixture(scope="module")
+def trio(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        fast_hashing(patch)
+        return make_trio(tmp_path_factory.mktemp("hostile"))
+
+
+def _not_null_without_default(trio) -> dict[str, set[str]]:
+    """Per table, the columns a record may not leave out (the rest have defaults or take null)."""
+    with at(trio.province):
+        allowed = validate.columns(raw_connection())
+    return {t: {c for c, (missing_ok, _null_ok) in cols.items() if not missing_ok} for t, cols in allowed.items()}
+
+
+def _variants(trio) -> list[tuple[str, dict, str]]:
+    """(kind, record, the key its reason must name): one wrong field each, on a fresh copy of a real record."""
+    rules, nested = validate._rules(DISTRICT), validate.child_rules()
+    required = _not_null_without_default(trio)
+    samples = records_by_kind(trio.district, DISTRICT)
+    out: list[tuple[str, dict, str]] = []
+    for kind in records.KINDS:
+        sample = samples[kind.name][0] if kind.name != records.MEDIATION else next(
+            d for d in samples[kind.name] if d["parties"] and d["sessions"])
+        for key, check in rules[kind.name].items():
+            for bad in check.bad:
+                out.append((kind.name, dict(fresh(kind.name, sample), **{key: bad}), key))
+            column = key if key in required[kind.table] else f"{key}_id"
+            if column in required[kind.table]:
+                gone = fresh(kind.name, sample)
+                del gone[key]
+                out.append((kind.name, gone, key))
+                out.append((kind.name, dict(fresh(kind.name, sample), **{key: None}), key))
+        for column, target in kind.refs.items():
+            if target != kind.table:  # a tree's parent or a repeat of another district's: test_ownership
+                out.append((kind.name, dict(fresh(kind.name, sample), **{records.ref_key(column):
+                                                                        foreign_uid(trio.province, target)}),
+                            records.ref_key(column)))
+        for child in kind.children:
+            for key, check in nested[child.key].items():
+                for bad in check.bad:
+                    record = fresh(kind.name, sample)
+                    record[child.key][0] = dict(record[child.key][0], **{key: bad})
+                    out.append((kind.name, record, f"（{child.key}）"))
+            record = fresh(kind.name, sample)
+            record[child.key] = "不是列表"
+            out.append((kind.name, record, child.key))
+    return out
+
+
+def _odd_but_valid(trio) -> list[tuple[str, dict]]:
+    """Records at the edge of what the district writes: every limit reached, nulls, old offsets."""
+    samples = records_by_kind(trio.district, DISTRICT)
+    ticket = fresh(records.TICKET, samples[records.TICKET][0])
+    ticket |= {key: "边" * limit for key, limit in registration.MAX_LENGTHS.items()
+               if key not in registration.DETAIL_FIELDS}
+    ticket |= {"number": f"{DISTRICT}-19880601-9999999", "received_at": "1988-06-01T10:00:00+09:00",
+               "caller_phone": "1" * 20, "region_code": "", "topic": None, "repeat_of": None, "created_by": None,
+               "urgency": "urgent", "emergency_type": "epidemic", "risk_level": "1", "confidential": 1,
+               "details": json.dumps(dict.fromkeys(registration.DETAIL_FIELDS, "细" * 1000), ensure_ascii=False)}
+    event = fresh(records.EVENT, samples[records.EVENT][0]) | {
+        "ticket": ticket["uid"], "kind": "renumbered", "actor": None, "summary": "长" * limits.COMPOSED,
+        "data": json.dumps({"unit": None, "phoned_at": None, "police_told": True, "other": [1, {"x": None}]})}
+    assignment = fresh(records.ASSIGNMENT, samples[records.ASSIGNMENT][0]) | {
+        "ticket": ticket["uid"], "role": "co", "status": "feedback", "signed_at": "", "closed_at": "",
+        "opinion": "意" * limits.NOTE, "signed_by": "人" * limits.NAME,
+        "feedback": json.dumps({"result": "unresolved", "elements": {"reason": "因" * limits.TEXT},
+                                "received_via": ""}, ensure_ascii=False)}
+    deadline = fresh(records.DEADLINE, samples[records.DEADLINE][0]) | {
+        "ticket": ticket["uid"], "assignment": assignment["uid"], "due_at": "2999-12-31T23:59:59+08:00", "met_at": ""}
+    supervision = fresh(records.SUPERVISION, samples[records.SUPERVISION][0]) | {
+        "ticket": ticket["uid"], "unit": None, "content": "督" * limits.TEXT, "answer": "", "answered_at": ""}
+    case = fresh(records.MEDIATION, next(d for d in samples[records.MEDIATION] if d["parties"] and d["sessions"]))
+    case |= {"ticket": ticket["uid"], "status": "concluded", "outcome": "terminated", "agreement": "",
+             "termination_reason": "终" * 20_000, "concluded_at": "2026-11-24T07:30:00+08:00", "mediator": None}
+    case["parties"][0] |= {"name": "名" * limits.NAME, "address": "址" * limits.LINE, "gender": "", "id_number": ""}
+    case["sessions"] = [case["sessions"][0] | {"recorded_by": None, "place": "地" * limits.LINE}]
+    document = fresh(records.DOCUMENT, samples[records.DOCUMENT][0]) | {
+        "ticket": ticket["uid"], "case": case["uid"], "assignment": None, "supervision": supervision["uid"],
+        "number": "", "kind": "termination_letter", "issued_by": None}
+    return [(records.TICKET, ticket), (records.EVENT, event), (records.ASSIGNMENT, assignment),
+            (records.DEADLINE, deadline), (records.SUPERVISION, supervision), (records.MEDIATION, case),
+            (records.DOCUMENT, document)]
+
+
+def test_every_field_of_every_kind_is_held_to_a_rule():
+    rules, nested = validate._rules(DISTRICT), validate.child_rules()
+    for kind in records.KINDS:
+        carried = set(kind.columns) - {"uid", "origin", "rev"} | {records.ref_key(c) for c in kind.refs}
+        assert carried == set(rules[kind.name]), kind.name
+        for child in kind.children:
+            assert set(child.columns) | {records.ref_key(c) for c in child.refs} == set(nested[child.key])
+
+
+def test_a_hostile_batch_is_refused_field_by_field_and_nothing_it_leaves_breaks_a_read(trio, tmp_path):
+    variants = _variants(trio)
+    valid = _odd_but_valid(trio)
+    lines = [line(kind, record) for kind, record, _key in variants] + [line(kind, r) for kind, r in valid]
+    path = craft_batch(trio.district, tmp_path, lines, sequence=2)
+    with at(trio.province) as actor:
+        report = importer.import_batch(actor, path)
+        assert report.status == "imported", report.summary()
+        outcome = {uid: (o, why) for uid, o, why in raw_connection().execute(
+            "SELECT uid, outcome, reason FROM sync_outcome WHERE import_id = ?", (report.import_id,))}
+    assert len(variants) > 400
+    for kind, record, key in variants:
+        got, why = outcome[record["uid"]]
+        assert got == "rejected" and key in why, (kind, key, record.get(key, "（缺少）") if len(str(record.get(key))) < 80
+                                                 else "…", why)
+    for kind, record in valid:
+        assert outcome[record["uid"]][0] == "new", (kind, outcome[record["uid"]])
+    assert report.counts["rejected"] == len(variants) and report.counts["new"] == len(valid)
+
+    with at(trio.province) as actor:
+        _every_provincial_read(actor, Ticket.get(Ticket.uid == valid[0][1]["uid"]).id)
+
+
+def _every_provincial_read(actor, odd_ticket: int) -> None:
+    """Each read the province's screens make, over what the batch left; a typed refusal is fine, a crash is not."""
+    from core import handling_reads, mediation_reads, users
+
+    users.create_user(actor, "viewer", "查看员", "viewer-pass-1", {Role.MANAGER})
+    readers = [actor, users.authenticate("viewer", "viewer-pass-1")]
+    day = dt.date(1988, 6, 1)
+    for who in readers:
+        filters = [tickets.TicketFilter(), tickets.TicketFilter(district=DISTRICT), tickets.TicketFilter(district=OTHER),
+                   tickets.TicketFilter(status="closed"), tickets.TicketFilter(category="complaint"),
+                   tickets.TicketFilter(urgency="urgent"), tickets.TicketFilter(channel="phone"),
+                   tickets.TicketFilter(phone="1" * 20), tickets.TicketFilter(text="边边"),
+                   tickets.TicketFilter(text=f"{DISTRICT}-1988"), tickets.TicketFilter(date_from=day, date_to=day)]
+        for flt in filters:
+            for sort in SORT_COLUMNS:
+                for descending in (True, False):
+                    shown = dict(flt.__dict__, sort=sort, descending=descending)
+                    page = tickets.list_page(who, tickets.TicketFilter(**shown))
+                    if page:
+                        tickets.list_page(who, tickets.TicketFilter(**shown), after=page[-1].sort_key)
+            tickets.count(who, flt)
+        tickets.caller_history(who, "1" * 20)
+        ids = [odd_ticket] + [t for (t,) in raw_connection().execute("SELECT id FROM ticket ORDER BY id DESC LIMIT 40")]
+        for ticket_id in ids:
+            detail = tickets.detail(who, ticket_id)
+            assert detail.timeline is not None
+            for read in (lambda: mediation_reads.document_sources(who, ticket_id), lambda: issue.documents_of(ticket_id),
+                         lambda: handling_reads.handling_of(who, ticket_id)):
+                try:
+                    read()
+                except HotlineError:
+                    pass
+            for kind in DocumentKind:
+                try:
+                    contexts.build(kind, ticket_id, who, on=clock.today())
+                except HotlineError:  # MissingData: the ticket lacks what this document needs
+                    pass
+        province_stats.by_district(who)
+        province_stats.by_district(who, dt.date(1980, 1, 1), dt.date(2030, 12, 31))
+    overview.district_states(actor)
+    overview.conflicts(actor)
+    for row in overview.imports(actor):
+        overview.import_detail(actor, row.id)
+    for district in (DISTRICT, OTHER):
+        overview.imports(actor, district)
+        overview.conflicts(actor, district)
+    assert uuid.UUID(Ticket.get_by_id(odd_ticket).uid)
+
+
+def test_a_party_or_session_uid_given_twice_in_a_file_refuses_the_second_case(trio, tmp_path):
+    sample = next(d for d in records_by_kind(trio.district, DISTRICT)[records.MEDIATION] if d["parties"])
+    first, second = fresh(records.MEDIATION, sample), fresh(records.MEDIATION, sample)
+    second["parties"][0]["uid"] = first["parties"][0]["uid"]
+    path = craft_batch(trio.district, tmp_path, [line(records.MEDIATION, first), line(records.MEDIATION, second)])
+    with at(trio.province) as actor:
+        report = importer.import_batch(actor, path)
+    assert report.counts["new"] == 1 and report.counts["rejected"] == 1
+    assert report.rejections[0]["uid"] == second["uid"] and report.rejections[0]["reason"] == validate.REPEATED_CHILD

@@ -1,0 +1,139 @@
+"""A district restored from a backup reissues ticket numbers and batch numbers it had already used
+before the loss: its new tickets still reach the province, flagged, and are renumbered through the
+receipt (issue 15 §3). The whole cycle with real files, as the two centers would run it."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from core import tickets
+from core.vocab import EventKind
+from db.connection import raw_connection
+from db.models import Ticket, TicketEvent
+from sync import export, importer, overview, receipts, records
+from tests.sync.exchange import DISTRICT, at, fast_hashing, make_pair, register
+
+
+@pytest.fixture
+def pair(tmp_path, monkeypatch):
+    fast_hashing(monkeypatch)
+    return make_pair(tmp_path / "pair", 40)
+
+
+def _register(pair, title: str) -> tuple[str, str]:
+    return register(pair.district, title)
+
+
+def _export(pair, folder):
+    folder.mkdir(exist_ok=True)
+    with at(pair.district) as actor:
+        return export.export_batch(actor, folder)
+
+
+def _import(pair, path):
+    with at(pair.province) as actor:
+        return importer.import_batch(actor, path)
+
+
+def _receipt(pair, folder):
+    folder.mkdir(exist_ok=True)
+    with at(pair.province) as actor:
+        made = receipts.export_receipt(actor, DISTRICT, folder)
+    with at(pair.district) as actor:
+        return made, receipts.import_receipt(actor, made.path)
+
+
+def test_a_restored_district_reissues_numbers_and_the_receipt_renumbers_them(pair, tmp_path):
+    backup = tmp_path / "district-backup.db"
+    shutil.copy(pair.district, backup)  # last night's backup
+    lost = [_register(pair, f"燃气泄漏 {n}") for n in range(2)]
+    first = _export(pair, tmp_path / "usb1")
+    assert _import(pair, first.path).counts["rejected"] == 0
+
+    shutil.copy(backup, pair.district)  # the disk died this morning: the backup is restored
+    fresh = [_register(pair, f"路灯不亮 {n}") for n in range(3)]
+    assert [n for _u, n in fresh[:2]] == [n for _u, n in lost]  # the same numbers, handed out again
+    again = _export(pair, tmp_path / "usb2")
+    assert again.sequence == first.sequence  # and the same batch number
+
+    report = _import(pair, again.path)
+    assert report.status == "imported" and report.counts["rejected"] == 0, report.summary()
+    assert report.clashes == [n for _u, n in fresh[:2]] and report.clash_count == 2
+    clash_alarm = next(a for a in report.alarms if "工单编号" in a)
+    assert "已被该中心的另一张工单使用" in clash_alarm and "从备份恢复" in clash_alarm and "改号" in clash_alarm
+    assert any("同一序号" in a for a in report.alarms)
+    with at(pair.province) as actor:
+        for uid, _n in fresh + lost:  # every real call is there
+            assert Ticket.get_or_none(Ticket.uid == uid) is not None
+        flagged = {Ticket.get(Ticket.uid == uid).number_clash for uid, _n in fresh[:2]}
+        assert flagged == {True} and not Ticket.get(Ticket.uid == fresh[2][0]).number_clash
+        assert {Ticket.get(Ticket.uid == uid).number_clash for uid, _n in lost} == {False}
+        # the province's screens say so: the district overview, the list and the detail
+        state = next(s for s in overview.district_states(actor) if s.code == DISTRICT)
+        assert state.number_clashes == 2
+        rows = tickets.list_page(actor, tickets.TicketFilter(text=fresh[0][1]))
+        assert sorted(r.number_clash for r in rows) == [False, True]
+        shown = dict(tickets.detail(actor, Ticket.get(Ticket.uid == fresh[0][0]).id).fields)
+        assert "从备份恢复" in shown["编号冲突"]
+        stored = importer.SyncImport.get_by_id(report.import_id).alarm
+        assert "已被该中心的另一张工单使用" in stored
+
+    made, applied = _receipt(pair, tmp_path / "receipt1")
+    assert made.clashes == 2 and "改号" in made.summary()
+    assert [old for old, _new in applied.renumbered] == [n for _u, n in fresh[:2]]
+    assert "已改号" in applied.summary()
+    with at(pair.district) as actor:
+        renumbered = {uid: Ticket.get(Ticket.uid == uid) for uid, _n in fresh[:2]}
+        numbers = {t.number for t in renumbered.values()}
+        held = {n for _u, n in lost + fresh}
+        assert not numbers & held and all(n.startswith(f"{DISTRICT}-") for n in numbers)
+        for (uid, old), (_o, new) in zip(fresh[:2], applied.renumbered):
+            ticket = renumbered[uid]
+            assert ticket.number == new
+            event = TicketEvent.get((TicketEvent.ticket == ticket.id) & (TicketEvent.kind == EventKind.RENUMBERED.value))
+            assert old in event.summary and new in event.summary
+            timeline = tickets.detail(actor, ticket.id).timeline
+            assert any(e.kind == "工单改号" and new in e.summary for e in timeline)
+            # the list's search finds the new number, and the old one finds it no longer
+            assert [r.id for r in tickets.list_page(actor, tickets.TicketFilter(text=new))] == [ticket.id]
+            assert ticket.id not in [r.id for r in tickets.list_page(actor, tickets.TicketFilter(text=old))]
+        audit = raw_connection().execute("SELECT count(*) FROM audit WHERE action = 'ticket_renumber'").fetchone()
+        assert audit == (1,)
+        # the next registration continues after every number either center has seen
+        assert _register(pair, "新来电")[1] > max(numbers)
+
+    third = _export(pair, tmp_path / "usb3")
+    assert third.counts[records.TICKET] >= 2
+    report = _import(pair, third.path)
+    assert report.counts["rejected"] == 0 and report.clash_count == 0 and report.clashes == []
+    with at(pair.province) as actor:
+        for uid, ticket in renumbered.items():
+            row = Ticket.get(Ticket.uid == uid)
+            assert (row.number, row.number_clash) == (ticket.number, False)
+        assert raw_connection().execute("SELECT count(*) FROM ticket WHERE number_clash").fetchone() == (0,)
+        assert next(s for s in overview.district_states(actor) if s.code == DISTRICT).number_clashes == 0
+
+    made, applied = _receipt(pair, tmp_path / "receipt2")
+    assert made.clashes == 0 and applied.renumbered == [] and applied.refused == 0
+    assert applied.still_pending == 0
+
+
+def test_a_receipt_imported_again_or_naming_a_ticket_renumbered_already_changes_nothing(pair, tmp_path):
+    backup = tmp_path / "district-backup.db"
+    shutil.copy(pair.district, backup)
+    _register(pair, "旧的来电")
+    _import(pair, _export(pair, tmp_path / "usb1").path)
+    shutil.copy(backup, pair.district)
+    uid, number = _register(pair, "新的来电")
+    _import(pair, _export(pair, tmp_path / "usb2").path)
+    with at(pair.province) as actor:
+        first = receipts.export_receipt(actor, DISTRICT, tmp_path)
+        second = receipts.export_receipt(actor, DISTRICT, tmp_path)  # the province still holds the clash
+    with at(pair.district) as actor:
+        assert len(receipts.import_receipt(actor, first.path).renumbered) == 1
+        renamed = Ticket.get(Ticket.uid == uid)
+        assert receipts.import_receipt(actor, second.path).renumbered == []
+        assert Ticket.get(Ticket.uid == uid).number == renamed.number != number
+        assert TicketEvent.select().where((TicketEvent.ticket == renamed.id)
+                                          & (TicketEvent.kind == EventKind.RENUMBERED.value)).count() == 1
