@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from core import clock
 from core.errors import Cancelled, Conflict, NotFound
 from core.roles import Actor, Permission
 from core.service import require, write
-from db.connection import database, raw_connection
+from db.connection import checkpoint, database, raw_connection
 from db.models import Center, SyncImport
 from db.schema import SCHEMA_VERSION
 from sync import envelope, keys, quarantine, records, validate
@@ -38,6 +39,7 @@ from sync.envelope import SyncFileError
 OUTCOMES = ("new", "updated", "unchanged", "stale", "conflict", "rejected")
 OUTCOME_LABELS = {"new": "新增", "updated": "更新", "unchanged": "重复（未变）", "stale": "过时（已有更新版本）",
                   "conflict": "冲突（另存待查）", "rejected": "拒收"}
+log = logging.getLogger("hotline.sync.import")
 STAGE_ROWS = 5_000
 
 # The fixed prefix every record line starts with (sync.export writes it); the rest is the record's JSON.
@@ -297,7 +299,18 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.import_id = None
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
     report.status = "imported"
+    _empty_the_log()
     return report
+
+
+def _empty_the_log() -> None:
+    """A file's import is one transaction of up to a few GB of log: copy it back into the
+    database now, before the next file (several are often imported at once), so the log
+    never holds more than one file's worth (db.connection.WAL_LIMIT_BYTES cuts it back)."""
+    try:
+        checkpoint(truncate=True)
+    except apsw.Error as exc:  # committed already; the next checkpoint will catch up
+        log.warning("checkpoint after an import failed: %s", exc)
 
 
 def _imported_before(report: ImportReport) -> bool:
