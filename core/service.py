@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core import clock
-from core.errors import Conflict, PermissionDenied
+from core.errors import Conflict, PermissionDenied, StorageError
 from core.roles import TICKET_WORK, Actor, Permission, Role
-from core.store import storage_errors
+from core.store import storage_errors, writes_refused
 from db.connection import database, raw_connection
 from db.models import Audit, Center
 
@@ -102,6 +102,8 @@ def write(
         _claimed(actor, permission)
         if permission in TICKET_WORK:
             require_district(permission)
+    if refusal := writes_refused():
+        raise StorageError(refusal)
     tx = Transaction(actor, action, object_type, object_uid)
     with storage_errors(), database.atomic("IMMEDIATE"):
         # Inside the lock, so what was checked holds for the write. Without a permission

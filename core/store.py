@@ -106,22 +106,53 @@ def close_center() -> None:
     connection.close_database()
 
 
+_refusal = ""  # set when damage is found after the main window opened: nothing more is written
+
+
+def refuse_writes(message: str) -> None:
+    """From now on every write (core.service.write) is refused with ``message``, so a file
+    found damaged while people work is not made worse; "" lets writes through again."""
+    global _refusal
+    _refusal = message
+
+
+def writes_refused() -> str:
+    return _refusal
+
+
 def damage(on_own_thread: bool = False) -> str:
     """What ``PRAGMA quick_check`` finds wrong with the open database, as a message with the way
-    out; empty when sound. Run at start so the main window never opens on a damaged file.
-    ``on_own_thread``: the check runs on a thread of its own, whose connection it then closes."""
+    out; empty when sound (or when stopped by ``stop_damage_check``). Run at start so the main
+    window never opens on a damaged file. ``on_own_thread``: the check runs on a thread of its
+    own, whose connection it then closes."""
+    global _checking
+    conn = connection.raw_connection()
+    _checking = conn
     try:
         with storage_errors():
-            found = [row[0] for row in connection.raw_connection().execute("PRAGMA quick_check(5)")
-                     if row[0] != "ok"]
+            found = [row[0] for row in conn.execute("PRAGMA quick_check(5)") if row[0] != "ok"]
+    except apsw.InterruptError:  # the program is closing: no verdict
+        return ""
     except StorageError as exc:  # so damaged that the check itself cannot read it
         return exc.message
     finally:
+        _checking = None
         if on_own_thread:
             connection.close_thread_connection()
     if not found:
         return ""
     return f"数据库文件已损坏（{'；'.join(found)[:300]}）。{CORRUPT_WAY_OUT}"
+
+
+_checking: apsw.Connection | None = None
+
+
+def stop_damage_check() -> None:
+    """Stop a check still reading a large file (the program closes): its connection must not
+    hold the log open while the closing checkpoint waits for readers."""
+    conn = _checking
+    if conn is not None:
+        conn.interrupt()
 
 
 def integrity_problems() -> list[str]:

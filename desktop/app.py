@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from core import APP_NAME, center, paths, store, users
 from core.errors import HotlineError
 from desktop import theme
+from desktop.damage_check import DamageCheck
 from desktop.errors import install_excepthook, show_error
 
 log = logging.getLogger("hotline.desktop")
@@ -64,6 +64,7 @@ def run(db_path: Path, demo: bool = False, login: str | None = None, exit_after_
     try:
         return _run(db_path, demo, login, exit_after_show)
     finally:
+        store.stop_damage_check()
         store.close_center()  # checkpointed and closed however the program ends
 
 
@@ -91,7 +92,7 @@ def _run(db_path: Path, demo: bool, login: str | None, exit_after_show: bool) ->
 
                 if not first_launch():
                     return 0
-        check = DamageCheck()  # while the person logs in
+        check = DamageCheck()  # while the person logs in: desktop.damage_check
         info = center.current_center()
         assert info is not None
         actor = None
@@ -107,20 +108,20 @@ def _run(db_path: Path, demo: bool, login: str | None, exit_after_show: bool) ->
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
                 return 0
             actor = dialog.actor
-        damage = check.result()
+        damage = check.wait()
     except HotlineError as exc:
         if exit_after_show:
             return _print_fatal(exc.message)
         show_error(None, exc)
         return 2
-    if damage is None:  # the person quit while it ran
-        return 0
     if damage:
         return fatal(f"没有打开数据库：\n{db_path}\n\n{damage}")
 
     from desktop.main_window import MainWindow
 
     window = MainWindow(actor, info, db_path)
+    if damage is None:  # a large file still being read: the check goes on behind the window
+        check.watch(window)
     if exit_after_show:
         _report_when_shown(window, "main-window-shown", started, window.close)
     window.show()
@@ -130,38 +131,3 @@ def _run(db_path: Path, demo: bool, login: str | None, exit_after_show: bool) ->
 def _print_fatal(message: str) -> int:
     print(message, file=sys.stderr, flush=True)
     return 2
-
-
-class DamageCheck:
-    """``PRAGMA quick_check`` on a thread of its own from the moment the file is open, so that
-    logging in hides its cost (100,000 tickets, 605 MB: 1.3 s from the page cache, 6.4 s from
-    disk); the main window waits for it and never opens on a damaged file."""
-
-    def __init__(self) -> None:
-        self._found: str | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, name="hotline-quick-check", daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        try:
-            self._found = store.damage(on_own_thread=True)
-        except BaseException as exc:  # reported on the UI thread
-            self._error = exc
-
-    def result(self) -> str | None:
-        """The damage found ("" when sound); None when the person gave up waiting."""
-        if self._thread.is_alive():
-            from desktop.progress import CANCELLED, run_cancellable
-
-            def wait(_progress: object, cancelled: Callable[[], bool]) -> None:
-                while self._thread.is_alive() and not cancelled():
-                    self._thread.join(0.1)
-
-            outcome, _ = run_cancellable(None, "正在检查数据库是否完好（大的数据库第一次打开时可能需要十几秒）…", wait)
-            if outcome == CANCELLED:
-                return None
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._found
