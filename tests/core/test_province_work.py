@@ -18,8 +18,8 @@ from db.connection import raw_connection
 from db.models import Assignment, Ticket, Unit
 from forms import issue
 from forms.catalog import DocumentKind
-from sync import export, importer
-from tests.sync.exchange import DISTRICT, at, fast_hashing, make_pair
+from sync import importer
+from tests.sync.exchange import DISTRICT, at, fast_hashing, make_exported_pair
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 TABLES = ("ticket", "ticket_event", "assignment", "deadline", "supervision", "mediation_case", "issued_document",
@@ -29,13 +29,11 @@ TABLES = ("ticket", "ticket_event", "assignment", "deadline", "supervision", "me
 @pytest.fixture(scope="module")
 def province_file(tmp_path_factory):
     """A province that imported a 300-ticket district's batch; a province account with every role."""
+    pair = make_exported_pair(tmp_path_factory.mktemp("province-work"), 300)
     with pytest.MonkeyPatch.context() as patch:
         fast_hashing(patch)
-        pair = make_pair(tmp_path_factory.mktemp("province-work"), 300)
-        with at(pair.district) as actor:
-            made = export.export_batch(actor, pair.folder)
         with at(pair.province) as actor:
-            assert importer.import_batch(actor, made.path).status == "imported"
+            assert importer.import_batch(actor, pair.batch).status == "imported"
             users.create_user(actor, "all", "全能账号", "all-roles-pass", set(Role))
     return pair.province
 

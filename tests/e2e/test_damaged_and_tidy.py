@@ -6,7 +6,6 @@ import apsw
 import pytest
 
 from tests.e2e.test_program import run
-from tests.helpers import file_sha256
 
 pytestmark = pytest.mark.slow
 GUI_ENV = {"HOTLINE_DESK_PASSWORD": "demo1234"}
@@ -77,15 +76,3 @@ def test_check_on_a_missing_or_empty_file_says_so_and_writes_nothing(tmp_path, s
         assert "不是热线工作台的数据库" in said and "Traceback" not in said, args
     assert (db.exists(), db.stat().st_size if db.exists() else None) == ((False, None) if state == "missing" else (True, 0))
     assert not db.with_name("center.db-wal").exists()
-
-
-def test_an_sqlite_file_of_another_program_is_not_turned_into_a_center(tmp_path):
-    db = tmp_path / "other.db"
-    conn = apsw.Connection(str(db))
-    conn.execute("CREATE TABLE notes(x); INSERT INTO notes VALUES ('mine')")
-    conn.close()
-    before = file_sha256(db)
-    for args in (("check",), ("demo", "--tickets", "10")):
-        done = run(*args, "--db", str(db))
-        assert done.returncode == 2 and "别的程序的 SQLite 数据库" in done.stderr, args
-    assert file_sha256(db) == before

@@ -45,12 +45,17 @@ def test_demo_then_check_then_gui_start_as_operator(tmp_path):
     assert "Traceback" not in gui.stderr
 
 
+def sqlite_file(path: Path, sql: str) -> str:
+    """An SQLite file made by ``sql`` outside the program; returns its hash to compare later."""
+    conn = apsw.Connection(str(path))
+    conn.execute(sql)
+    conn.close()
+    return file_sha256(path)
+
+
 def test_newer_database_is_refused_and_left_untouched(tmp_path):
     db = tmp_path / "future.db"
-    conn = apsw.Connection(str(db))
-    conn.execute("CREATE TABLE t(x); PRAGMA user_version = 999")
-    conn.close()
-    before = file_sha256(db)
+    before = sqlite_file(db, "CREATE TABLE t(x); PRAGMA user_version = 999")
     result = run("check", "--db", str(db))
     assert result.returncode == 2
     assert "更新版本" in result.stderr and "Traceback" not in result.stderr
@@ -72,3 +77,12 @@ def test_missing_database_is_not_created_by_check_or_import(tmp_path):
     assert run("check", "--db", str(db)).returncode == 2
     assert run("import-tickets", "--db", str(db), str(tmp_path / "x.csv")).returncode == 2
     assert not db.exists()
+
+
+def test_an_sqlite_file_of_another_program_is_not_turned_into_a_center(tmp_path):
+    db = tmp_path / "other.db"
+    before = sqlite_file(db, "CREATE TABLE notes(x); INSERT INTO notes VALUES ('mine')")
+    for args in (("check",), ("demo", "--tickets", "10")):
+        done = run(*args, "--db", str(db))
+        assert done.returncode == 2 and "别的程序的 SQLite 数据库" in done.stderr, args
+    assert file_sha256(db) == before

@@ -92,6 +92,18 @@ def make_pair(folder: Path, tickets: int, district_db: Path | None = None) -> Pa
     return Pair(d, p, folder)
 
 
+def make_exported_pair(folder: Path, tickets: int) -> Pair:
+    """make_pair with fast hashing, and the district's first batch exported (``pair.batch``)."""
+    from sync import export
+
+    with pytest.MonkeyPatch.context() as patch:
+        fast_hashing(patch)
+        pair = make_pair(folder, tickets)
+        with at(pair.district) as actor:
+            pair.batch = export.export_batch(actor, pair.folder).path
+    return pair
+
+
 def dump(origin: str = DISTRICT, kinds: tuple[str, ...] | None = None) -> dict[str, tuple[str, int, str]]:
     """Every record of ``origin`` in the open database as the JSON it travels as (uid -> kind, rev, JSON)."""
     conn = raw_connection()

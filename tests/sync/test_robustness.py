@@ -18,19 +18,14 @@ from core.errors import StorageError
 from db.connection import raw_connection
 from db.models import SyncBatchOut, SyncImport
 from sync import envelope, export, importer
-from tests.sync.exchange import at, dump, fast_hashing, make_pair, row_counts
+from tests.sync.exchange import at, dump, fast_hashing, make_exported_pair, row_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def pair_template(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        fast_hashing(patch)
-        pair = make_pair(tmp_path_factory.mktemp("pair"), 1500)
-        with at(pair.district) as actor:
-            pair.batch = export.export_batch(actor, pair.folder).path
-        return pair
+    return make_exported_pair(tmp_path_factory.mktemp("pair"), 1500)
 
 
 @pytest.fixture
