@@ -20,7 +20,11 @@ from core import files as outputs
 from forms import batch, pdf
 from tests.forms.test_issue import closed_consult
 
-TODAY = clock.now().date()
+
+
+def today() -> dt.date:
+    """The frozen clock's day, read when a test runs (at import the clock is not frozen yet)."""
+    return clock.now().date()
 
 
 @pytest.fixture
@@ -62,8 +66,8 @@ def _press(qtbot, button) -> None:
 
 
 def _choose_today(qtbot, dialog: ArchiveBatchDialog) -> None:
-    _type_date(qtbot, dialog.end, TODAY)  # the end first: the start may not pass it
-    _type_date(qtbot, dialog.start, TODAY)
+    _type_date(qtbot, dialog.end, today())  # the end first: the start may not pass it
+    _type_date(qtbot, dialog.start, today())
     _press(qtbot, dialog.choose_button)
 
 
@@ -73,12 +77,12 @@ def _index(folder: Path) -> list[list[str]]:
 
 
 def test_the_dates_start_on_the_previous_month_and_the_count_follows_them(qtbot, dialog, finished):
-    first, last = previous_month(TODAY)
+    first, last = previous_month(today())
     assert (dialog.start.date().toPython(), dialog.end.date().toPython()) == (first, last)
     assert previous_month(dt.date(2026, 1, 15)) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
     qtbot.waitUntil(lambda: dialog.count.text() == "这段时间没有办结的工单。", timeout=5000)
-    _type_date(qtbot, dialog.end, TODAY)
-    _type_date(qtbot, dialog.start, TODAY)
+    _type_date(qtbot, dialog.end, today())
+    _type_date(qtbot, dialog.start, today())
     qtbot.waitUntil(lambda: dialog.count.text() == "这段时间办结了 4 张工单（诉求工单 4 份）。", timeout=5000)
     assert count_text([(1, "a", "12365", "complaint"), (2, "b", "12365", "consult"), (3, "c", "12365", "complaint"),
                        (4, "d", "12345", "consult")]) == (
@@ -92,7 +96,7 @@ def test_a_batch_writes_every_form_and_its_index_and_opens_the_folder(qtbot, dia
     assert dialog.folder.text() == str(out)
     _press(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: dialog.result_box.isVisible(), timeout=20_000)
-    folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
+    folder = out / f"归档表 {today():%Y-%m-%d} 至 {today():%Y-%m-%d}"
     docxs = sorted(p.name for p in folder.glob("*.docx"))
     assert len(docxs) == 4 and all(name.endswith("-诉求工单.docx") for name in docxs)  # a 12345 center
     assert sorted(row[3] for row in _index(folder)) == docxs
@@ -119,7 +123,7 @@ def test_a_cancelled_batch_keeps_only_whole_forms_and_says_so(qtbot, dialog, fin
     dialog.pdf.setChecked(dialog.pdf.isEnabled())  # a cancelled batch makes no PDFs either
     _press(qtbot, dialog.start_button)
     assert dialog.result_box.isVisible()
-    folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
+    folder = out / f"归档表 {today():%Y-%m-%d} 至 {today():%Y-%m-%d}"
     docxs = sorted(folder.glob("*.docx"))
     assert len(docxs) == 2
     assert all(p.stat().st_size > 5000 and p.read_bytes()[:2] == b"PK" for p in docxs)  # whole .docx files
@@ -131,10 +135,10 @@ def test_a_cancelled_batch_keeps_only_whole_forms_and_says_so(qtbot, dialog, fin
 
 
 def test_end_before_start_is_said_at_once_and_nothing_is_written(qtbot, dialog, finished, out):
-    _type_date(qtbot, dialog.start, TODAY)
-    _type_date(qtbot, dialog.end, TODAY - dt.timedelta(days=3))
+    _type_date(qtbot, dialog.start, today())
+    _type_date(qtbot, dialog.end, today() - dt.timedelta(days=3))
     assert dialog.error.isVisible()
-    assert dialog.error.text() == (f"结束日期（{TODAY - dt.timedelta(days=3):%Y-%m-%d}）早于开始日期（{TODAY:%Y-%m-%d}），"
+    assert dialog.error.text() == (f"结束日期（{today() - dt.timedelta(days=3):%Y-%m-%d}）早于开始日期（{today():%Y-%m-%d}），"
                                    "请重新选择。")
     assert dialog.count.text() == ""
     _press(qtbot, dialog.start_button)
@@ -192,7 +196,7 @@ def test_pdfs_are_made_beside_the_forms_when_asked(qtbot, dialog, operator, out,
     assert dialog.pdf.isChecked()
     _press(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: dialog.result_box.isVisible(), timeout=120_000)
-    folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
+    folder = out / f"归档表 {today():%Y-%m-%d} 至 {today():%Y-%m-%d}"
     assert sorted(p.stem for p in folder.glob("*.pdf")) == sorted(p.stem for p in folder.glob("*.docx"))
     assert len(list(folder.glob("*.pdf"))) == 2
     assert dialog.pdf_result.text().startswith("已生成 2 份 PDF，与归档表在同一文件夹。用时 ")
@@ -216,6 +220,6 @@ def test_a_cancelled_conversion_keeps_the_pdfs_already_made_and_says_how_many(qt
     dialog.pdf.setChecked(True)
     _press(qtbot, dialog.start_button)
     assert runs == ["正在生成归档表…", "正在生成 2 份 PDF…"]
-    folder = out / f"归档表 {TODAY:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}"
+    folder = out / f"归档表 {today():%Y-%m-%d} 至 {today():%Y-%m-%d}"
     assert len(list(folder.glob("*.docx"))) == 2 and len(list(folder.glob("*.pdf"))) == 1
     assert dialog.pdf_result.text() == "PDF 已取消，已生成 1 份，其余 1 份没有生成；归档表 .docx 都已写好。"
