@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -42,6 +41,7 @@ from desktop.dispatch_form import (
     note,
     text_box,
 )
+from desktop.inputs import ComboBox
 from desktop.pickers import PinyinPicker, prepare
 from desktop.worker import Runner
 
@@ -275,7 +275,7 @@ class FeedbackDialog(ActionDialog):
             editor = line() if key in SHORT_ELEMENTS else text_box(lines=3)
             self._element_row(key, editor)
         self.handled_at = self.add("handled_at", "办理时间", TimeEdit(), "承办单位办理或答复诉求人的时间")
-        via = QComboBox()
+        via = ComboBox()
         via.setEditable(True)
         via.addItems(RECEIVED_VIA)
         self.received_via = self.add("received_via", "反馈方式", via, "反馈如何送达中心")

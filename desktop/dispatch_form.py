@@ -17,7 +17,6 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
@@ -37,6 +36,7 @@ from core.errors import ValidationError
 from core.handling_reads import DueMark
 from desktop import theme
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, DateEdit, DateTimeEdit
 from desktop.worker import Runner
 
 NO_DAY = QDate(2000, 1, 1)
@@ -56,7 +56,7 @@ class KeyButton(QPushButton):
         super().keyPressEvent(event)
 
 
-class TimeEdit(QDateTimeEdit):
+class TimeEdit(DateTimeEdit):
     """When something happened, to the minute; starts at now.
 
     ``given()`` is None while the time is left as it was: the service then takes the
@@ -65,7 +65,7 @@ class TimeEdit(QDateTimeEdit):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(QDateTime.currentDateTime(), parent)
+        super().__init__(parent)
         self.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.setCalendarPopup(True)
         self.set_value(clock.now())
@@ -83,7 +83,7 @@ class TimeEdit(QDateTimeEdit):
         self._initial = self.dateTime()
 
 
-class DayEdit(QDateEdit):
+class DayEdit(DateEdit):
     """A calendar day; ``optional`` ones show ``empty_text`` at their lowest value, meaning none."""
 
     def __init__(self, day: dt.date | None = None, optional: bool = False, empty_text: str = "不指定",
@@ -127,7 +127,7 @@ def line(placeholder: str = "", text: str = "") -> QLineEdit:
 
 
 def choices(pairs: list[tuple[str, Any]], current: Any = None) -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     for label, value in pairs:
         box.addItem(label, value)
     if current is not None:

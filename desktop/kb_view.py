@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -38,6 +37,7 @@ from core.roles import Actor, Permission
 from core.vocab import ArticleStatus, FeedbackKind
 from desktop import theme
 from desktop.errors import show_error
+from desktop.inputs import ComboBox
 from desktop.kb_hits import HitList, LiveSearch
 from desktop.worker import Runner
 
@@ -92,7 +92,7 @@ class KbBrowser(QWidget):
         self.query.setPlaceholderText("输入问题或关键词，如：公积金怎么提取、燃气、ETC（↓ 进入结果）")
         self.query.setClearButtonEnabled(True)
         self.query.textChanged.connect(self._typed)
-        self.status_filter = QComboBox()
+        self.status_filter = ComboBox()
         for label, value in STATUS_CHOICES:
             self.status_filter.addItem(label, value)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())

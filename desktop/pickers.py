@@ -5,6 +5,8 @@ from PySide6.QtCore import QAbstractProxyModel, QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
+from desktop.inputs import ComboBox
+
 Prepared = list[tuple[str, object, str]]  # (label, value, search key)
 
 
@@ -34,7 +36,7 @@ class _Completer(QCompleter):
         return [path.strip().lower()]
 
 
-class PinyinPicker(QComboBox):
+class PinyinPicker(ComboBox):
     """An editable combo box of (label, value) pairs; ``value()`` is the chosen value or None."""
 
     value_changed = Signal()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from core import clock
 from desktop import theme
+from desktop.inputs import DateTimeEdit
 from desktop.pickers import PinyinPicker
 
 
@@ -136,7 +137,7 @@ def picker(placeholder: str = "输入文字或拼音首字母") -> PinyinPicker:
 
 
 def when() -> QDateTimeEdit:
-    edit = QDateTimeEdit()
+    edit = DateTimeEdit()
     edit.setDisplayFormat("yyyy-MM-dd HH:mm")
     edit.setCalendarPopup(True)
     return edit

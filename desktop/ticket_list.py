@@ -23,6 +23,7 @@ from core.roles import Actor
 from core.tickets import TicketFilter
 from core.vocab import Category, Channel, Status, Urgency
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, DateEdit
 from desktop.ticket_detail import TicketDetailDialog
 from desktop.ticket_model import TicketTableModel
 from desktop.worker import Runner
@@ -31,7 +32,7 @@ NO_DATE = QDate(2000, 1, 1)
 
 
 def _combo(kind: type, everything: str = "全部") -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     box.addItem(everything, None)
     for member in kind:
         box.addItem(member.label, member.value)
@@ -39,7 +40,7 @@ def _combo(kind: type, everything: str = "全部") -> QComboBox:
 
 
 def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
+    edit = DateEdit()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumDate(NO_DATE)
@@ -69,7 +70,7 @@ class TicketListView(QWidget):
         # At the province: one district's tickets (the list is read-only there).
         self.district: QComboBox | None = None
         if province:
-            self.district = QComboBox()
+            self.district = ComboBox()
             self.district.setObjectName("filterDistrict")
             self.district.addItem("全部区县", None)
             runner.read(districts.names, self._districts_known, lambda exc: None, owner=self)
