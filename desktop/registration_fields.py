@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, QTime, Qt, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -80,6 +81,8 @@ class FieldRow:
             return e.isChecked()
         if isinstance(e, QPlainTextEdit):
             return e.toPlainText()
+        if isinstance(e, CallTime) and e.is_blank():
+            return ""
         if isinstance(e, QDateTimeEdit):
             return clock.stamp(e.dateTime().toPython())
         assert isinstance(e, QLineEdit)
@@ -93,6 +96,8 @@ class FieldRow:
             e.setChecked(bool(value))
         elif isinstance(e, QPlainTextEdit):
             e.setPlainText(value or "")
+        elif isinstance(e, CallTime) and not value:
+            e.clear_time()
         elif isinstance(e, QDateTimeEdit):
             when = clock.parse_stamp(value) if value else clock.now()
             e.setDateTime(QDateTime(when.replace(tzinfo=None)))
@@ -136,8 +141,31 @@ def picker(placeholder: str = "输入文字或拼音首字母") -> PinyinPicker:
     return PinyinPicker(placeholder=placeholder)
 
 
-def when() -> QDateTimeEdit:
-    edit = DateTimeEdit()
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-    edit.setCalendarPopup(True)
-    return edit
+class CallTime(DateTimeEdit):
+    """诉求提出时间 (12345 5.1.4.1): blank between calls, set when the next call starts.
+
+    The form fills it at the first keystroke of a call, or at Ctrl+N; reaching the field
+    itself (``reached``: to correct the time of a letter or of a call noted on paper) starts
+    the call too, so the operator edits from the moment shown, never from the blank.
+    """
+
+    reached = Signal()
+    BLANK = QDateTime(QDate(2000, 1, 1), QTime(0, 0))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.setCalendarPopup(True)
+        self.setMinimumDateTime(self.BLANK)
+        self.setSpecialValueText("来电开始时自动填写")  # what the minimum shows: no call yet
+        self.clear_time()
+
+    def is_blank(self) -> bool:
+        return self.dateTime() == self.BLANK
+
+    def clear_time(self) -> None:
+        self.setDateTime(self.BLANK)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt name)
+        self.reached.emit()  # first, so the field shows the time it then starts from
+        super().focusInEvent(event)

@@ -54,7 +54,7 @@ from core.vocab import (
 from desktop import settings, theme
 from desktop.errors import show_error
 from desktop.pickers import PinyinPicker, Prepared, prepare
-from desktop.registration_fields import FieldRow, line, picker, text, when
+from desktop.registration_fields import CallTime, FieldRow, line, picker, text
 from desktop.worker import Runner
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class RegistrationView(QWidget):
         self.attachments: list[dict[str, str]] = []
         self._loading = False
         self._saving = False
+        self._started = False  # has this call begun: its first keystroke, Ctrl+N or a draft
         self._last_referral_default = ""
         self.kb_answer: tuple[int, int, str] | None = None  # article id, version, title the reply came from
 
@@ -112,6 +113,7 @@ class RegistrationView(QWidget):
         self._history_timer.timeout.connect(self._look_up_caller)
         for row in self.rows.values():
             row.on_change(self._changed)
+        self.rows["received_at"].editor.reached.connect(self._start_call)
         self.rows["caller_phone"].editor.textEdited.connect(lambda _t: self._history_timer.start())
         self.rows["not_accepted_reason"].editor.value_changed.connect(self._suggest_referral)
         if self.kb_panel is not None:
@@ -162,7 +164,7 @@ class RegistrationView(QWidget):
         self._add(g, "caller_phone", line("来电号码，如 13812345678", 30), 0, 0)
         self._add(g, "caller_name", line("姓名；不愿透露可填“匿名”", 50), 0, 1)
         self._add(g, "channel", picker(), 1, 0)
-        self._add(g, "received_at", when(), 1, 1)
+        self._add(g, "received_at", CallTime(), 1, 1)
         if self.center.kind == CenterKind.BOTH:
             self._add(g, "hotline", picker(), 2, 0)
         self._add(g, "caller_contact", line("其他电话、邮箱等", 100), 3, 0)
@@ -386,16 +388,21 @@ class RegistrationView(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self._autosave.stop()
-        self.new_call()
+        self.new_call(started=True)  # the next caller is on the line now
 
-    def new_call(self, keep_draft: bool = False) -> None:
-        """Clear the form for the next caller."""
+    def new_call(self, keep_draft: bool = False, started: bool = False) -> None:
+        """Clear the form for the next caller; ``started``: the call begins now (Ctrl+N).
+
+        Otherwise 诉求提出时间 stays blank until the call's first keystroke: a form cleared
+        after a save may wait an hour for its next call (12345 5.1.4.1, the clocks count from it).
+        """
         self.load(TicketInput(
             channel=Channel.PHONE.value,
             hotline=self._default_hotline(),
-            received_at=clock.stamp(),
+            received_at=clock.stamp() if started else "",
             region_code=self.center.code,
         ))
+        self._started = started
         self.history.clear()
         self.repeat_label.clear()
         if self.kb_panel is not None:
@@ -410,8 +417,22 @@ class RegistrationView(QWidget):
     def _changed(self) -> None:
         if self._loading:
             return
+        self._start_call()
         self._refresh_rules()
         self._autosave.start()
+
+    def _start_call(self) -> None:
+        """The call's first keystroke: 诉求提出时间 is now, unless a time is already there."""
+        if self._started or self._loading:
+            return
+        self._started = True
+        row = self.rows["received_at"]
+        if not row.value():
+            self._loading = True  # a time filled in is not a keystroke of its own
+            try:
+                row.set_value(clock.stamp())
+            finally:
+                self._loading = False
 
     def _refresh_rules(self) -> None:
         """Show the fields this call type has and mark those it requires (appendix C)."""
@@ -666,6 +687,7 @@ class RegistrationView(QWidget):
         if not (data.content or data.caller_phone or data.caller_name or data.title):
             return
         self.load(data)
+        self._started = bool(data.received_at)
         self.banner.setText("已恢复上次未保存的登记内容（程序上次关闭时正在登记）。核对后保存，或按 Ctrl+N 放弃。")
         self.banner.show()
 
