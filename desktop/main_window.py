@@ -5,17 +5,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QHBoxLayout,
+    QPushButton,
     QStackedWidget,
     QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from desktop.ticket_list import TicketListView
 
 SHORTCUT_HELP = """<b>受理登记</b><br>
+Alt+栏目名后括号里的字母 跳到该栏：{jump_keys}<br>
 F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N 下一个来电 · Ctrl+D 标记为重复件<br>
 选择框可直接输入文字、代码或拼音首字母（如 ts → 投诉，zs → 噪声污染）。<br>
 知识库建议：Alt+1 … Alt+5 选用第几条，答复内容自动填入并按“直接答复办结”处理<br><br>
@@ -43,7 +48,7 @@ Ctrl+R 反馈 · Ctrl+Shift+R 反馈审核 · Ctrl+Shift+E 延期审批 · Ctrl+
 <b>调解与文书</b><br>Ctrl+F 查找投诉 · Ctrl+N 开始调解 · Ctrl+S 保存 · 当事人 Insert 添加 / F2 修改 / Delete 删除<br>
 Ctrl+R 登记调解 · Ctrl+E 结束调解 · Ctrl+Shift+E 审核结案 · Ctrl+I 出具文书 · 文书列表 Enter 预览 / 打印 · F5 刷新<br><br>
 <b>数据交换</b><br>区县：Ctrl+E 导出上报批次 · Ctrl+I 导入省级回执；省级：Ctrl+O 导入批次 · Ctrl+R 为选中的区县出具回执；F5 刷新<br><br>
-<b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
+<b>切换区域</b><br>Ctrl+1 … Ctrl+9 · F10 菜单 · F1 本说明"""
 
 
 class MainWindow(QMainWindow):
@@ -286,18 +291,42 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(list(self.areas).index(title))
 
     def _menus(self) -> None:
-        file_menu = self.menuBar().addMenu("文件(&F)")
+        # No Alt letters on the menus: the registration form needs all 26 for its fields'
+        # jump keys (desktop.registration_fields.JUMP_KEYS); F10 opens the menus, as on Windows.
+        file_menu = self.menuBar().addMenu("文件")
         if self.actor.can(Permission.DOCUMENT_ISSUE) and not self.center.is_province:
             file_menu.addAction("批量归档…").triggered.connect(self.open_archive_batch)
             file_menu.addSeparator()
         quit_action = file_menu.addAction("退出")
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
-        help_menu = self.menuBar().addMenu("帮助(&H)")
-        help_menu.addAction("快捷键…").triggered.connect(
-            lambda: QMessageBox.information(self, "快捷键", SHORTCUT_HELP))
+        help_menu = self.menuBar().addMenu("帮助")
+        keys = help_menu.addAction("快捷键…")
+        keys.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        keys.triggered.connect(self.show_shortcuts)
         help_menu.addAction("关于…").triggered.connect(
             lambda: QMessageBox.about(self, "关于", f"{APP_NAME} {__version__}\n12345 / 12365 热线受理与办理"))
+        menus = QAction(self)
+        menus.setShortcut(QKeySequence(Qt.Key.Key_F10))
+        menus.triggered.connect(lambda: self.menuBar().setActiveAction(file_menu.menuAction()))
+        self.addAction(menus)
+
+    def show_shortcuts(self) -> None:
+        """F1: every area's keys, in a box that scrolls (a message box this long would pass the
+        bottom of a 768-pixel screen, its 确定 with it)."""
+        from desktop.registration_view import jump_keys_text
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle("快捷键")
+        text = QTextBrowser()
+        text.setHtml(SHORTCUT_HELP.format(jump_keys=jump_keys_text()))
+        close = QPushButton("关闭 (Esc)")
+        close.clicked.connect(dialog.accept)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        dialog.resize(720, min(640, self.screen().availableGeometry().height() - 80))
+        dialog.exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.mediation_view is not None and self.mediation_view.dirty():

@@ -110,6 +110,9 @@ class PinyinPicker(ComboBox):
         # through the popup, and the combo never sees its own focus-out.
         inside = lambda w: w is not None and (w is self or self.isAncestorOf(w))  # noqa: E731
         if inside(old) and not inside(new) and new is not self.completer().popup():
+            # An Alt+key jump leaves with the suggestions open: they close, the typed match is taken.
+            if self.completer().popup().isVisible():
+                self.completer().popup().hide()
             self._settle()
 
     def _on_completed(self, index: QModelIndex) -> None:

@@ -26,14 +26,43 @@ from desktop.inputs import DateTimeEdit
 from desktop.pickers import PinyinPicker
 
 
+# Alt+key jumps to each field: its label's mnemonic (or its check box's), in the form's order.
+# 26 letters for the fields that can show together (pinyin initials where they were free);
+# fields never shown together share one (前期处理情况/建议理由: by category; 答复内容/不予受理原因:
+# by disposition; the 不稳定因素 and 突发事件 elements: by emergency type), and those elements
+# take Alt+6…9, 0, next to the knowledge base's Alt+1…5. The menus give up their Alt letters
+# to make room (F10 opens them). tests/desktop/test_registration_keys.py checks every state.
+JUMP_KEYS: dict[str, str] = {
+    "caller_phone": "H", "caller_name": "X", "channel": "Q", "received_at": "S", "hotline": "R",
+    "caller_contact": "L", "caller_org": "G", "caller_address": "Z", "confidential": "B", "visit_consent": "V",
+    "category": "F", "topic_id": "W", "urgency": "J", "emergency_type": "I", "risk_level": "K",
+    "occurred_at": "E", "region_code": "Y", "address": "D", "landmark": "M", "reported_unit": "U",
+    "title": "T", "content": "N", "prior_handling": "P", "suggestion_reason": "P",
+    "threat_action": "6", "threat_time_place": "7",
+    "incident_status": "6", "incident_scope": "7", "incident_harm": "8", "emergency_called": "9",
+    "onsite_departments": "0",
+    "disposition": "C", "reply": "A", "not_accepted_reason": "A", "referral": "O",
+}
+
+
+def keyed(text: str, name: str) -> str:
+    """``来电号码(&H)``: the text with the field's jump key, which Qt underlines and binds to Alt+H."""
+    key = JUMP_KEYS.get(name)
+    return f"{text}(&{key})" if key else text
+
+
 class FieldRow:
     """Label + editor + error line for one field of the ticket."""
 
     def __init__(self, name: str, label: str, editor: QWidget, hint: str = "") -> None:
         self.name = name
-        self.base_label = label
         self.editor = editor
-        self.label = QLabel(label)
+        if isinstance(editor, QCheckBox):  # its own text carries the key; its label is never placed
+            editor.setText(keyed(label, name) + editor.text())
+            self.base_label = label
+        else:
+            self.base_label = keyed(label, name)
+        self.label = QLabel(self.base_label)
         self.label.setBuddy(editor)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.label.setMinimumWidth(96)

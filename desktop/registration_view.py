@@ -54,7 +54,7 @@ from core.vocab import (
 from desktop import settings, theme
 from desktop.errors import show_error
 from desktop.pickers import PinyinPicker, Prepared, prepare
-from desktop.registration_fields import CallTime, FieldRow, line, picker, text
+from desktop.registration_fields import JUMP_KEYS, CallTime, FieldRow, line, picker, text
 from desktop.worker import Runner
 
 if TYPE_CHECKING:
@@ -77,8 +77,23 @@ SHORT_LABELS = {
     "prior_handling": "前期处理情况",
     "not_accepted_reason": "不予受理原因",
 }
+CHECK_LABELS = {"confidential": "保密", "visit_consent": "同意回访"}
+KEY_HINT = ("Alt+栏目名后括号里的字母 跳到该栏 · F2 来电号码 · Ctrl+N 下一个来电 · Ctrl+S 保存 · "
+            "Ctrl+D 重复件 · Alt+1…5 用知识答复 · F1 全部快捷键")
 HISTORY_DEBOUNCE_MS = 250
 KB_DEBOUNCE_MS = 300
+
+
+def shown_label(name: str) -> str:
+    return CHECK_LABELS.get(name) or SHORT_LABELS.get(name) or FIELD_LABELS.get(name, name)
+
+
+def jump_keys_text() -> str:
+    """``H 来电号码 · X 来电人姓名 · …``: every field's Alt key, fields sharing one joined by “/”."""
+    keys: dict[str, list[str]] = {}
+    for name, key in JUMP_KEYS.items():
+        keys.setdefault(key, []).append(shown_label(name))
+    return " · ".join(f"{key} {'/'.join(labels)}" for key, labels in keys.items())
 
 
 def _choices(kind: type) -> list[tuple[str, str]]:
@@ -130,8 +145,7 @@ class RegistrationView(QWidget):
 
     def _add(self, grid: QGridLayout, name: str, editor: QWidget, row: int, col: int, span: int = 1,
              label: str | None = None) -> FieldRow:
-        field = FieldRow(name, label or SHORT_LABELS.get(name) or FIELD_LABELS.get(name, name), editor,
-                         hint=FIELD_LABELS.get(name, ""))
+        field = FieldRow(name, label or shown_label(name), editor, hint=FIELD_LABELS.get(name, ""))
         self.rows[name] = field
         grid.addWidget(field.label, row, col * 2)
         grid.addWidget(field.box, row, col * 2 + 1, 1, span * 2 - 1)
@@ -171,8 +185,9 @@ class RegistrationView(QWidget):
         self._add(g, "caller_org", line("", 100), 3, 1)
         self._add(g, "caller_address", line("", 200), 4, 0, span=2)
         flags = QHBoxLayout()
-        self.rows["confidential"] = FieldRow("confidential", "是否保密", QCheckBox("保密（对无权限人员隐藏姓名和号码）"))
-        self.rows["visit_consent"] = FieldRow("visit_consent", "同意回访", QCheckBox("同意回访"))
+        self.rows["confidential"] = FieldRow("confidential", shown_label("confidential"),
+                                             QCheckBox("（对无权限人员隐藏姓名和号码）"))
+        self.rows["visit_consent"] = FieldRow("visit_consent", shown_label("visit_consent"), QCheckBox())
         flags.addWidget(self.rows["confidential"].box)
         flags.addWidget(self.rows["visit_consent"].box)
         flags.addStretch(1)
@@ -287,9 +302,17 @@ class RegistrationView(QWidget):
         bar.addWidget(self.new_button)
         bar.addWidget(self.save_button)
 
+        self.key_hint = QLabel(KEY_HINT)
+        self.key_hint.setObjectName("registerKeys")
+        self.key_hint.setWordWrap(True)  # a narrow window wraps it rather than growing
+        self.key_hint.setToolTip("跳到栏目：" + jump_keys_text())
+        theme.small(self.key_hint)
+        theme.set_text_color(self.key_hint, "#5f6b7a")
+
         outer = QVBoxLayout(self)
         outer.addWidget(split, 1)
         outer.addLayout(bar)
+        outer.addWidget(self.key_hint)
 
     def _shortcuts(self) -> None:
         for keys, slot in (

@@ -23,7 +23,8 @@ def type_and_tab(qtbot, text: str) -> None:
     widget = QApplication.focusWidget()
     if text:
         type_text(qtbot, widget, text)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    # Where a keyboard sends the key: to a picker's open suggestion list, if there is one.
+    qtbot.keyClick(QApplication.activePopupWidget() or QApplication.focusWidget(), Qt.Key.Key_Tab)
 
 
 def wait_idle(qtbot, runner: Runner) -> None:
