@@ -293,6 +293,10 @@ class DispatchView(QWidget):
         super().showEvent(event)
         if (clock.now() - self._refreshed).total_seconds() * 1000 >= REFRESH_MS:
             self.refresh()  # back from another area after a while
+        self.focus_start()
+
+    def focus_start(self) -> None:
+        """Arriving in the area (main_window.focus_start): the current queue, its keys at hand."""
         pane = self.tabs.currentWidget()
         if isinstance(pane, QueuePane):
             pane.table.setFocus()

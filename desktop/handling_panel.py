@@ -125,7 +125,8 @@ class HandlingPanel(QWidget):
         self.key_hint.setWordWrap(True)
         theme.small(self.key_hint)
         theme.set_text_color(self.key_hint, "#666")
-        self.key_hint.setVisible(bool(self.buttons))
+        if not self.buttons:  # not setVisible(True): a label not yet placed would open as a window of its own
+            self.key_hint.hide()
 
         self.timeline = _tree(["时间", "环节", "经办人", "说明"], (126, 76, 64), "timeline")
         self.supervisions = _tree(["时间", "督办方式", "单位", "内容", "答复"], (126, 76, 110, 200), "supervisions")

@@ -96,14 +96,15 @@ class KbBrowser(QWidget):
         for label, value in STATUS_CHOICES:
             self.status_filter.addItem(label, value)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.status_filter.setVisible(self.editor_role)
         self.new_button = QPushButton("新建知识 (Ctrl+N)")
         self.new_button.clicked.connect(lambda: self.edit(None))
-        self.new_button.setVisible(self.editor_role)
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
         top.addWidget(self.status_filter)
         top.addWidget(self.new_button)
+        if not self.editor_role:  # not setVisible(True): a widget not yet placed would open as a window
+            self.status_filter.hide()
+            self.new_button.hide()
 
         self.message = QLabel()
         self.message.setObjectName("kbMessage")

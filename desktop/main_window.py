@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -51,6 +52,26 @@ Ctrl+R 登记调解 · Ctrl+E 结束调解 · Ctrl+Shift+E 审核结案 · Ctrl+
 <b>切换区域</b><br>Ctrl+1 … Ctrl+9 · F10 菜单 · F1 本说明"""
 
 
+def focus_start(area: QWidget) -> None:
+    """Arriving in an area (or one of its tabs) puts the cursor where its work starts, so the
+    area's keys, bound to it and its children, work at once: the area's own ``focus_start``
+    if it has one, else its first field or list (never a tab bar)."""
+    start = getattr(area, "focus_start", None)
+    if callable(start):
+        start()
+        return
+    if isinstance(area, QTabWidget) and area.currentWidget() is not None:
+        focus_start(area.currentWidget())
+        return
+    widget = area.nextInFocusChain()
+    while widget is not area and widget is not None:
+        if (area.isAncestorOf(widget) and widget.isVisibleTo(area) and widget.isEnabled()
+                and widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value and not isinstance(widget, QTabBar)):
+            widget.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        widget = widget.nextInFocusChain()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, actor: Actor, center: CenterInfo, db_path: Path) -> None:
         super().__init__()
@@ -64,6 +85,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("areaNav")
         self.nav.setStyleSheet(theme.NAV_SHEET)
         self.nav.setFixedWidth(150)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click leaves the keyboard in the area (Ctrl+1…9 switch)
         self.stack = QStackedWidget()
         self.areas: dict[str, QWidget | None] = {}
 
@@ -271,8 +293,11 @@ class MainWindow(QMainWindow):
             self.stack.insertWidget(row, widget)
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
+            if isinstance(widget, QTabWidget):  # a tab chosen: the cursor into it, as into an area
+                widget.currentChanged.connect(lambda _i, tabs=widget: tabs.isVisible() and focus_start(tabs))
         if switch:
             self.stack.setCurrentIndex(row)
+            focus_start(widget)
 
     def _add_area(self, title: str, factory: Callable[[], QWidget]) -> None:
         self.areas[title] = None
@@ -284,11 +309,23 @@ class MainWindow(QMainWindow):
         if index <= 9:
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{index}"))
-            action.triggered.connect(lambda _c=False, row=index - 1: self.nav.setCurrentRow(row))
+            action.triggered.connect(lambda _c=False, row=index - 1: self.go_to(row))
             self.addAction(action)
 
     def show_area(self, title: str) -> None:
-        self.nav.setCurrentRow(list(self.areas).index(title))
+        self.go_to(list(self.areas).index(title))
+
+    def go_to(self, row: int) -> None:
+        """Ctrl+1…9: the area, with the cursor where its work starts (also when already there)."""
+        if row == self.nav.currentRow():
+            focus_start(self.stack.currentWidget())
+        else:
+            self.nav.setCurrentRow(row)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        if not event.spontaneous():  # the first area was built before the window could take focus
+            QTimer.singleShot(0, lambda: focus_start(self.stack.currentWidget()))
 
     def _menus(self) -> None:
         # No Alt letters on the menus: the registration form needs all 26 for its fields'

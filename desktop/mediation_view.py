@@ -419,6 +419,8 @@ class MediationView(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    focus_start = _focus_search  # arriving in the area: find the complaint (main_window.focus_start)
+
     def _loaded(self, _rows: int, _more: bool) -> None:
         """Keep the row of the complaint shown (or asked for); else the first one, if nothing is shown."""
         wanted = self._wanted or self.panel.ticket_id
