@@ -239,7 +239,31 @@ class ActionDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         self.rows[name] = holder
         self.form.addRow(f"{label}：" if label else "", holder)
+        self.watch(name)
         return widget
+
+    def watch(self, name: str) -> None:
+        """A refused save's mark under the field goes as soon as the field is edited."""
+        widget, clear = self.fields[name], lambda *_args: self._unmark(name)
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(clear)
+        elif isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(clear)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(clear)
+            widget.editTextChanged.connect(clear)
+        elif isinstance(widget, QAbstractButton):
+            widget.toggled.connect(clear)
+        elif isinstance(widget, QDateTimeEdit):  # QDateEdit is one too
+            widget.dateTimeChanged.connect(clear)
+        elif isinstance(widget, QListWidget):
+            widget.model().rowsInserted.connect(clear)
+            widget.model().rowsRemoved.connect(clear)
+
+    def _unmark(self, name: str) -> None:
+        if self.errors[name].isVisibleTo(self):
+            self.errors[name].hide()
+            theme.mark_invalid(self.fields[name], False)
 
     def show_row(self, name: str, visible: bool) -> None:
         self.form.setRowVisible(self.rows[name], visible)

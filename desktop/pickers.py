@@ -40,6 +40,7 @@ class PinyinPicker(ComboBox):
     """An editable combo box of (label, value) pairs; ``value()`` is the chosen value or None."""
 
     value_changed = Signal()
+    entered = Signal()  # Enter, with the highlighted (or first) suggestion taken
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "输入文字、代码或拼音首字母") -> None:
         super().__init__(parent)
@@ -63,6 +64,7 @@ class PinyinPicker(ComboBox):
         completer.popup().installEventFilter(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)
         self.currentIndexChanged.connect(lambda _i: self.value_changed.emit())
+        self.lineEdit().returnPressed.connect(self._entered)
 
     def set_items(self, items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> None:
         self.set_prepared(prepare(items, extra_keys))
@@ -87,12 +89,14 @@ class PinyinPicker(ComboBox):
         return self._model.rowCount() > 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """Tab in the suggestion list takes the highlighted (or first) suggestion and moves on."""
+        """Tab or Enter in the suggestion list takes the highlighted (or first) suggestion;
+        Tab moves on, Enter stays (and says so: ``entered``)."""
+        keys = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if (
             watched is self.completer().popup()
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and event.key() in keys
         ):
             popup = self.completer().popup()
             index = popup.currentIndex()
@@ -101,9 +105,17 @@ class PinyinPicker(ComboBox):
             if index.isValid():
                 self._on_completed(index)
             popup.hide()
-            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            else:
+                self.entered.emit()
             return True
         return super().eventFilter(watched, event)
+
+    def _entered(self) -> None:
+        """Enter with the list closed: the typed text's match, as on leaving the box."""
+        self._settle()
+        self.entered.emit()
 
     def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         # Not focusOutEvent: while the suggestion list is open Qt routes focus

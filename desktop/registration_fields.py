@@ -88,6 +88,9 @@ class FieldRow:
     def set_required(self, required: bool) -> None:
         self.label.setText(f"<span style='color:{theme.ERROR}'>*</span> {self.base_label}" if required else self.base_label)
 
+    def has_error(self) -> bool:
+        return bool(self.error.text())
+
     def set_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(bool(message))

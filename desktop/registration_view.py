@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -118,6 +118,7 @@ class RegistrationView(QWidget):
         self._loading = False
         self._saving = False
         self._started = False  # has this call begun: its first keystroke, Ctrl+N or a draft
+        self._rechecked: set[str] = set()  # fields marked by the last save that core's check can re-check
         self._last_referral_default = ""
         self.kb_answer: tuple[int, int, str] | None = None  # article id, version, title the reply came from
 
@@ -126,8 +127,8 @@ class RegistrationView(QWidget):
         self._autosave.timeout.connect(self._save_draft)
         self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DEBOUNCE_MS)
         self._history_timer.timeout.connect(self._look_up_caller)
-        for row in self.rows.values():
-            row.on_change(self._changed)
+        for name, row in self.rows.items():
+            row.on_change(lambda name=name: self._changed(name))
         self.rows["received_at"].editor.reached.connect(self._start_call)
         self.rows["caller_phone"].editor.textEdited.connect(lambda _t: self._history_timer.start())
         self.rows["not_accepted_reason"].editor.value_changed.connect(self._suggest_referral)
@@ -437,12 +438,25 @@ class RegistrationView(QWidget):
             self.runner.write(lambda: drafts.clear_draft(self.actor, DRAFT_FORM), on_done=lambda _r: None, owner=self)
         self.rows["caller_phone"].editor.setFocus()
 
-    def _changed(self) -> None:
+    def _changed(self, name: str = "") -> None:
         if self._loading:
             return
         self._start_call()
         self._refresh_rules()
+        self._recheck_errors(name)
         self._autosave.start()
+
+    def _recheck_errors(self, changed: str) -> None:
+        """A message under a field goes once the field is put right, by core's own check (12345
+        appendix C); one that only the save could find (a topic retired meanwhile) goes when its
+        field is edited. A field never gains a message while it is typed into."""
+        marked = [name for name, row in self.rows.items() if row.has_error()]
+        if not marked:
+            return
+        problems = registration.validate(self.gather(), self.center)
+        for name in marked:
+            if name == changed or name in self._rechecked:
+                self.rows[name].set_error(problems.get(name, ""))
 
     def _start_call(self) -> None:
         """The call's first keystroke: 诉求提出时间 is now, unless a time is already there."""
@@ -560,6 +574,7 @@ class RegistrationView(QWidget):
                 row.set_error(message)
                 if first is None:
                     first = row
+            self._rechecked = set(registration.validate(self.gather(), self.center)) & set(exc.fields)
             self.status.setText(f"未保存：{len(exc.fields)} 处需要修改，已在对应栏目下方标出。")
             if first is not None:
                 first.editor.setFocus()
@@ -613,8 +628,19 @@ class RegistrationView(QWidget):
         self._set_kb_answer((chosen.article_id, chosen.version, chosen.title), chosen.flags)
         self._changed()
         self.rows["reply"].editor.setFocus()
-        self.scroll.ensureWidgetVisible(self.rows["reply"].editor)
+        self.scroll_to(self.rows["reply"].editor)
         self.status.setText(f"已填入知识《{chosen.title}》的答复；核对后按 Ctrl+S 保存（直接答复办结）。")
+
+    def scroll_to(self, widget: QWidget) -> None:
+        """Bring the whole of a field into view, its top first if it is taller than the view.
+
+        A row just shown has no place until the form is laid out again (a posted event), so
+        that is done first; and not ``ensureWidgetVisible``, which shows only a focused text
+        box's cursor line."""
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        at = widget.mapTo(self.scroll.widget(), QPoint(0, 0))
+        self.scroll.ensureVisible(at.x(), at.y() + widget.height(), 0, 12)
+        self.scroll.ensureVisible(at.x(), at.y(), 0, 12)
 
     def _set_kb_answer(self, answer: tuple[int, int, str] | None, flags: tuple[str, ...] = ()) -> None:
         self.kb_answer = answer
@@ -680,9 +706,9 @@ class RegistrationView(QWidget):
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().showEvent(event)
         # Arriving at the area puts the cursor where a call starts, unless it is already in the form.
-        QTimer.singleShot(0, self._focus_start)
+        QTimer.singleShot(0, self.focus_start)
 
-    def _focus_start(self) -> None:
+    def focus_start(self) -> None:
         focus = QApplication.focusWidget()
         if focus is None or not self.isAncestorOf(focus):
             self.rows["caller_phone"].editor.setFocus()

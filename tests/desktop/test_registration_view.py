@@ -295,3 +295,26 @@ def test_a_restored_draft_keeps_the_time_its_call_began(qtbot, operator, frozen_
     qtbot.addWidget(again)
     type_text(qtbot, again.rows["content"].editor, "，已三天")
     assert again.rows["received_at"].value() == "2026-11-24T07:30:00+08:00"
+
+
+def test_a_message_under_a_field_goes_when_the_field_is_put_right(qtbot, window):
+    reg = window.registration
+    phone = reg.rows["caller_phone"].editor
+    phone.setFocus()
+    qtbot.keyClicks(phone, "138")
+    reg.rows["category"].set_value("report")
+    reg.rows["content"].editor.setFocus()
+    type_text(qtbot, reg.rows["content"].editor, "某超市销售过期食品")
+    qtbot.keyClick(reg.rows["content"].editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "未保存" in reg.status.text(), timeout=5000)
+    name, number = reg.rows["caller_name"], reg.rows["caller_phone"]
+    assert name.error.isVisibleTo(reg) and "3 位" in number.error.text()
+    name.editor.setFocus()
+    type_text(qtbot, name.editor, "匿名")
+    assert not name.error.isVisibleTo(reg) and name.editor.styleSheet() == ""  # put right: the mark goes
+    assert reg.rows["address"].error.isVisibleTo(reg)  # the others stay until they are
+    phone.setFocus()
+    qtbot.keyClicks(phone, "0")
+    assert "4 位" in number.error.text()  # still short: the message follows what is typed
+    qtbot.keyClicks(phone, "0")
+    assert not number.error.isVisibleTo(reg)
