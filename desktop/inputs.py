@@ -1,4 +1,5 @@
-"""Combo boxes, date and number fields that leave the mouse wheel to the page unless focused.
+"""Combo boxes, date and number fields that leave the mouse wheel to the page unless focused,
+and date fields that Tab leaves.
 
 Qt's QComboBox and QAbstractSpinBox take focus from a passing wheel and step their value
 with it: scrolling the registration form over 处理方式 turned it into 不予受理. These take
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QComboBox, QDateEdit, QDateTimeEdit, QSpinBox
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QKeyEvent, QWheelEvent
+from PySide6.QtWidgets import QComboBox, QDateEdit, QDateTimeEdit, QSpinBox, QWidget
+
+from core import clock
 
 
 class WheelOnlyWhenFocused:
@@ -33,15 +36,44 @@ class WheelOnlyWhenFocused:
             event.ignore()  # to the parent: the scroll area under the pointer scrolls
 
 
+class TabLeaves:
+    """Mixin for a QDateTimeEdit: Tab goes to the next field, not to the next part of the date
+    (Qt's default: five Tabs through 年 月 日 时 分). Typing the digits moves through the
+    parts by itself, and so do a typed "-" or ":" and ← →."""
+
+    _typing = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        self._typing = True  # a separator typed moves to the next part through focusNextPrevChild
+        try:
+            super().keyPressEvent(event)  # type: ignore[misc]
+        finally:
+            self._typing = False
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 (Qt name)
+        if self._typing:
+            return super().focusNextPrevChild(forward)  # type: ignore[misc]
+        return QWidget.focusNextPrevChild(self, forward)  # type: ignore[arg-type]  # Tab: the next field
+
+
 class ComboBox(WheelOnlyWhenFocused, QComboBox):
     pass
 
 
-class DateEdit(WheelOnlyWhenFocused, QDateEdit):
-    pass
+class DateEdit(WheelOnlyWhenFocused, TabLeaves, QDateEdit):
+    """A day; an optional one shows its special text (不限, 不指定) at its lowest date."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        # Digits typed over the special text did nothing: they now start from today's date,
+        # its year selected, so "20261125" gives 2026-11-25.
+        if self.specialValueText() and self.date() == self.minimumDate() and event.text().isdigit():
+            today = clock.today()
+            self.setDate(QDate(today.year, today.month, today.day))
+            self.setSelectedSection(QDateTimeEdit.Section.YearSection)
+        super().keyPressEvent(event)
 
 
-class DateTimeEdit(WheelOnlyWhenFocused, QDateTimeEdit):
+class DateTimeEdit(WheelOnlyWhenFocused, TabLeaves, QDateTimeEdit):
     pass
 
 

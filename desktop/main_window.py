@@ -42,7 +42,7 @@ F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N
 选择框可直接输入文字、代码或拼音首字母（如 ts → 投诉，zs → 噪声污染）。<br>
 知识库建议：Alt+1 … Alt+5 选用第几条，答复内容自动填入并按“直接答复办结”处理<br><br>
 <b>知识库</b><br>直接输入问题即查 · ↓ 进入结果 · Ctrl+F 回到查询框 · Ctrl+N 新建 · F2 修改 · 编辑时 Ctrl+S 保存<br><br>
-<b>工单查询</b><br>Enter 查询 / 打开选中的工单 · 点击列标题排序<br><br>
+<b>工单查询</b><br>Tab 逐个条件 · 任一条件中 Enter 查询 · Ctrl+F 查文字 · 表格中 Enter 打开工单 · 点击列标题排序<br>日期条件：直接输入数字，如 20261125<br><br>
 <b>派单督办</b><br>Ctrl+D 派单（12365 投诉举报为决定受理） · Ctrl+K 签收 · Ctrl+B 退单 · Ctrl+P 办理进展 · Ctrl+E 延期申请<br>
 Ctrl+R 反馈 · Ctrl+Shift+R 反馈审核 · Ctrl+Shift+E 延期审批 · Ctrl+U 督办 · F5 刷新<br><br>
 <b>工作台</b><br>Enter 打开选中事项 · F5 刷新<br><br>
