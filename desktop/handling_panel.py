@@ -109,7 +109,7 @@ class HandlingPanel(QWidget):
         self.assignments.setMaximumHeight(136)
         self.detail = QTextBrowser()
         self.detail.setObjectName("assignmentDetail")
-        self.detail.setMinimumHeight(110)
+        self.detail.setMinimumHeight(64)  # room for the window on a 1366×768 screen, or 1920×1080 at 150 %
         unit_grid = QGridLayout()
         placed = 0
         for key, text, keys, why in UNIT_STEPS:

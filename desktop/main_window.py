@@ -5,8 +5,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -52,6 +52,16 @@ Ctrl+R 登记调解 · Ctrl+E 结束调解 · Ctrl+Shift+E 审核结案 · Ctrl+
 <b>切换区域</b><br>Ctrl+1 … Ctrl+9 · F10 菜单 · F1 本说明"""
 
 
+PREFERRED_SIZE = QSize(1280, 820)
+FRAME_ALLOWANCE = QSize(16, 40)  # a title bar and borders (Windows: 31 + 8 points, at any scale)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window at its first start: the preferred size, or as much as the screen has room for
+    (a 1366×768 laptop with its taskbar: 1350×680), so the save bar is never under the taskbar."""
+    return PREFERRED_SIZE.boundedTo(available - FRAME_ALLOWANCE)
+
+
 def focus_start(area: QWidget) -> None:
     """Arriving in an area (or one of its tabs) puts the cursor where its work starts, so the
     area's keys, bound to it and its children, work at once: the area's own ``focus_start``
@@ -79,7 +89,6 @@ class MainWindow(QMainWindow):
         self.center = center
         self.runner = Runner(self)
         self.setWindowTitle(f"{APP_NAME} · {center.name}")
-        self.resize(1280, 820)
 
         self.nav = QListWidget()
         self.nav.setObjectName("areaNav")
@@ -149,9 +158,19 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(QLabel(f"数据库：{db_path}"))
 
         self._menus()
+        self._place()
+
+    def _place(self) -> None:
+        """Where the window was when last closed (settings ``window/geometry``; Qt keeps a
+        restored window on a screen that is still there), else the first size, centred."""
         geometry = settings.get("window/geometry")
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
+        if geometry and self.restoreGeometry(QByteArray(geometry)):
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        size = first_size(room.size())
+        self.resize(size)
+        self.move(room.center() - QPoint(size.width() // 2, size.height() // 2))
 
     # Each area's module is imported when the area is first opened, not at start-up.
     def _make_registration(self) -> QWidget:

@@ -65,7 +65,6 @@ class FieldRow:
         self.label = QLabel(self.base_label)
         self.label.setBuddy(editor)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        self.label.setMinimumWidth(96)
         self.error = QLabel()
         theme.set_text_color(self.error, theme.ERROR)
         theme.small(self.error)

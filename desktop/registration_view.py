@@ -81,6 +81,7 @@ CHECK_LABELS = {"confidential": "保密", "visit_consent": "同意回访"}
 KEY_HINT = ("Alt+栏目名后括号里的字母 跳到该栏 · F2 来电号码 · Ctrl+N 下一个来电 · Ctrl+S 保存 · "
             "Ctrl+D 重复件 · Alt+1…5 用知识答复 · F1 全部快捷键")
 HISTORY_DEBOUNCE_MS = 250
+FIELD_MIN_WIDTH = 160
 KB_DEBOUNCE_MS = 300
 
 
@@ -159,8 +160,10 @@ class RegistrationView(QWidget):
         grid.setVerticalSpacing(6)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        grid.setColumnMinimumWidth(1, 250)
-        grid.setColumnMinimumWidth(3, 250)
+        # Narrow enough that the form needs no sideways scrolling in a window on a 1366×768 laptop,
+        # or at 150 % on a 1920×1080 one (1280 points wide): tests/desktop/test_window_size.py.
+        grid.setColumnMinimumWidth(1, FIELD_MIN_WIDTH)
+        grid.setColumnMinimumWidth(3, FIELD_MIN_WIDTH)
         return box, grid
 
     def _build(self) -> None:
