@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import docx
 import pytest
@@ -296,7 +297,7 @@ def pdfs(rendered, tmp_path_factory) -> dict[tuple[DocumentKind, str], Path]:
 
     if pdf.find_office() is None:
         _missing("LibreOffice (soffice)")
-    for tool in ("pdftotext", "pdfinfo", "pdffonts"):
+    for tool in ("pdftotext", "pdfinfo", "pdffonts", "pdftohtml"):
         if shutil.which(tool) is None:
             _missing(f"poppler-utils ({tool})")
     folder = tmp_path_factory.mktemp("docx")
@@ -349,9 +350,32 @@ def test_printed_with_embedded_chinese_fonts(pdfs, kind):
     assert any(cjk.search(row.split()[0]) for row in rows), rows
 
 
-def test_letter_text_is_a_song_face_where_windows_fonts_are_missing(pdfs):
-    """仿宋 body text must not fall back to a sans face (forms.pdf's replacement table)."""
-    rows = [r.split()[0] for r in _run("pdffonts", str(pdfs[DocumentKind.MEDIATION_LETTER, "full"])).splitlines()[2:]]
-    if not any("NotoSerifCJK" in r for r in rows) and any("FangSong" in r for r in rows):
-        pytest.skip("the Windows fonts are installed here: nothing is replaced")
-    assert any("NotoSerifCJK" in r and "Regular" in r for r in rows), rows
+def _font_of(pdf_file: Path, text: str) -> str:
+    """The font of the printed run that holds ``text`` (poppler's pdftohtml -xml: each text run
+    with its fontspec)."""
+    root = ElementTree.fromstring(_run("pdftohtml", "-xml", "-i", "-stdout", str(pdf_file)))
+    families = {spec.get("id"): spec.get("family") for spec in root.iter("fontspec")}
+    for run in root.iter("text"):
+        if text in "".join(run.itertext()):
+            return families[run.get("font")]
+    raise AssertionError(f"“{text}” is not printed in {pdf_file.name}")
+
+
+@pytest.mark.parametrize(("kind", "text"), [
+    (DocumentKind.MEDIATION_LETTER, samples.TEXTS["request"][:12]),  # a paragraph of the letter, 仿宋
+    (DocumentKind.WORK_ORDER, samples.TEXTS["title"]),  # a value in the form's table, 仿宋
+    (DocumentKind.DISPATCH_NOTICE, samples.TEXTS["dispatch_opinion"][:10]),
+], ids=str)
+def test_fangsong_text_prints_in_a_song_face_where_windows_fonts_are_missing(pdfs, kind, text):
+    """The body is set in 仿宋; without the Windows fonts it must print in a Song (serif) face, not
+    in the sans face fontconfig falls back to (forms.pdf: the replacement is made always)."""
+    from forms import pdf
+
+    families = pdf.installed_families()
+    font = _font_of(pdfs[kind, "full"], text)
+    if families is None or "FangSong" in families:  # Windows, or the Windows fonts copied here
+        assert "FangSong" in font, font  # the real font is there: nothing replaces it
+        return
+    assert "NotoSerifCJK" in font and "Sans" not in font, font
+    rows = _run("pdffonts", str(pdfs[kind, "full"])).splitlines()[2:]
+    assert any(font in row and " yes " in row for row in rows), rows  # and embedded
