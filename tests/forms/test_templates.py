@@ -52,10 +52,13 @@ STANDARD_BOXES = {
     DocumentKind.ARCHIVE_REPORT: ["举报时间", "姓名", "工作单位", "联系方式", "接待人员", "举报内容",
                                   "受理情况（是否受理）", "移送情况", "答复时间", "答复人员", "办理结果"],
     DocumentKind.WORK_ORDER: ["工单编号", "诉求提出时间", "诉求来源（电话/网络）", "受理单位", "来电人", "来电号码",
-                              "联系方式", "来电人地址", "问题分类", "工单分类", "发生地址", "被反映单位", "工单标题",
-                              "主要内容：", "派单人员", "派单时间", "派单处理意见：", "截止时间", "办理时限",
-                              "承办单位", "办理情况："],
+                              "联系方式", "是否保密", "来电人地址", "问题分类", "工单分类", "发生地址", "事发时间",
+                              "被反映单位", "工单标题", "主要内容：", "派单人员", "派单时间", "派单处理意见：", "截止时间",
+                              "办理时限", "承办单位", "办理情况："],
 }
+# Boxes the standard asks for elsewhere than in its drawn form: 12345 5.1.4.1 lists 是否保密 and
+# the time the matter happened among what a work order holds; 表 D draws no box for them.
+BEYOND_THE_DRAWING = {DocumentKind.WORK_ORDER: ("是否保密", "事发时间")}
 STANDARD_TEXT = {  # (file, where the form starts, where it ends)
     DocumentKind.ARCHIVE_CONSULT: ("12365-hotline-service-spec.txt", "咨询处理归档表", "附录 D"),
     DocumentKind.ARCHIVE_COMPLAINT: ("12365-hotline-service-spec.txt", "投诉处理归档表", "附录 E"),
@@ -165,7 +168,7 @@ def test_the_boxes_are_the_standards_own_words_in_its_order(kind):
     text = (STANDARDS / name).read_text(encoding="utf-8")
     form = text[text.index(start) + len(start):text.index(end, text.index(start)) if end else None]
     form, at = _squeeze(form), 0
-    for box in STANDARD_BOXES[kind]:
+    for box in (b for b in STANDARD_BOXES[kind] if b not in BEYOND_THE_DRAWING.get(kind, ())):
         found = form.find(box, at)
         assert found >= 0, f"“{box}” is not in the standard after the boxes before it"
         at = found + len(box)
