@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -186,10 +188,17 @@ class ActionDialog(QDialog):
             self.intro = note(intro, "#333")
             self.intro.setObjectName("dialogIntro")
             self.body.addWidget(self.intro)
-        self.form = QFormLayout()
+        # The fields scroll, the buttons stay: 派单 of an urgent ticket is taller than a 1366×768 screen.
+        fields = QWidget()
+        self.form = QFormLayout(fields)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.body.addLayout(self.form)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(fields)
+        self.body.addWidget(self.scroll, 1)
         self.status = QLabel()
         self.status.setObjectName("dialogStatus")
         self.status.setWordWrap(True)
@@ -210,7 +219,6 @@ class ActionDialog(QDialog):
 
     def finish_layout(self) -> None:
         """Called by subclasses once their fields are in."""
-        self.body.addStretch(1)
         self.body.addLayout(self.buttons)
 
     def add(self, name: str, label: str, widget: QWidget, hint: str = "", shown: QWidget | None = None) -> QWidget:
@@ -277,6 +285,8 @@ class ActionDialog(QDialog):
         super().showEvent(event)
         if self._loaded is None:
             self._loaded = self.snapshot()
+            room = self.screen().availableGeometry()  # never taller than the screen: 保存 stays in sight
+            self.resize(min(self.width(), room.width() - 16), min(self.height(), room.height() - 40))
 
     def mark_loaded(self) -> None:
         """What is in the fields now counts as untouched (after a prefill that came late)."""
@@ -347,7 +357,9 @@ class ActionDialog(QDialog):
         marked = [n for n in problems if self.field_for(n) is not None]
         self.status.setText("；".join(loose) if loose else f"未保存：{len(marked)} 处需要修改，已在对应栏目下标出。")
         if marked:
-            self.fields[self.field_for(marked[0])].setFocus()  # type: ignore[index]
+            first = self.fields[self.field_for(marked[0])]  # type: ignore[index]
+            first.setFocus()
+            self.scroll.ensureWidgetVisible(first)
 
     def field_for(self, name: str) -> str | None:
         """The field a service's error names (subclasses map names that differ)."""

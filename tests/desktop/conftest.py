@@ -45,3 +45,17 @@ def focus_back_from_closed_popups(qapp):
     qapp.focusWindowChanged.connect(focus_window_changed)
     yield
     qapp.focusWindowChanged.disconnect(focus_window_changed)
+
+
+@pytest.fixture
+def themed(qapp):
+    """The program's own look (its 14-pixel CJK font sets every size), for tests of what fits a
+    screen; put back for the other tests."""
+    from desktop import theme
+
+    style, font, palette = qapp.style().name(), qapp.font(), qapp.palette()
+    theme.apply(qapp)
+    yield
+    qapp.setStyle(style)
+    qapp.setFont(font)
+    qapp.setPalette(palette)

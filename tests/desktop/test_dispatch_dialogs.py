@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from core import clock, dispatch, handling_reads, supervision
 from core.handling import FEEDBACK_ELEMENTS
@@ -99,6 +99,19 @@ def test_enter_adds_the_co_handling_unit_typed_as_the_hint_says(qtbot, shown, op
     qtbot.keyClick(QApplication.activePopupWidget() or dialog.co_picker.lineEdit(), Qt.Key.Key_Return)
     assert "没有找到“qqqq”" in dialog.status.text() and len(added()) == 2
     assert dialog.isVisible()  # Enter never saved the dialog
+
+
+def test_an_urgent_dispatch_fits_the_screen_with_its_buttons_in_sight(qtbot, themed, shown, operator, dispatcher,
+                                                                        city, runner):
+    """派单 of an urgent ticket has the most rows (phone call, police, emergency management): they
+    scroll, 派单 and 取消 stay on the screen (it was 799 points tall, past a 768 one)."""
+    ticket = register(operator, urgency="urgent", emergency_type="utilities")
+    dialog = dispatch_dialog(qtbot, shown, dispatcher, runner, ticket)
+    room = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().height() <= room.height()
+    cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == "取消 (Esc)")
+    for button in (dialog.save_button, cancel):
+        assert button.isVisible() and dialog.rect().contains(QRect(button.mapTo(dialog, QPoint(0, 0)), button.size()))
 
 
 def test_the_lead_is_found_by_pinyin_or_chosen_from_a_chip_by_tab_and_enter(qtbot, shown, operator, dispatcher,

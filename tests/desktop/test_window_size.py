@@ -10,19 +10,6 @@ from desktop.main_window import PREFERRED_SIZE, MainWindow, first_size
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing", "themed")
 
-
-@pytest.fixture
-def themed(qapp):
-    """The program's own look (its 14-pixel CJK font sets every size); put back for the other tests."""
-    from desktop import theme
-
-    style, font, palette = qapp.style().name(), qapp.font(), qapp.palette()
-    theme.apply(qapp)
-    yield
-    qapp.setStyle(style)
-    qapp.setFont(font)
-    qapp.setPalette(palette)
-
 # What the screen leaves for windows, its taskbar (40 points) taken off.
 LAPTOP = QSize(1366, 768 - 40)
 SCALED_150 = QSize(1920 * 2 // 3, 1080 * 2 // 3 - 40)  # 1920×1080 at 150 %: 1280×680 points
