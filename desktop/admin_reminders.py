@@ -12,6 +12,7 @@ from core.roles import Actor
 from desktop import theme
 from desktop.admin_widgets import GREEN, say
 from desktop.errors import show_error
+from desktop.inputs import SpinBox
 from desktop.worker import Runner
 
 SUFFIX = {"near_percent": " %", "near_cap_hours": " 小时", "escalate_hours": " 小时", "max_level": " 级"}
@@ -25,7 +26,7 @@ class ReminderSettingsBox(QGroupBox):
         self.spins: dict[str, QSpinBox] = {}
         form = QFormLayout()
         for name, label in ReminderSettings.LABELS.items():
-            spin = QSpinBox()
+            spin = SpinBox()
             spin.setObjectName(f"reminder_{name}")
             low, high = ReminderSettings.LIMITS[name]
             spin.setRange(low, high)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -25,11 +24,12 @@ from core.vocab import Category, EmergencyType, Stage, Urgency
 from desktop import theme
 from desktop.admin_widgets import GREY, say
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, DateTimeEdit
 from desktop.worker import Runner
 
 
 def coded_combo(kind: type, none: str | None = None) -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     if none is not None:
         box.addItem(none, "")
     for member in kind:
@@ -54,7 +54,7 @@ class DeadlineTrial(QGroupBox):
         self.runner = runner
         self.profile = "12345"
         self.unsaved: Callable[[], bool] = lambda: False  # the rules table has edits not saved yet
-        self.stage = QComboBox()
+        self.stage = ComboBox()
         self.stage.setObjectName("trialStage")
         self.category = coded_combo(Category)
         self.category.setObjectName("trialCategory")
@@ -64,7 +64,7 @@ class DeadlineTrial(QGroupBox):
         self.emergency.setObjectName("trialEmergency")
         self.complex = QCheckBox("复杂疑难")
         self.surge = QCheckBox("集中大话务量期间")
-        self.start = QDateTimeEdit()
+        self.start = DateTimeEdit()
         self.start.setObjectName("trialStart")
         self.start.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.start.setCalendarPopup(True)

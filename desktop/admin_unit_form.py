@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,6 +21,7 @@ from core.units import UnitDetail, UnitInput
 from core.vocab import UnitKind
 from desktop import theme
 from desktop.admin_widgets import GREEN, error_label, say
+from desktop.inputs import ComboBox
 from desktop.pickers import PinyinPicker, Prepared
 
 TERMS_HINT = "多项用顿号、逗号或换行分开"
@@ -45,7 +45,7 @@ class UnitForm(QWidget):
         self.heading.setWordWrap(True)
 
         self.name = QLineEdit()
-        self.kind = QComboBox()
+        self.kind = ComboBox()
         for kind in UnitKind:
             self.kind.addItem(kind.label, kind.value)
         self.parent_picker = PinyinPicker(placeholder="留空为最上级单位；可输入名称或拼音首字母")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from core import APP_NAME, center, paths, store, users
 from core.errors import HotlineError
-from desktop import theme
+from desktop import qt_chinese, theme
 from desktop.damage_check import DamageCheck
 from desktop.errors import install_excepthook, show_error
 
@@ -33,6 +33,7 @@ def _log_to_file() -> None:
 def make_app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
+    qt_chinese.install(app)  # 确定/取消/是/否 on Qt's own dialogs and menus
     theme.apply(app)
     return app  # type: ignore[return-value]
 

@@ -41,6 +41,7 @@ from core.roles import Actor
 from desktop import theme
 from desktop.admin_widgets import GREEN, GREY, error_label, say
 from desktop.errors import show_error
+from desktop.inputs import DateEdit
 from desktop.progress import run_with_progress
 from desktop.worker import Runner
 from forms import batch, pdf
@@ -161,7 +162,7 @@ class ArchiveBatchDialog(QDialog):
         self.refresh_count()
 
     def _date_edit(self, name: str, day: dt.date) -> QDateEdit:
-        edit = QDateEdit(_qdate(day))
+        edit = DateEdit(_qdate(day))
         edit.setObjectName(name)
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setCalendarPopup(True)

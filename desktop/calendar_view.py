@@ -13,8 +13,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -23,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -40,6 +37,7 @@ from desktop import theme
 from desktop.admin_import import ImportReportDialog
 from desktop.admin_widgets import GREEN, GREY, error_label, say
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, DateEdit, SpinBox
 from desktop.worker import Runner
 
 BANNER_SHEET = f"background: {theme.ERROR}; color: white; padding: 8px; font-weight: bold;"
@@ -77,7 +75,7 @@ class CalendarView(QWidget):
         self.banner.setStyleSheet(BANNER_SHEET)
         self.banner.hide()
 
-        self.year = QSpinBox()
+        self.year = SpinBox()
         self.year.setObjectName("calendarYear")
         self.year.setRange(1990, 2200)
         self.year.setValue(clock.now().year)
@@ -142,12 +140,12 @@ class CalendarView(QWidget):
     def _day_box(self) -> QGroupBox:
         box = QGroupBox("设置某一天")
         box.setFixedWidth(360)
-        self.day = QDateEdit()
+        self.day = DateEdit()
         self.day.setObjectName("calendarDay")
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.day.setCalendarPopup(True)
         self.day.setDate(QDate(self.year.value(), 1, 1))
-        self.off = QComboBox()
+        self.off = ComboBox()
         self.off.setObjectName("calendarOff")
         self.off.addItem(OFF, True)
         self.off.addItem(f"{WORK}（含调休上班）", False)

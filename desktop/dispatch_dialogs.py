@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -42,6 +41,7 @@ from desktop.dispatch_form import (
     note,
     text_box,
 )
+from desktop.inputs import ComboBox
 from desktop.pickers import PinyinPicker, prepare
 from desktop.worker import Runner
 
@@ -77,6 +77,7 @@ class DispatchDialog(ActionDialog):
         co_layout.addWidget(self.co_list)
         self.add("co_unit_ids", "协办单位", self.co_list, "可添加多个；选中后按 Delete 移除", shown=co_box)
         self.co_picker.value_changed.connect(self._co_picked)
+        self.co_picker.entered.connect(self._co_entered)
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self.co_list, activated=self._co_remove,
                   context=Qt.ShortcutContext.WidgetShortcut)
         self.opinion = self.add("opinion", "派单意见", text_box("转办意见：要求承办单位做什么、何时反馈", lines=3))
@@ -182,6 +183,14 @@ class DispatchDialog(ActionDialog):
             self._co_add(unit_id)
             QTimer.singleShot(0, lambda: self.co_picker.set_value(None))
 
+    def _co_entered(self) -> None:
+        """Enter in 协办单位, as its placeholder says: the unit typed is added, or the form says none matches."""
+        typed = self.co_picker.currentText().strip()
+        if self.co_picker.value() is None and typed:
+            self.status.setText(f"没有找到“{typed}”：请输入单位名称、拼音首字母或职责事项。")
+            return
+        self._co_picked()
+
     def _co_add(self, unit_id: int) -> None:
         if unit_id in self.co_unit_ids() or self.context is None:
             return
@@ -275,7 +284,7 @@ class FeedbackDialog(ActionDialog):
             editor = line() if key in SHORT_ELEMENTS else text_box(lines=3)
             self._element_row(key, editor)
         self.handled_at = self.add("handled_at", "办理时间", TimeEdit(), "承办单位办理或答复诉求人的时间")
-        via = QComboBox()
+        via = ComboBox()
         via.setEditable(True)
         via.addItems(RECEIVED_VIA)
         self.received_via = self.add("received_via", "反馈方式", via, "反馈如何送达中心")
@@ -301,6 +310,7 @@ class FeedbackDialog(ActionDialog):
         self.element_labels[key] = label
         self.fields[key], self.errors[key], self.rows[key] = editor, error, holder
         self.form.addRow(label, holder)
+        self.watch(key)
 
     def _show_elements(self) -> None:
         wanted = FEEDBACK_ELEMENTS.get(self.result.currentData(), {})

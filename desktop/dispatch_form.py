@@ -17,10 +17,10 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,7 @@ from core.errors import ValidationError
 from core.handling_reads import DueMark
 from desktop import theme
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, DateEdit, DateTimeEdit
 from desktop.worker import Runner
 
 NO_DAY = QDate(2000, 1, 1)
@@ -56,7 +58,7 @@ class KeyButton(QPushButton):
         super().keyPressEvent(event)
 
 
-class TimeEdit(QDateTimeEdit):
+class TimeEdit(DateTimeEdit):
     """When something happened, to the minute; starts at now.
 
     ``given()`` is None while the time is left as it was: the service then takes the
@@ -65,7 +67,7 @@ class TimeEdit(QDateTimeEdit):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(QDateTime.currentDateTime(), parent)
+        super().__init__(parent)
         self.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.setCalendarPopup(True)
         self.set_value(clock.now())
@@ -83,7 +85,7 @@ class TimeEdit(QDateTimeEdit):
         self._initial = self.dateTime()
 
 
-class DayEdit(QDateEdit):
+class DayEdit(DateEdit):
     """A calendar day; ``optional`` ones show ``empty_text`` at their lowest value, meaning none."""
 
     def __init__(self, day: dt.date | None = None, optional: bool = False, empty_text: str = "不指定",
@@ -127,7 +129,7 @@ def line(placeholder: str = "", text: str = "") -> QLineEdit:
 
 
 def choices(pairs: list[tuple[str, Any]], current: Any = None) -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     for label, value in pairs:
         box.addItem(label, value)
     if current is not None:
@@ -186,10 +188,17 @@ class ActionDialog(QDialog):
             self.intro = note(intro, "#333")
             self.intro.setObjectName("dialogIntro")
             self.body.addWidget(self.intro)
-        self.form = QFormLayout()
+        # The fields scroll, the buttons stay: 派单 of an urgent ticket is taller than a 1366×768 screen.
+        fields = QWidget()
+        self.form = QFormLayout(fields)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.body.addLayout(self.form)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(fields)
+        self.body.addWidget(self.scroll, 1)
         self.status = QLabel()
         self.status.setObjectName("dialogStatus")
         self.status.setWordWrap(True)
@@ -210,7 +219,6 @@ class ActionDialog(QDialog):
 
     def finish_layout(self) -> None:
         """Called by subclasses once their fields are in."""
-        self.body.addStretch(1)
         self.body.addLayout(self.buttons)
 
     def add(self, name: str, label: str, widget: QWidget, hint: str = "", shown: QWidget | None = None) -> QWidget:
@@ -239,7 +247,31 @@ class ActionDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         self.rows[name] = holder
         self.form.addRow(f"{label}：" if label else "", holder)
+        self.watch(name)
         return widget
+
+    def watch(self, name: str) -> None:
+        """A refused save's mark under the field goes as soon as the field is edited."""
+        widget, clear = self.fields[name], lambda *_args: self._unmark(name)
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(clear)
+        elif isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(clear)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(clear)
+            widget.editTextChanged.connect(clear)
+        elif isinstance(widget, QAbstractButton):
+            widget.toggled.connect(clear)
+        elif isinstance(widget, QDateTimeEdit):  # QDateEdit is one too
+            widget.dateTimeChanged.connect(clear)
+        elif isinstance(widget, QListWidget):
+            widget.model().rowsInserted.connect(clear)
+            widget.model().rowsRemoved.connect(clear)
+
+    def _unmark(self, name: str) -> None:
+        if self.errors[name].isVisibleTo(self):
+            self.errors[name].hide()
+            theme.mark_invalid(self.fields[name], False)
 
     def show_row(self, name: str, visible: bool) -> None:
         self.form.setRowVisible(self.rows[name], visible)
@@ -253,6 +285,8 @@ class ActionDialog(QDialog):
         super().showEvent(event)
         if self._loaded is None:
             self._loaded = self.snapshot()
+            room = self.screen().availableGeometry()  # never taller than the screen: 保存 stays in sight
+            self.resize(min(self.width(), room.width() - 16), min(self.height(), room.height() - 40))
 
     def mark_loaded(self) -> None:
         """What is in the fields now counts as untouched (after a prefill that came late)."""
@@ -323,7 +357,9 @@ class ActionDialog(QDialog):
         marked = [n for n in problems if self.field_for(n) is not None]
         self.status.setText("；".join(loose) if loose else f"未保存：{len(marked)} 处需要修改，已在对应栏目下标出。")
         if marked:
-            self.fields[self.field_for(marked[0])].setFocus()  # type: ignore[index]
+            first = self.fields[self.field_for(marked[0])]  # type: ignore[index]
+            first.setFocus()
+            self.scroll.ensureWidgetVisible(first)
 
     def field_for(self, name: str) -> str | None:
         """The field a service's error names (subclasses map names that differ)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QSplitter,
@@ -30,6 +29,7 @@ from desktop import theme
 from desktop.dispatch_form import KeyButton
 from desktop.dispatch_queues import IN_PROGRESS, PENDING, REMINDERS, REVIEWS, QueuePane
 from desktop.handling_panel import SHORTCUTS, HandlingPanel
+from desktop.inputs import ComboBox
 from desktop.worker import Runner
 
 REFRESH_MS = 60_000
@@ -58,7 +58,7 @@ class DispatchView(QWidget):
         self.tabs.setObjectName("queues")
         self.pending = self._queue("待派单", lambda after, n: handling_reads.pending_page(actor, after, n),
                                    PENDING, "没有待派单的工单。", "pendingQueue")
-        self.unit_filter = QComboBox()
+        self.unit_filter = ComboBox()
         self.unit_filter.setObjectName("unitFilter")
         self.unit_filter.addItem("全部承办单位", None)
         self.unit_filter.activated.connect(lambda _i: self._filter_units())
@@ -293,6 +293,10 @@ class DispatchView(QWidget):
         super().showEvent(event)
         if (clock.now() - self._refreshed).total_seconds() * 1000 >= REFRESH_MS:
             self.refresh()  # back from another area after a while
+        self.focus_start()
+
+    def focus_start(self) -> None:
+        """Arriving in the area (main_window.focus_start): the current queue, its keys at hand."""
         pane = self.tabs.currentWidget()
         if isinstance(pane, QueuePane):
             pane.table.setFocus()

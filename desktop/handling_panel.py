@@ -109,7 +109,7 @@ class HandlingPanel(QWidget):
         self.assignments.setMaximumHeight(136)
         self.detail = QTextBrowser()
         self.detail.setObjectName("assignmentDetail")
-        self.detail.setMinimumHeight(110)
+        self.detail.setMinimumHeight(64)  # room for the window on a 1366×768 screen, or 1920×1080 at 150 %
         unit_grid = QGridLayout()
         placed = 0
         for key, text, keys, why in UNIT_STEPS:
@@ -125,7 +125,8 @@ class HandlingPanel(QWidget):
         self.key_hint.setWordWrap(True)
         theme.small(self.key_hint)
         theme.set_text_color(self.key_hint, "#666")
-        self.key_hint.setVisible(bool(self.buttons))
+        if not self.buttons:  # not setVisible(True): a label not yet placed would open as a window of its own
+            self.key_hint.hide()
 
         self.timeline = _tree(["时间", "环节", "经办人", "说明"], (126, 76, 64), "timeline")
         self.supervisions = _tree(["时间", "督办方式", "单位", "内容", "答复"], (126, 76, 110, 200), "supervisions")

@@ -12,7 +12,6 @@ import html
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -37,6 +36,7 @@ from core.roles import Actor
 from desktop import theme
 from desktop.admin_widgets import error_label
 from desktop.errors import show_error
+from desktop.inputs import ComboBox
 from desktop.worker import Runner
 
 DATE_HINT = "如 2026-01-31，可不填"
@@ -65,7 +65,7 @@ class ArticleEditor(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.title = self._line(form, "title", "标题", data.title, "一句话说清是什么事，如：住房公积金提取办理指南",
                                 kb.MAX_TITLE)
-        self.category = QComboBox()
+        self.category = ComboBox()
         self.category.setEditable(True)
         self.category.addItems(categories or [])
         self.category.setCurrentText(category)

@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -38,6 +37,7 @@ from core.roles import Actor, Permission
 from core.vocab import ArticleStatus, FeedbackKind
 from desktop import theme
 from desktop.errors import show_error
+from desktop.inputs import ComboBox
 from desktop.kb_hits import HitList, LiveSearch
 from desktop.worker import Runner
 
@@ -92,18 +92,19 @@ class KbBrowser(QWidget):
         self.query.setPlaceholderText("输入问题或关键词，如：公积金怎么提取、燃气、ETC（↓ 进入结果）")
         self.query.setClearButtonEnabled(True)
         self.query.textChanged.connect(self._typed)
-        self.status_filter = QComboBox()
+        self.status_filter = ComboBox()
         for label, value in STATUS_CHOICES:
             self.status_filter.addItem(label, value)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.status_filter.setVisible(self.editor_role)
         self.new_button = QPushButton("新建知识 (Ctrl+N)")
         self.new_button.clicked.connect(lambda: self.edit(None))
-        self.new_button.setVisible(self.editor_role)
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
         top.addWidget(self.status_filter)
         top.addWidget(self.new_button)
+        if not self.editor_role:  # not setVisible(True): a widget not yet placed would open as a window
+            self.status_filter.hide()
+            self.new_button.hide()
 
         self.message = QLabel()
         self.message.setObjectName("kbMessage")

@@ -5,17 +5,22 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QHBoxLayout,
+    QPushButton,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,18 +37,49 @@ if TYPE_CHECKING:
     from desktop.ticket_list import TicketListView
 
 SHORTCUT_HELP = """<b>受理登记</b><br>
+Alt+栏目名后括号里的字母 跳到该栏：{jump_keys}<br>
 F2 跳到来电号码 · Tab 下一栏 · Ctrl+S 或 Ctrl+Enter 保存 · Ctrl+N 下一个来电 · Ctrl+D 标记为重复件<br>
 选择框可直接输入文字、代码或拼音首字母（如 ts → 投诉，zs → 噪声污染）。<br>
 知识库建议：Alt+1 … Alt+5 选用第几条，答复内容自动填入并按“直接答复办结”处理<br><br>
 <b>知识库</b><br>直接输入问题即查 · ↓ 进入结果 · Ctrl+F 回到查询框 · Ctrl+N 新建 · F2 修改 · 编辑时 Ctrl+S 保存<br><br>
-<b>工单查询</b><br>Enter 查询 / 打开选中的工单 · 点击列标题排序<br><br>
+<b>工单查询</b><br>Tab 逐个条件 · 任一条件中 Enter 查询 · Ctrl+F 查文字 · 表格中 Enter 打开工单 · 点击列标题排序<br>日期条件：直接输入数字，如 20261125<br><br>
 <b>派单督办</b><br>Ctrl+D 派单（12365 投诉举报为决定受理） · Ctrl+K 签收 · Ctrl+B 退单 · Ctrl+P 办理进展 · Ctrl+E 延期申请<br>
 Ctrl+R 反馈 · Ctrl+Shift+R 反馈审核 · Ctrl+Shift+E 延期审批 · Ctrl+U 督办 · F5 刷新<br><br>
 <b>工作台</b><br>Enter 打开选中事项 · F5 刷新<br><br>
 <b>调解与文书</b><br>Ctrl+F 查找投诉 · Ctrl+N 开始调解 · Ctrl+S 保存 · 当事人 Insert 添加 / F2 修改 / Delete 删除<br>
 Ctrl+R 登记调解 · Ctrl+E 结束调解 · Ctrl+Shift+E 审核结案 · Ctrl+I 出具文书 · 文书列表 Enter 预览 / 打印 · F5 刷新<br><br>
 <b>数据交换</b><br>区县：Ctrl+E 导出上报批次 · Ctrl+I 导入省级回执；省级：Ctrl+O 导入批次 · Ctrl+R 为选中的区县出具回执；F5 刷新<br><br>
-<b>切换区域</b><br>Ctrl+1 … Ctrl+9"""
+<b>切换区域</b><br>Ctrl+1 … Ctrl+9 · F10 菜单 · F1 本说明"""
+
+
+PREFERRED_SIZE = QSize(1280, 820)
+FRAME_ALLOWANCE = QSize(16, 40)  # a title bar and borders (Windows: 31 + 8 points, at any scale)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window at its first start: the preferred size, or as much as the screen has room for
+    (a 1366×768 laptop with its taskbar: 1350×680), so the save bar is never under the taskbar."""
+    return PREFERRED_SIZE.boundedTo(available - FRAME_ALLOWANCE)
+
+
+def focus_start(area: QWidget) -> None:
+    """Arriving in an area (or one of its tabs) puts the cursor where its work starts, so the
+    area's keys, bound to it and its children, work at once: the area's own ``focus_start``
+    if it has one, else its first field or list (never a tab bar)."""
+    start = getattr(area, "focus_start", None)
+    if callable(start):
+        start()
+        return
+    if isinstance(area, QTabWidget) and area.currentWidget() is not None:
+        focus_start(area.currentWidget())
+        return
+    widget = area.nextInFocusChain()
+    while widget is not area and widget is not None:
+        if (area.isAncestorOf(widget) and widget.isVisibleTo(area) and widget.isEnabled()
+                and widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value and not isinstance(widget, QTabBar)):
+            widget.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        widget = widget.nextInFocusChain()
 
 
 class MainWindow(QMainWindow):
@@ -53,12 +89,12 @@ class MainWindow(QMainWindow):
         self.center = center
         self.runner = Runner(self)
         self.setWindowTitle(f"{APP_NAME} · {center.name}")
-        self.resize(1280, 820)
 
         self.nav = QListWidget()
         self.nav.setObjectName("areaNav")
         self.nav.setStyleSheet(theme.NAV_SHEET)
         self.nav.setFixedWidth(150)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click leaves the keyboard in the area (Ctrl+1…9 switch)
         self.stack = QStackedWidget()
         self.areas: dict[str, QWidget | None] = {}
 
@@ -122,9 +158,19 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(QLabel(f"数据库：{db_path}"))
 
         self._menus()
+        self._place()
+
+    def _place(self) -> None:
+        """Where the window was when last closed (settings ``window/geometry``; Qt keeps a
+        restored window on a screen that is still there), else the first size, centred."""
         geometry = settings.get("window/geometry")
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
+        if geometry and self.restoreGeometry(QByteArray(geometry)):
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        size = first_size(room.size())
+        self.resize(size)
+        self.move(room.center() - QPoint(size.width() // 2, size.height() // 2))
 
     # Each area's module is imported when the area is first opened, not at start-up.
     def _make_registration(self) -> QWidget:
@@ -266,8 +312,11 @@ class MainWindow(QMainWindow):
             self.stack.insertWidget(row, widget)
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
+            if isinstance(widget, QTabWidget):  # a tab chosen: the cursor into it, as into an area
+                widget.currentChanged.connect(lambda _i, tabs=widget: tabs.isVisible() and focus_start(tabs))
         if switch:
             self.stack.setCurrentIndex(row)
+            focus_start(widget)
 
     def _add_area(self, title: str, factory: Callable[[], QWidget]) -> None:
         self.areas[title] = None
@@ -279,25 +328,61 @@ class MainWindow(QMainWindow):
         if index <= 9:
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{index}"))
-            action.triggered.connect(lambda _c=False, row=index - 1: self.nav.setCurrentRow(row))
+            action.triggered.connect(lambda _c=False, row=index - 1: self.go_to(row))
             self.addAction(action)
 
     def show_area(self, title: str) -> None:
-        self.nav.setCurrentRow(list(self.areas).index(title))
+        self.go_to(list(self.areas).index(title))
+
+    def go_to(self, row: int) -> None:
+        """Ctrl+1…9: the area, with the cursor where its work starts (also when already there)."""
+        if row == self.nav.currentRow():
+            focus_start(self.stack.currentWidget())
+        else:
+            self.nav.setCurrentRow(row)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        if not event.spontaneous():  # the first area was built before the window could take focus
+            QTimer.singleShot(0, lambda: focus_start(self.stack.currentWidget()))
 
     def _menus(self) -> None:
-        file_menu = self.menuBar().addMenu("文件(&F)")
+        # No Alt letters on the menus: the registration form needs all 26 for its fields'
+        # jump keys (desktop.registration_fields.JUMP_KEYS); F10 opens the menus, as on Windows.
+        file_menu = self.menuBar().addMenu("文件")
         if self.actor.can(Permission.DOCUMENT_ISSUE) and not self.center.is_province:
             file_menu.addAction("批量归档…").triggered.connect(self.open_archive_batch)
             file_menu.addSeparator()
         quit_action = file_menu.addAction("退出")
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
-        help_menu = self.menuBar().addMenu("帮助(&H)")
-        help_menu.addAction("快捷键…").triggered.connect(
-            lambda: QMessageBox.information(self, "快捷键", SHORTCUT_HELP))
+        help_menu = self.menuBar().addMenu("帮助")
+        keys = help_menu.addAction("快捷键…")
+        keys.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        keys.triggered.connect(self.show_shortcuts)
         help_menu.addAction("关于…").triggered.connect(
             lambda: QMessageBox.about(self, "关于", f"{APP_NAME} {__version__}\n12345 / 12365 热线受理与办理"))
+        menus = QAction(self)
+        menus.setShortcut(QKeySequence(Qt.Key.Key_F10))
+        menus.triggered.connect(lambda: self.menuBar().setActiveAction(file_menu.menuAction()))
+        self.addAction(menus)
+
+    def show_shortcuts(self) -> None:
+        """F1: every area's keys, in a box that scrolls (a message box this long would pass the
+        bottom of a 768-pixel screen, its 确定 with it)."""
+        from desktop.registration_view import jump_keys_text
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle("快捷键")
+        text = QTextBrowser()
+        text.setHtml(SHORTCUT_HELP.format(jump_keys=jump_keys_text()))
+        close = QPushButton("关闭 (Esc)")
+        close.clicked.connect(dialog.accept)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        dialog.resize(720, min(640, self.screen().availableGeometry().height() - 80))
+        dialog.exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.mediation_view is not None and self.mediation_view.dirty():

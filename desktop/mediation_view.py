@@ -14,7 +14,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,6 +36,7 @@ from desktop import theme
 from desktop.dispatch_form import KeyButton
 from desktop.documents_panel import DocumentsPanel
 from desktop.errors import show_error
+from desktop.inputs import ComboBox
 from desktop.mediation_case import CaseEditor
 from desktop.worker import Runner
 
@@ -324,7 +324,7 @@ class MediationView(QWidget):
         self.panel.acted.connect(self._acted)
         self._wanted: int | None = None
 
-        self.state = QComboBox()
+        self.state = ComboBox()
         self.state.setObjectName("stateFilter")
         for code, label in mediation_reads.STATES.items():
             self.state.addItem(label, code)
@@ -418,6 +418,8 @@ class MediationView(QWidget):
     def _focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    focus_start = _focus_search  # arriving in the area: find the complaint (main_window.focus_start)
 
     def _loaded(self, _rows: int, _more: bool) -> None:
         """Keep the row of the complaint shown (or asked for); else the first one, if nothing is shown."""

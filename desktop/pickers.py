@@ -5,6 +5,8 @@ from PySide6.QtCore import QAbstractProxyModel, QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
+from desktop.inputs import ComboBox
+
 Prepared = list[tuple[str, object, str]]  # (label, value, search key)
 
 
@@ -34,10 +36,11 @@ class _Completer(QCompleter):
         return [path.strip().lower()]
 
 
-class PinyinPicker(QComboBox):
+class PinyinPicker(ComboBox):
     """An editable combo box of (label, value) pairs; ``value()`` is the chosen value or None."""
 
     value_changed = Signal()
+    entered = Signal()  # Enter, with the highlighted (or first) suggestion taken
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "输入文字、代码或拼音首字母") -> None:
         super().__init__(parent)
@@ -61,6 +64,7 @@ class PinyinPicker(QComboBox):
         completer.popup().installEventFilter(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)
         self.currentIndexChanged.connect(lambda _i: self.value_changed.emit())
+        self.lineEdit().returnPressed.connect(self._entered)
 
     def set_items(self, items: list[tuple[str, object]], extra_keys: dict[object, str] | None = None) -> None:
         self.set_prepared(prepare(items, extra_keys))
@@ -85,12 +89,14 @@ class PinyinPicker(QComboBox):
         return self._model.rowCount() > 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """Tab in the suggestion list takes the highlighted (or first) suggestion and moves on."""
+        """Tab or Enter in the suggestion list takes the highlighted (or first) suggestion;
+        Tab moves on, Enter stays (and says so: ``entered``)."""
+        keys = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if (
             watched is self.completer().popup()
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and event.key() in keys
         ):
             popup = self.completer().popup()
             index = popup.currentIndex()
@@ -99,15 +105,26 @@ class PinyinPicker(QComboBox):
             if index.isValid():
                 self._on_completed(index)
             popup.hide()
-            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            else:
+                self.entered.emit()
             return True
         return super().eventFilter(watched, event)
+
+    def _entered(self) -> None:
+        """Enter with the list closed: the typed text's match, as on leaving the box."""
+        self._settle()
+        self.entered.emit()
 
     def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         # Not focusOutEvent: while the suggestion list is open Qt routes focus
         # through the popup, and the combo never sees its own focus-out.
         inside = lambda w: w is not None and (w is self or self.isAncestorOf(w))  # noqa: E731
         if inside(old) and not inside(new) and new is not self.completer().popup():
+            # An Alt+key jump leaves with the suggestions open: they close, the typed match is taken.
+            if self.completer().popup().isVisible():
+                self.completer().popup().hide()
             self._settle()
 
     def _on_completed(self, index: QModelIndex) -> None:

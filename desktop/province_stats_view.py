@@ -15,6 +15,7 @@ from desktop import theme
 from desktop.admin_widgets import GREY, fill_table, hint_label, panel_shortcut, read_only_table
 from desktop.archive_batch_dialog import push_button
 from desktop.errors import show_error
+from desktop.inputs import DateEdit
 from desktop.worker import LatestRead, Runner
 
 COLUMNS = ["区县", "代码", "受理总量", *(c.label for c in Category), "办理中", "已办结", "不予受理", "办结率",
@@ -22,7 +23,7 @@ COLUMNS = ["区县", "代码", "受理总量", *(c.label for c in Category), "�
 
 
 def _date_edit(day: dt.date) -> QDateEdit:
-    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit = DateEdit(QDate(day.year, day.month, day.day))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     return edit

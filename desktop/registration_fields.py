@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, QTime, Qt, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -21,7 +22,33 @@ from PySide6.QtWidgets import (
 
 from core import clock
 from desktop import theme
+from desktop.inputs import DateTimeEdit
 from desktop.pickers import PinyinPicker
+
+
+# Alt+key jumps to each field: its label's mnemonic (or its check box's), in the form's order.
+# 26 letters for the fields that can show together (pinyin initials where they were free);
+# fields never shown together share one (前期处理情况/建议理由: by category; 答复内容/不予受理原因:
+# by disposition; the 不稳定因素 and 突发事件 elements: by emergency type), and those elements
+# take Alt+6…9, 0, next to the knowledge base's Alt+1…5. The menus give up their Alt letters
+# to make room (F10 opens them). tests/desktop/test_registration_keys.py checks every state.
+JUMP_KEYS: dict[str, str] = {
+    "caller_phone": "H", "caller_name": "X", "channel": "Q", "received_at": "S", "hotline": "R",
+    "caller_contact": "L", "caller_org": "G", "caller_address": "Z", "confidential": "B", "visit_consent": "V",
+    "category": "F", "topic_id": "W", "urgency": "J", "emergency_type": "I", "risk_level": "K",
+    "occurred_at": "E", "region_code": "Y", "address": "D", "landmark": "M", "reported_unit": "U",
+    "title": "T", "content": "N", "prior_handling": "P", "suggestion_reason": "P",
+    "threat_action": "6", "threat_time_place": "7",
+    "incident_status": "6", "incident_scope": "7", "incident_harm": "8", "emergency_called": "9",
+    "onsite_departments": "0",
+    "disposition": "C", "reply": "A", "not_accepted_reason": "A", "referral": "O",
+}
+
+
+def keyed(text: str, name: str) -> str:
+    """``来电号码(&H)``: the text with the field's jump key, which Qt underlines and binds to Alt+H."""
+    key = JUMP_KEYS.get(name)
+    return f"{text}(&{key})" if key else text
 
 
 class FieldRow:
@@ -29,12 +56,15 @@ class FieldRow:
 
     def __init__(self, name: str, label: str, editor: QWidget, hint: str = "") -> None:
         self.name = name
-        self.base_label = label
         self.editor = editor
-        self.label = QLabel(label)
+        if isinstance(editor, QCheckBox):  # its own text carries the key; its label is never placed
+            editor.setText(keyed(label, name) + editor.text())
+            self.base_label = label
+        else:
+            self.base_label = keyed(label, name)
+        self.label = QLabel(self.base_label)
         self.label.setBuddy(editor)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        self.label.setMinimumWidth(96)
         self.error = QLabel()
         theme.set_text_color(self.error, theme.ERROR)
         theme.small(self.error)
@@ -56,6 +86,9 @@ class FieldRow:
 
     def set_required(self, required: bool) -> None:
         self.label.setText(f"<span style='color:{theme.ERROR}'>*</span> {self.base_label}" if required else self.base_label)
+
+    def has_error(self) -> bool:
+        return bool(self.error.text())
 
     def set_error(self, message: str) -> None:
         self.error.setText(message)
@@ -79,6 +112,8 @@ class FieldRow:
             return e.isChecked()
         if isinstance(e, QPlainTextEdit):
             return e.toPlainText()
+        if isinstance(e, CallTime) and e.is_blank():
+            return ""
         if isinstance(e, QDateTimeEdit):
             return clock.stamp(e.dateTime().toPython())
         assert isinstance(e, QLineEdit)
@@ -92,6 +127,8 @@ class FieldRow:
             e.setChecked(bool(value))
         elif isinstance(e, QPlainTextEdit):
             e.setPlainText(value or "")
+        elif isinstance(e, CallTime) and not value:
+            e.clear_time()
         elif isinstance(e, QDateTimeEdit):
             when = clock.parse_stamp(value) if value else clock.now()
             e.setDateTime(QDateTime(when.replace(tzinfo=None)))
@@ -135,8 +172,31 @@ def picker(placeholder: str = "输入文字或拼音首字母") -> PinyinPicker:
     return PinyinPicker(placeholder=placeholder)
 
 
-def when() -> QDateTimeEdit:
-    edit = QDateTimeEdit()
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-    edit.setCalendarPopup(True)
-    return edit
+class CallTime(DateTimeEdit):
+    """诉求提出时间 (12345 5.1.4.1): blank between calls, set when the next call starts.
+
+    The form fills it at the first keystroke of a call, or at Ctrl+N; reaching the field
+    itself (``reached``: to correct the time of a letter or of a call noted on paper) starts
+    the call too, so the operator edits from the moment shown, never from the blank.
+    """
+
+    reached = Signal()
+    BLANK = QDateTime(QDate(2000, 1, 1), QTime(0, 0))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.setCalendarPopup(True)
+        self.setMinimumDateTime(self.BLANK)
+        self.setSpecialValueText("来电开始时自动填写")  # what the minimum shows: no call yet
+        self.clear_time()
+
+    def is_blank(self) -> bool:
+        return self.dateTime() == self.BLANK
+
+    def clear_time(self) -> None:
+        self.setDateTime(self.BLANK)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt name)
+        self.reached.emit()  # first, so the field shows the time it then starts from
+        super().focusInEvent(event)

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,7 +54,7 @@ from core.vocab import (
 from desktop import settings, theme
 from desktop.errors import show_error
 from desktop.pickers import PinyinPicker, Prepared, prepare
-from desktop.registration_fields import FieldRow, line, picker, text, when
+from desktop.registration_fields import JUMP_KEYS, CallTime, FieldRow, line, picker, text
 from desktop.worker import Runner
 
 if TYPE_CHECKING:
@@ -77,8 +77,24 @@ SHORT_LABELS = {
     "prior_handling": "前期处理情况",
     "not_accepted_reason": "不予受理原因",
 }
+CHECK_LABELS = {"confidential": "保密", "visit_consent": "同意回访"}
+KEY_HINT = ("Alt+栏目名后括号里的字母 跳到该栏 · F2 来电号码 · Ctrl+N 下一个来电 · Ctrl+S 保存 · "
+            "Ctrl+D 重复件 · Alt+1…5 用知识答复 · F1 全部快捷键")
 HISTORY_DEBOUNCE_MS = 250
+FIELD_MIN_WIDTH = 160
 KB_DEBOUNCE_MS = 300
+
+
+def shown_label(name: str) -> str:
+    return CHECK_LABELS.get(name) or SHORT_LABELS.get(name) or FIELD_LABELS.get(name, name)
+
+
+def jump_keys_text() -> str:
+    """``H 来电号码 · X 来电人姓名 · …``: every field's Alt key, fields sharing one joined by “/”."""
+    keys: dict[str, list[str]] = {}
+    for name, key in JUMP_KEYS.items():
+        keys.setdefault(key, []).append(shown_label(name))
+    return " · ".join(f"{key} {'/'.join(labels)}" for key, labels in keys.items())
 
 
 def _choices(kind: type) -> list[tuple[str, str]]:
@@ -102,6 +118,8 @@ class RegistrationView(QWidget):
         self.attachments: list[dict[str, str]] = []
         self._loading = False
         self._saving = False
+        self._started = False  # has this call begun: its first keystroke, Ctrl+N or a draft
+        self._rechecked: set[str] = set()  # fields marked by the last save that core's check can re-check
         self._last_referral_default = ""
         self.kb_answer: tuple[int, int, str] | None = None  # article id, version, title the reply came from
 
@@ -110,8 +128,9 @@ class RegistrationView(QWidget):
         self._autosave.timeout.connect(self._save_draft)
         self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DEBOUNCE_MS)
         self._history_timer.timeout.connect(self._look_up_caller)
-        for row in self.rows.values():
-            row.on_change(self._changed)
+        for name, row in self.rows.items():
+            row.on_change(lambda name=name: self._changed(name))
+        self.rows["received_at"].editor.reached.connect(self._start_call)
         self.rows["caller_phone"].editor.textEdited.connect(lambda _t: self._history_timer.start())
         self.rows["not_accepted_reason"].editor.value_changed.connect(self._suggest_referral)
         if self.kb_panel is not None:
@@ -128,8 +147,7 @@ class RegistrationView(QWidget):
 
     def _add(self, grid: QGridLayout, name: str, editor: QWidget, row: int, col: int, span: int = 1,
              label: str | None = None) -> FieldRow:
-        field = FieldRow(name, label or SHORT_LABELS.get(name) or FIELD_LABELS.get(name, name), editor,
-                         hint=FIELD_LABELS.get(name, ""))
+        field = FieldRow(name, label or shown_label(name), editor, hint=FIELD_LABELS.get(name, ""))
         self.rows[name] = field
         grid.addWidget(field.label, row, col * 2)
         grid.addWidget(field.box, row, col * 2 + 1, 1, span * 2 - 1)
@@ -142,8 +160,10 @@ class RegistrationView(QWidget):
         grid.setVerticalSpacing(6)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        grid.setColumnMinimumWidth(1, 250)
-        grid.setColumnMinimumWidth(3, 250)
+        # Narrow enough that the form needs no sideways scrolling in a window on a 1366×768 laptop,
+        # or at 150 % on a 1920×1080 one (1280 points wide): tests/desktop/test_window_size.py.
+        grid.setColumnMinimumWidth(1, FIELD_MIN_WIDTH)
+        grid.setColumnMinimumWidth(3, FIELD_MIN_WIDTH)
         return box, grid
 
     def _build(self) -> None:
@@ -162,15 +182,16 @@ class RegistrationView(QWidget):
         self._add(g, "caller_phone", line("来电号码，如 13812345678", 30), 0, 0)
         self._add(g, "caller_name", line("姓名；不愿透露可填“匿名”", 50), 0, 1)
         self._add(g, "channel", picker(), 1, 0)
-        self._add(g, "received_at", when(), 1, 1)
+        self._add(g, "received_at", CallTime(), 1, 1)
         if self.center.kind == CenterKind.BOTH:
             self._add(g, "hotline", picker(), 2, 0)
         self._add(g, "caller_contact", line("其他电话、邮箱等", 100), 3, 0)
         self._add(g, "caller_org", line("", 100), 3, 1)
         self._add(g, "caller_address", line("", 200), 4, 0, span=2)
         flags = QHBoxLayout()
-        self.rows["confidential"] = FieldRow("confidential", "是否保密", QCheckBox("保密（对无权限人员隐藏姓名和号码）"))
-        self.rows["visit_consent"] = FieldRow("visit_consent", "同意回访", QCheckBox("同意回访"))
+        self.rows["confidential"] = FieldRow("confidential", shown_label("confidential"),
+                                             QCheckBox("（对无权限人员隐藏姓名和号码）"))
+        self.rows["visit_consent"] = FieldRow("visit_consent", shown_label("visit_consent"), QCheckBox())
         flags.addWidget(self.rows["confidential"].box)
         flags.addWidget(self.rows["visit_consent"].box)
         flags.addStretch(1)
@@ -285,9 +306,17 @@ class RegistrationView(QWidget):
         bar.addWidget(self.new_button)
         bar.addWidget(self.save_button)
 
+        self.key_hint = QLabel(KEY_HINT)
+        self.key_hint.setObjectName("registerKeys")
+        self.key_hint.setWordWrap(True)  # a narrow window wraps it rather than growing
+        self.key_hint.setToolTip("跳到栏目：" + jump_keys_text())
+        theme.small(self.key_hint)
+        theme.set_text_color(self.key_hint, "#5f6b7a")
+
         outer = QVBoxLayout(self)
         outer.addWidget(split, 1)
         outer.addLayout(bar)
+        outer.addWidget(self.key_hint)
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -386,16 +415,21 @@ class RegistrationView(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self._autosave.stop()
-        self.new_call()
+        self.new_call(started=True)  # the next caller is on the line now
 
-    def new_call(self, keep_draft: bool = False) -> None:
-        """Clear the form for the next caller."""
+    def new_call(self, keep_draft: bool = False, started: bool = False) -> None:
+        """Clear the form for the next caller; ``started``: the call begins now (Ctrl+N).
+
+        Otherwise 诉求提出时间 stays blank until the call's first keystroke: a form cleared
+        after a save may wait an hour for its next call (12345 5.1.4.1, the clocks count from it).
+        """
         self.load(TicketInput(
             channel=Channel.PHONE.value,
             hotline=self._default_hotline(),
-            received_at=clock.stamp(),
+            received_at=clock.stamp() if started else "",
             region_code=self.center.code,
         ))
+        self._started = started
         self.history.clear()
         self.repeat_label.clear()
         if self.kb_panel is not None:
@@ -407,11 +441,38 @@ class RegistrationView(QWidget):
             self.runner.write(lambda: drafts.clear_draft(self.actor, DRAFT_FORM), on_done=lambda _r: None, owner=self)
         self.rows["caller_phone"].editor.setFocus()
 
-    def _changed(self) -> None:
+    def _changed(self, name: str = "") -> None:
         if self._loading:
             return
+        self._start_call()
         self._refresh_rules()
+        self._recheck_errors(name)
         self._autosave.start()
+
+    def _recheck_errors(self, changed: str) -> None:
+        """A message under a field goes once the field is put right, by core's own check (12345
+        appendix C); one that only the save could find (a topic retired meanwhile) goes when its
+        field is edited. A field never gains a message while it is typed into."""
+        marked = [name for name, row in self.rows.items() if row.has_error()]
+        if not marked:
+            return
+        problems = registration.validate(self.gather(), self.center)
+        for name in marked:
+            if name == changed or name in self._rechecked:
+                self.rows[name].set_error(problems.get(name, ""))
+
+    def _start_call(self) -> None:
+        """The call's first keystroke: 诉求提出时间 is now, unless a time is already there."""
+        if self._started or self._loading:
+            return
+        self._started = True
+        row = self.rows["received_at"]
+        if not row.value():
+            self._loading = True  # a time filled in is not a keystroke of its own
+            try:
+                row.set_value(clock.stamp())
+            finally:
+                self._loading = False
 
     def _refresh_rules(self) -> None:
         """Show the fields this call type has and mark those it requires (appendix C)."""
@@ -516,6 +577,7 @@ class RegistrationView(QWidget):
                 row.set_error(message)
                 if first is None:
                     first = row
+            self._rechecked = set(registration.validate(self.gather(), self.center)) & set(exc.fields)
             self.status.setText(f"未保存：{len(exc.fields)} 处需要修改，已在对应栏目下方标出。")
             if first is not None:
                 first.editor.setFocus()
@@ -569,8 +631,19 @@ class RegistrationView(QWidget):
         self._set_kb_answer((chosen.article_id, chosen.version, chosen.title), chosen.flags)
         self._changed()
         self.rows["reply"].editor.setFocus()
-        self.scroll.ensureWidgetVisible(self.rows["reply"].editor)
+        self.scroll_to(self.rows["reply"].editor)
         self.status.setText(f"已填入知识《{chosen.title}》的答复；核对后按 Ctrl+S 保存（直接答复办结）。")
+
+    def scroll_to(self, widget: QWidget) -> None:
+        """Bring the whole of a field into view, its top first if it is taller than the view.
+
+        A row just shown has no place until the form is laid out again (a posted event), so
+        that is done first; and not ``ensureWidgetVisible``, which shows only a focused text
+        box's cursor line."""
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        at = widget.mapTo(self.scroll.widget(), QPoint(0, 0))
+        self.scroll.ensureVisible(at.x(), at.y() + widget.height(), 0, 12)
+        self.scroll.ensureVisible(at.x(), at.y(), 0, 12)
 
     def _set_kb_answer(self, answer: tuple[int, int, str] | None, flags: tuple[str, ...] = ()) -> None:
         self.kb_answer = answer
@@ -636,9 +709,9 @@ class RegistrationView(QWidget):
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().showEvent(event)
         # Arriving at the area puts the cursor where a call starts, unless it is already in the form.
-        QTimer.singleShot(0, self._focus_start)
+        QTimer.singleShot(0, self.focus_start)
 
-    def _focus_start(self) -> None:
+    def focus_start(self) -> None:
         focus = QApplication.focusWidget()
         if focus is None or not self.isAncestorOf(focus):
             self.rows["caller_phone"].editor.setFocus()
@@ -666,6 +739,7 @@ class RegistrationView(QWidget):
         if not (data.content or data.caller_phone or data.caller_name or data.title):
             return
         self.load(data)
+        self._started = bool(data.received_at)
         self.banner.setText("已恢复上次未保存的登记内容（程序上次关闭时正在登记）。核对后保存，或按 Ctrl+N 放弃。")
         self.banner.show()
 

@@ -42,6 +42,7 @@ from desktop.admin_reminders import ReminderSettingsBox
 from desktop.admin_trial import DeadlineTrial
 from desktop.admin_widgets import GREEN, say
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, SpinBox
 from desktop.worker import Runner
 
 COLUMNS = ("环节", "适用于", "说明", "时限", "单位", "起算", "依据条款")
@@ -79,10 +80,10 @@ class RuleDelegate(QStyledItemDelegate):
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:  # noqa: N802
         rule = self.view.rules[index.row()]
         if index.column() == AMOUNT:
-            spin = QSpinBox(parent)
+            spin = SpinBox(parent)
             spin.setRange(1, max(deadline_rules.MAX_AMOUNT.values()))
             return spin
-        box = QComboBox(parent)
+        box = ComboBox(parent)
         codes = [c.value for c in ClockUnit] if index.column() == CLOCK else deadline_rules.ALLOWED_STARTS[rule.stage]
         kind = ClockUnit if index.column() == CLOCK else StartEvent
         for code in codes:
@@ -114,7 +115,7 @@ class RulesView(QWidget):
         self.ruleset: RuleSet | None = None
         self.rules: list[Rule] = []  # as edited
 
-        self.profile = QComboBox()
+        self.profile = ComboBox()
         self.profile.setObjectName("ruleProfile")
         for code, profile in deadline_rules.PROFILES.items():
             self.profile.addItem(profile.label, code)

@@ -5,7 +5,6 @@ import contextlib
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -23,6 +22,7 @@ from core.errors import ValidationError
 from core.vocab import CenterKind
 from desktop import theme
 from desktop.errors import show_error
+from desktop.inputs import ComboBox
 from desktop.pickers import PinyinPicker
 from desktop.progress import run_with_progress
 from desktop.worker import Runner
@@ -46,11 +46,11 @@ class SetupDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.kind = QComboBox()
+        self.kind = ComboBox()
         for kind in CenterKind:
             self.kind.addItem(kind.label, kind.value)
         # 省级 gathers the districts' batches and reads them; 区县 registers and handles (DESIGN "Who uses it").
-        self.level = QComboBox()
+        self.level = ComboBox()
         self.level.addItem("区县中心（受理、办理，向省级上报）", "district")
         self.level.addItem("省级中心（导入各区县上报的数据，只读汇总）", "province")
         self.region = PinyinPicker(placeholder="输入区县名称、代码或拼音首字母，如 xwq")

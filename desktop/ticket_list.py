@@ -1,8 +1,14 @@
-"""工单查询: filter bar, the lazy ticket table, and the detail dialog on Enter."""
+"""工单查询: filter bar, the lazy ticket table, and the detail dialog on Enter.
+
+Keyboard first: Tab goes through the filters in the order they are drawn, then 清空条件,
+查询 and the table; Enter in any filter runs the query; Ctrl+F goes to the text filter;
+Enter in the table opens the ticket. The list reads again each time the area is shown,
+so a batch imported at the province (or a ticket saved elsewhere) is there without 查询.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -12,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -22,7 +27,10 @@ from core import districts, tickets
 from core.roles import Actor
 from core.tickets import TicketFilter
 from core.vocab import Category, Channel, Status, Urgency
+from desktop import theme
+from desktop.dispatch_form import KeyButton
 from desktop.errors import show_error
+from desktop.inputs import ComboBox, DateEdit
 from desktop.ticket_detail import TicketDetailDialog
 from desktop.ticket_model import TicketTableModel
 from desktop.worker import Runner
@@ -31,7 +39,7 @@ NO_DATE = QDate(2000, 1, 1)
 
 
 def _combo(kind: type, everything: str = "全部") -> QComboBox:
-    box = QComboBox()
+    box = ComboBox()
     box.addItem(everything, None)
     for member in kind:
         box.addItem(member.label, member.value)
@@ -39,7 +47,7 @@ def _combo(kind: type, everything: str = "全部") -> QComboBox:
 
 
 def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
+    edit = DateEdit()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumDate(NO_DATE)
@@ -69,12 +77,12 @@ class TicketListView(QWidget):
         # At the province: one district's tickets (the list is read-only there).
         self.district: QComboBox | None = None
         if province:
-            self.district = QComboBox()
+            self.district = ComboBox()
             self.district.setObjectName("filterDistrict")
             self.district.addItem("全部区县", None)
             runner.read(districts.names, self._districts_known, lambda exc: None, owner=self)
-        self.search_button = QPushButton("查询 (Enter)")
-        self.reset_button = QPushButton("清空条件")
+        self.search_button = KeyButton("查询 (Enter)")
+        self.reset_button = KeyButton("清空条件")
         for name, widget in (("filterDateFrom", self.date_from), ("filterDateTo", self.date_to),
                              ("filterStatus", self.status), ("filterCategory", self.category),
                              ("filterUrgency", self.urgency), ("filterChannel", self.channel),
@@ -84,7 +92,7 @@ class TicketListView(QWidget):
         grid = QGridLayout()
         pairs = [
             ("受理日期从", self.date_from), ("到", self.date_to), ("状态", self.status), ("诉求分类", self.category),
-            ("紧急程度", self.urgency), ("渠道", self.channel), ("来电号码", self.phone), ("文字", self.text),
+            ("紧急程度", self.urgency), ("渠道", self.channel), ("来电号码", self.phone), ("文字 (Ctrl+F)", self.text),
         ]
         if self.district is not None:
             pairs.insert(6, ("区县", self.district))
@@ -122,21 +130,51 @@ class TicketListView(QWidget):
                 self.table.setColumnWidth(col, widths[attr])
         self.table.doubleClicked.connect(self._open)
 
+        hint = QLabel("Tab 逐个条件 · 任一条件中按 Enter 查询 · Ctrl+F 查文字 · 表格中 Enter 查看工单 · 点击列标题排序")
+        hint.setObjectName("ticketListKeys")
+        theme.small(hint)
+        theme.set_text_color(hint, "#5f6b7a")
+
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        layout.addWidget(hint)
 
+        # Tab as the filters are drawn (row by row), then the buttons as drawn, then the list.
+        chain = [widget for _label, widget in pairs] + [self.reset_button, self.search_button, self.table]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
         self.search_button.clicked.connect(self.apply)
         self.reset_button.clicked.connect(self.reset)
-        for edit in (self.phone, self.text):
-            edit.returnPressed.connect(self.apply)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_start,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._shown_before = False
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self._open_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
         self.model.load_failed.connect(lambda exc: show_error(self, exc))
         self.model.page_loaded.connect(self._page_loaded)
         self._pending_count = QTimer(self, singleShot=True, interval=0)
         self._pending_count.timeout.connect(self._count)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Enter in any filter: line edits, lists and dates each take the key, then leave it to the
+        bar (a date typed in part is completed first), so the query runs with what is shown."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.apply()
+            return
+        super().keyPressEvent(event)
+
+    def focus_start(self) -> None:
+        """Ctrl+F, and arriving in the area (main_window.focus_start): the text filter."""
+        self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text.selectAll()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._shown_before and not event.spontaneous():
+            self.refresh()  # back in the area: what came in meanwhile (an imported batch) is listed
+        self._shown_before = True
 
     def _column_of(self, attr: str) -> int:
         return next(i for i, column in enumerate(self.model.columns) if column[1] == attr)

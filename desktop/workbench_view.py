@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
@@ -166,12 +167,12 @@ class WorkbenchView(QWidget):
         self.updated = QLabel()
         self.updated.setObjectName("workbenchUpdated")
         theme.small(self.updated)
-        refresh = QPushButton("刷新 (F5)")
-        refresh.clicked.connect(self.refresh)
+        self.refresh_button = QPushButton("刷新 (F5)")
+        self.refresh_button.clicked.connect(self.refresh)
         head = QHBoxLayout()
         head.addWidget(self.summary, 1)
         head.addWidget(self.updated)
-        head.addWidget(refresh)
+        head.addWidget(self.refresh_button)
 
         self.model = WorkItemsModel(self)
         self.table = QTableView()
@@ -231,6 +232,10 @@ class WorkbenchView(QWidget):
 
     # Reading -------------------------------------------------------------
 
+    def focus_start(self) -> None:
+        """Arriving in the area (main_window.focus_start): the list, Enter opens, F5 refreshes."""
+        (self.table if self.pages.currentWidget() is self.table else self.refresh_button).setFocus()
+
     def refresh(self, quiet: bool = False) -> None:
         """Ask core for the user's work; ``quiet`` (the timer) reports a failure in the header only."""
         if self._loading:
@@ -256,7 +261,10 @@ class WorkbenchView(QWidget):
         self.updated.setText(f"更新于 {now.strftime('%H:%M')}")
         self.banner.setText("\n".join(notices))
         self.banner_box.setVisible(bool(notices))
+        had_focus = self.isAncestorOf(QApplication.focusWidget()) if QApplication.focusWidget() else False
         self.pages.setCurrentWidget(self.table if tickets else self.empty)
+        if had_focus:  # the list came or went under the cursor: keep it in the area, where F5 works
+            self.focus_start()
         self._select(key)
         self.counted.emit(len(items))
 

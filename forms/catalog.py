@@ -96,6 +96,7 @@ _ARCHIVE_HEAD = (
     _f("content", "咨询/投诉/举报内容"),
 )
 _REPLY = (_f("replied_at", "答复时间"), _f("replier", "答复人员"))
+TIME_LIMIT = "办理时限（时长：7 天、24 小时、15 个工作日）"  # 12345 5.2.2.1.3; the date is 截止时间
 
 SPECS: dict[DocumentKind, FormSpec] = {s.kind: s for s in (
     FormSpec(DocumentKind.MEDIATION_LETTER, "mediation_letter.docx", "12365 6.3.5.2.2", "调",
@@ -118,11 +119,12 @@ SPECS: dict[DocumentKind, FormSpec] = {s.kind: s for s in (
              COMMON + (
                  _f("received_at", "诉求提出时间"), _f("channel", "诉求来源"), _f("accepting_unit", "受理单位"),
                  _f("caller_name", "来电人"), _f("caller_phone", "来电号码"), _f("caller_contact", "联系方式"),
-                 _f("caller_address", "来电人地址"), _f("topic", "问题分类"), _f("category", "工单分类"),
+                 _f("caller_address", "来电人地址"), _f("confidential", "是否保密（是/否）"),
+                 _f("occurred_at", "事发时间"), _f("topic", "问题分类"), _f("category", "工单分类"),
                  _f("address", "发生地址"), _f("reported_unit", "被反映单位"), _f("title", "工单标题"),
                  _f("content", "主要内容"), _f("status", "工单状态"), _f("urgency", "紧急程度"),
                  _f("dispatcher", "派单人员"), _f("dispatched_at", "派单时间"),
-                 _f("dispatch_opinion", "派单处理意见"), _f("due_at", "截止时间"), _f("time_limit", "办理时限"),
+                 _f("dispatch_opinion", "派单处理意见"), _f("due_at", "截止时间"), _f("time_limit", TIME_LIMIT),
                  _f("units", "承办单位"), _f("handling", "办理情况"),
                  _f("handling_rows", "办理记录（列表）", _f("at", "时间"), _f("unit", "单位"), _f("text", "内容")))),
     FormSpec(DocumentKind.DISPATCH_NOTICE, "dispatch_notice.docx", "12345 5.2.2.1; GB/T 33358 10.2.2", "派",
@@ -132,7 +134,7 @@ SPECS: dict[DocumentKind, FormSpec] = {s.kind: s for s in (
                  _f("emergency_type", "紧急类型"), _f("caller_name", "诉求人"), _f("caller_phone", "联系电话"),
                  _f("caller_address", "诉求人地址"), _f("address", "发生地址"), _f("title", "工单标题"),
                  _f("content", "诉求内容"), _f("dispatch_opinion", "派单意见"), _f("method", "派单方式"),
-                 _f("time_limit", "办理时限"), _f("due_at", "反馈截止时间"), _f("dispatcher", "派单人员"),
+                 _f("time_limit", TIME_LIMIT), _f("due_at", "反馈截止时间"), _f("dispatcher", "派单人员"),
                  _f("dispatched_at", "派单时间"), _f("alerts", "紧急处置说明（电话联系、报警情况）"))),
     FormSpec(DocumentKind.SUPERVISION_NOTICE, "supervision_notice.docx", "12345 5.2.3", "督",
              COMMON + (

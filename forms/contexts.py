@@ -14,17 +14,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from core import clock, mediation
+from core import clock, deadlines, mediation
 from core.center import current_center
 from core.errors import NotFound, ValidationError
+from core.deadline_rules import Rule
 from core.handling_reads import feedback_lines
 from core.privacy import mask_name, mask_phone, mask_text
 from core.roles import Actor, Permission
 from core.vocab import (AssignmentRole, AssignmentStatus, Category, Channel, DispatchMethod, EmergencyType,
                         EventKind, MediationOutcome, NotAcceptedReason, PartyKind, RepresentativeRole, Stage,
                         Status, SupervisionKind, Urgency)
-from db.models import (Assignment, Deadline, IssuedDocument, Supervision, Ticket, TicketEvent, Topic, Unit,
-                       User)
+from db.models import (Assignment, Deadline, ExtensionRequest, IssuedDocument, Supervision, Ticket, TicketEvent,
+                       Topic, Unit, User)
 from forms.catalog import SPECS, DocumentKind
 
 
@@ -232,13 +233,35 @@ def _clock(ticket_id: int, stage: Stage, assignment_id: int | None = None, at: s
     return query.order_by(Deadline.started_at.desc(), Deadline.id.desc()).first()
 
 
-def _time_limit(deadline: Deadline | None) -> str:
+def _time_limit(deadline: Deadline | None, facts: dict[str, Any]) -> str:
+    """办理时限 as a span, the rule's own words (``7 天``, ``24 小时``, ``15 个工作日``; 12345
+    5.2.2.1.3); the due date itself is 截止时间. A limit the center set at dispatch counts
+    the days to its date; an approved extension is said."""
     if deadline is None:
         return ""
     start, due = clock.parse_stamp(deadline.started_at), clock.parse_stamp(deadline.due_at)
-    hours = (due - start).total_seconds() / 3600
-    span = f"{hours:.0f} 小时" if hours < 48 else f"至 {due:%Y-%m-%d %H:%M}"
+    rule = _rule_of(deadline)
+    if facts.get("feedback_due"):
+        span = f"{(dt.date.fromisoformat(facts['feedback_due']) - start.date()).days} 天（中心指定）"
+    elif rule is not None:
+        span = rule.span
+    else:  # a rule no longer in the stored versions: the span the clock was given
+        hours = (due - start).total_seconds() / 3600
+        span = f"{hours:.0f} 小时" if hours < 48 else f"{(due.date() - start.date()).days} 天"
+    if deadline.assignment_id is not None and ExtensionRequest.select().where(
+            (ExtensionRequest.assignment == deadline.assignment_id)
+            & (ExtensionRequest.decision == "approved")).exists():
+        span += "，已批准延期"
     return span + ("（暂定）" if deadline.provisional else "")
+
+
+def _rule_of(deadline: Deadline) -> Rule | None:
+    """The rule the clock was computed with, from the rule set version it keeps."""
+    try:
+        rules = deadlines.rule_set(deadline.profile, deadline.rules_version).rules
+    except ValidationError:
+        return None
+    return next((r for r in rules if r.key == deadline.rule_key), None)
 
 
 def _work_order(ticket: Ticket, actor: Actor, on: dt.date) -> Built:
@@ -249,6 +272,7 @@ def _work_order(ticket: Ticket, actor: Actor, on: dt.date) -> Built:
     lead = next((a for a in reversed(rows) if a.role == AssignmentRole.LEAD.value
                  and a.status != AssignmentStatus.WITHDRAWN.value), None)
     due = _clock(ticket.id, Stage.FEEDBACK, lead.id) if lead else None
+    facts = _dispatch_event(lead) if lead else {}
     progress = _events(ticket.id, EventKind.SIGNED, EventKind.PROGRESS, EventKind.FEEDBACK,
                        EventKind.FEEDBACK_REVIEWED, EventKind.SUPERVISED, EventKind.DIRECT_ANSWERED, EventKind.CLOSED)
     who = _event_units(progress)
@@ -258,13 +282,14 @@ def _work_order(ticket: Ticket, actor: Actor, on: dt.date) -> Built:
         "received_at": clock.display(ticket.received_at), "channel": Channel.label_of(ticket.channel),
         "accepting_unit": common["center_name"], "caller_name": caller.name,
         "caller_phone": caller.phone, "caller_contact": caller.contact, "caller_address": caller.address,
+        "confidential": "是" if ticket.confidential else "否", "occurred_at": ticket.occurred_at,
         "topic": topic.name if topic else "", "category": Category.label_of(ticket.category),
         "address": ticket.address, "reported_unit": ticket.reported_unit, "title": ticket.title,
         "content": ticket.content, "status": Status.label_of(ticket.status), "urgency": Urgency.label_of(ticket.urgency),
         "dispatcher": _user(first.dispatched_by_id) if first else "",
         "dispatched_at": clock.display(first.dispatched_at) if first else "",
         "dispatch_opinion": first.opinion if first else "",
-        "due_at": clock.display(due.due_at) if due else "", "time_limit": _time_limit(due),
+        "due_at": clock.display(due.due_at) if due else "", "time_limit": _time_limit(due, facts),
         "units": _units_text(rows), "handling": _handling(ticket, rows), "handling_rows": handling_rows,
     }
     return Built(ctx, masked)
@@ -307,7 +332,7 @@ def _dispatch_notice(ticket: Ticket, assignment_id: int | None, on: dt.date) -> 
         "emergency_type": EmergencyType.label_of(ticket.emergency_type), "caller_name": caller.name,
         "caller_phone": caller.phone, "caller_address": caller.address, "address": ticket.address,
         "title": ticket.title, "content": ticket.content, "dispatch_opinion": lead.opinion,
-        "method": DispatchMethod.label_of(lead.method), "time_limit": _time_limit(due),
+        "method": DispatchMethod.label_of(lead.method), "time_limit": _time_limit(due, facts),
         "due_at": clock.display(due.due_at) if due else "", "dispatcher": _user(lead.dispatched_by_id),
         "dispatched_at": clock.display(lead.dispatched_at), "alerts": "；".join(alerts),
     }

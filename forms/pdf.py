@@ -22,6 +22,7 @@ system's default program and says so (``OfficeMissing.wps``).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -238,27 +239,58 @@ def _convert(office: Path, docxs: list[Path], work: Path, timeout: float,
     return pdfs
 
 
-# The templates name the Windows fonts (宋体, 仿宋, 黑体). Where they are missing
-# (Linux desktops such as UOS or Kylin with Noto CJK), fontconfig would give 仿宋 the
-# sans face, so letters looked like headings; LibreOffice's replacement table, used
-# only when the named font is absent ("Always" false), sends the Song and FangSong
-# faces to the serif CJK font and the Hei face to the sans one.
-_REPLACEMENTS = [("SimSun", "Noto Serif CJK SC"), ("宋体", "Noto Serif CJK SC"),
-                 ("FangSong", "Noto Serif CJK SC"), ("仿宋", "Noto Serif CJK SC"),
-                 ("FangSong_GB2312", "Noto Serif CJK SC"), ("仿宋_GB2312", "Noto Serif CJK SC"),
-                 ("SimHei", "Noto Sans CJK SC"), ("黑体", "Noto Sans CJK SC"),
-                 ("Times New Roman", "Liberation Serif")]
+# The templates name the Windows fonts (宋体, 仿宋, 黑体). LibreOffice's replacement table
+# with "Always" false applies only when the named font is missing, and LibreOffice takes a
+# family fontconfig merely substitutes (仿宋 → DejaVu Sans, which has no Chinese) as present:
+# the pair was skipped and the body fell back to the sans CJK face, letters printed like
+# headings. So where fontconfig is the font system, each named font it does not list is
+# replaced always, by the first of its faces that is installed; Song and FangSong by a serif
+# (Song) face, Hei by a sans one. On Windows (the fonts are there; no fontconfig to ask) the
+# table stays as it was, for a PC that lacks one: replaced only when LibreOffice finds it missing.
+_SONG = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "AR PL UMing CN", "AR PL SungtiL GB")
+_HEI = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei")
+_FACES: dict[str, tuple[str, ...]] = {
+    "SimSun": _SONG, "宋体": _SONG, "FangSong": _SONG, "仿宋": _SONG, "FangSong_GB2312": _SONG, "仿宋_GB2312": _SONG,
+    "SimHei": _HEI, "黑体": _HEI, "Times New Roman": ("Liberation Serif",),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def installed_families() -> frozenset[str] | None:
+    """Every font family fontconfig lists (each of its names), or None where fontconfig is not
+    the font system (Windows) or cannot be asked."""
+    fc_list = None if _WINDOWS else shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        out = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("fc-list failed (%s); fonts replaced only where LibreOffice finds them missing", exc)
+        return None
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(",") if name.strip())
+
+
+def replacements(families: frozenset[str] | None) -> list[tuple[str, str, bool]]:
+    """(font named by the templates, the face printed instead, always) for LibreOffice's table."""
+    if families is None:
+        return [(font, faces[0], False) for font, faces in _FACES.items()]
+    pairs = []
+    for font, faces in _FACES.items():
+        face = next((f for f in faces if f in families), None)
+        if font not in families and face is not None:
+            pairs.append((font, face, True))
+    return pairs
 
 
 def _profile(folder: Path) -> None:
     """A throwaway LibreOffice profile with the font replacement table."""
     pairs = "".join(
         f'<node oor:name="hotline{i}" oor:op="replace">'
-        f'<prop oor:name="Always" oor:op="fuse"><value>false</value></prop>'
+        f'<prop oor:name="Always" oor:op="fuse"><value>{"true" if always else "false"}</value></prop>'
         f'<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
         f'<prop oor:name="ReplaceFont" oor:op="fuse"><value>{font}</value></prop>'
         f'<prop oor:name="SubstituteFont" oor:op="fuse"><value>{substitute}</value></prop></node>'
-        for i, (font, substitute) in enumerate(_REPLACEMENTS))
+        for i, (font, substitute, always) in enumerate(replacements(installed_families())))
     xcu = ('<?xml version="1.0" encoding="UTF-8"?>'
            '<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">'
            '<item oor:path="/org.openoffice.Office.Common/Font/Substitution">'

@@ -692,7 +692,8 @@ def _archive(kind: DocumentKind) -> Builder:
 
 
 def _work_order(kind: DocumentKind) -> Builder:
-    """表 D 诉求工单样式: its labels in its order, then the handling records as a list."""
+    """表 D 诉求工单样式: its labels in its order, then the handling records as a list; with
+    是否保密 and 事发时间, which 12345 5.1.4.1 asks the work order to hold and 表 D has no box for."""
     b = Builder(kind, FORM)
     _form_head(b, "紧急程度：", "{{ urgency }}", "\u3000\u3000工单状态：", "{{ status }}")
     # Narrow cell padding and wider left values: a ticket number (20 characters) stays on
@@ -701,10 +702,11 @@ def _work_order(kind: DocumentKind) -> Builder:
     t.row([label("工单编号"), value("ticket_number"), label("诉求提出时间"), value("received_at")])
     t.row([label("诉求来源\n（电话/网络）"), value("channel"), label("受理单位"), value("accepting_unit")])
     t.row([label("来电人"), value("caller_name"), label("来电号码"), value("caller_phone")])
-    t.row([label("联系方式"), value("caller_contact", 3)])
+    t.row([label("联系方式"), value("caller_contact"), label("是否保密"), value("confidential")])
     t.row([label("来电人地址"), value("caller_address", 3)])
     t.row([label("问题分类"), value("topic", 3)])
     t.row([label("工单分类"), value("category"), label("发生地址"), value("address")])
+    t.row([label("事发时间"), value("occurred_at", 3)])
     t.row([label("被反映单位"), value("reported_unit", 3)])
     t.row([label("工单标题"), value("title", 3)])
     t.row([boxed("主要内容：", "content", 4)], height_cm=4.5)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from core import clock, dispatch, handling_reads, supervision
 from core.handling import FEEDBACK_ELEMENTS
@@ -65,6 +65,53 @@ def test_a_dispatch_without_a_unit_is_refused_and_keeps_the_typed_opinion(qtbot,
     assert dialog.isVisible() and dialog.opinion.toPlainText() == "请今日到现场核实\n并电话回复诉求人"
     assert "1 处需要修改" in dialog.status.text()
     assert not Assignment.select().exists()
+
+
+def test_the_mark_under_a_refused_field_goes_when_the_field_is_edited(qtbot, shown, operator, dispatcher, city,
+                                                                       runner):
+    dialog = dispatch_dialog(qtbot, shown, dispatcher, runner, register(operator))
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.errors["lead_unit_id"].isVisible(), timeout=5000)
+    assert dialog.lead.styleSheet() != ""  # marked in red
+    dialog.lead.setFocus()
+    qtbot.keyClicks(dialog.lead.lineEdit(), "csgl")
+    assert not dialog.errors["lead_unit_id"].isVisible() and dialog.lead.styleSheet() == ""
+
+
+def test_enter_adds_the_co_handling_unit_typed_as_the_hint_says(qtbot, shown, operator, dispatcher, city, runner):
+    dialog = dispatch_dialog(qtbot, shown, dispatcher, runner, register(operator))
+    assert "回车" in dialog.co_picker.lineEdit().placeholderText()
+    added = lambda: [dialog.co_list.item(i).text() for i in range(dialog.co_list.count())]  # noqa: E731
+    dialog.co_picker.setFocus()
+    qtbot.keyClicks(dialog.co_picker.lineEdit(), "csgl")  # 区城市管理局, its suggestions open
+    popup = dialog.co_picker.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)  # where the keyboard sends it while the list is open
+    assert added() == ["区城市管理局"]
+    qtbot.waitUntil(lambda: dialog.co_picker.currentText() == "", timeout=5000)  # ready for the next
+    qtbot.keyClicks(dialog.co_picker.lineEdit(), "xjkjd")  # 新街口街道
+    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.keyClick(popup, Qt.Key.Key_Escape)  # the list closed, Enter still adds what is typed
+    qtbot.keyClick(dialog.co_picker.lineEdit(), Qt.Key.Key_Return)
+    assert added() == ["区城市管理局", "新街口街道"]
+    qtbot.waitUntil(lambda: dialog.co_picker.currentText() == "", timeout=5000)
+    qtbot.keyClicks(dialog.co_picker.lineEdit(), "qqqq")
+    qtbot.keyClick(QApplication.activePopupWidget() or dialog.co_picker.lineEdit(), Qt.Key.Key_Return)
+    assert "没有找到“qqqq”" in dialog.status.text() and len(added()) == 2
+    assert dialog.isVisible()  # Enter never saved the dialog
+
+
+def test_an_urgent_dispatch_fits_the_screen_with_its_buttons_in_sight(qtbot, themed, shown, operator, dispatcher,
+                                                                        city, runner):
+    """派单 of an urgent ticket has the most rows (phone call, police, emergency management): they
+    scroll, 派单 and 取消 stay on the screen (it was 799 points tall, past a 768 one)."""
+    ticket = register(operator, urgency="urgent", emergency_type="utilities")
+    dialog = dispatch_dialog(qtbot, shown, dispatcher, runner, ticket)
+    room = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().height() <= room.height()
+    cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == "取消 (Esc)")
+    for button in (dialog.save_button, cancel):
+        assert button.isVisible() and dialog.rect().contains(QRect(button.mapTo(dialog, QPoint(0, 0)), button.size()))
 
 
 def test_the_lead_is_found_by_pinyin_or_chosen_from_a_chip_by_tab_and_enter(qtbot, shown, operator, dispatcher,

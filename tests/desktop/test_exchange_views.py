@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from core import center, store
 from core.acting import acting_user
@@ -363,6 +363,29 @@ def test_the_province_shows_a_number_a_restored_district_reissued(qtbot, monkeyp
         qtbot.waitUntil(lambda: tickets.model.rowCount() == 2)
         shown = sorted(tickets.model.index(r, 0).data() for r in range(2))
         assert shown == [number, f"{number}（编号冲突）"]
+    finally:
+        win.close()
+        win.runner.wait()
+        store.close_center()
+
+
+def test_a_batch_imported_is_listed_back_in_the_ticket_list_without_pressing_query(qtbot, monkeypatch, pair):
+    """The province opens on 工单查询 (empty), imports in 数据交换, comes back: the tickets are there."""
+    batch = _export(qtbot, monkeypatch, pair)
+    win = _province_window(qtbot, pair)
+    try:
+        tickets = win.ticket_list
+        assert win.stack.currentWidget() is tickets
+        qtbot.waitUntil(lambda: tickets.count_label.text().startswith("共 0 张"), timeout=5000)
+        win.show_area("数据交换")
+        panel = win.areas["数据交换"].import_panel
+        _answer_files(monkeypatch, batch)
+        _press(qtbot, panel.history, Qt.Key.Key_O)
+        assert "已导入" in panel.report.toPlainText()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+        assert win.stack.currentWidget() is tickets
+        qtbot.waitUntil(lambda: tickets.model.rowCount() == TICKETS, timeout=5000)
+        qtbot.waitUntil(lambda: tickets.count_label.text().startswith(f"共 {TICKETS} 张"), timeout=5000)
     finally:
         win.close()
         win.runner.wait()

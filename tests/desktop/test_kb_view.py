@@ -7,7 +7,7 @@ answers from the base; 12345 6.3.4: what is written is checked before use;
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from core import kb, registration
@@ -181,6 +181,24 @@ def test_alt_1_answers_from_the_suggested_article_and_the_ticket_closes_with_it(
     assert (use.article_id, use.version) == (base["fund"], 1)
     assert not OpenQuestion.select().exists()
     qtbot.waitUntil(lambda: reg.kb_answer is None and reg.kb_panel.hits.count() == 0, timeout=5000)
+
+
+def test_after_alt_1_the_whole_reply_is_in_view(qtbot, base, window):
+    """The reply appears below the matter: the form scrolls to it, so the operator reads it out."""
+    window.resize(1200, 600)  # the form is taller than its view
+    reg = window.registration
+    reg.rows["category"].set_value("consult")
+    content = reg.rows["content"].editor
+    content.setFocus()
+    reg.scroll.ensureWidgetVisible(content)
+    commit(content, "请问公积金怎么提取？")
+    qtbot.waitUntil(lambda: titles(reg.kb_panel.hits)[:1] == ["住房公积金提取办理指南"], timeout=5000)
+    qtbot.keyClick(content, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: reg.kb_answer is not None, timeout=5000)
+    reply, view = reg.rows["reply"].editor, reg.scroll.viewport()
+    top, bottom = reply.mapTo(view, QPoint(0, 0)).y(), reply.mapTo(view, QPoint(0, reply.height())).y()
+    assert QApplication.focusWidget() is reply
+    assert 0 <= top and bottom <= view.height(), (top, bottom, view.height())
 
 
 def test_the_chosen_article_survives_a_draft_restore(qtbot, base, window):

@@ -1,8 +1,8 @@
 """The areas each role gets, and the way from the 工作台 to a ticket's handling."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from core import center
 from desktop.main_window import MainWindow
@@ -67,5 +67,52 @@ def test_enter_on_the_workbench_opens_the_ticket_in_dispatch(qtbot, operator, di
     qtbot.keyClick(bench.table, Qt.Key.Key_Return)
     assert win.stack.currentWidget() is win.dispatch_view
     qtbot.waitUntil(lambda: win.dispatch_view.panel.ticket_id == ticket, timeout=5000)
+    win.close()
+    win.runner.wait()
+
+
+class _WindowsShown(QObject):
+    """Every window shown while it watches (a widget shown before it has a parent opens as one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[str] = []
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow():
+            self.shown.append(f"{type(obj).__name__} {obj.objectName()!r}")
+        return False
+
+
+def test_arriving_in_each_area_puts_the_cursor_in_it_and_opens_no_stray_window(
+        qtbot, operator, dispatcher, center_db, db_path):
+    """Ctrl+1…9 (or a click on the list): the area's keys, bound to the area, work at once."""
+    watch = _WindowsShown()
+    for actor in (operator, dispatcher, center_db):
+        win = _window(qtbot, actor, db_path)
+        win.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+        QApplication.instance().installEventFilter(watch)
+        for row, title in enumerate(win.areas):
+            qtbot.keyClick(QApplication.focusWidget() or win, getattr(Qt.Key, f"Key_{row + 1}"),
+                           Qt.KeyboardModifier.ControlModifier)
+            area = win.stack.currentWidget()
+            qtbot.waitUntil(lambda: win.areas[title] is area and area.isAncestorOf(QApplication.focusWidget()),
+                            timeout=5000)
+            assert QApplication.activeWindow() is win, (actor.username, title)
+        QApplication.instance().removeEventFilter(watch)
+        assert win.nav.focusPolicy() == Qt.FocusPolicy.NoFocus  # a click on the list leaves the cursor in the area
+        win.close()
+        win.runner.wait()
+    assert watch.shown == []
+
+
+def test_the_mediation_search_takes_typing_on_arrival(qtbot, dispatcher, db_path):
+    win = _window(qtbot, dispatcher, db_path)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+    win.show_area("调解与文书")
+    qtbot.keyClicks(QApplication.focusWidget(), "320102")
+    assert win.mediation_view.search.text() == "320102"
     win.close()
     win.runner.wait()

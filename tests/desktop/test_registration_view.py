@@ -23,7 +23,8 @@ def type_and_tab(qtbot, text: str) -> None:
     widget = QApplication.focusWidget()
     if text:
         type_text(qtbot, widget, text)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    # Where a keyboard sends the key: to a picker's open suggestion list, if there is one.
+    qtbot.keyClick(QApplication.activePopupWidget() or QApplication.focusWidget(), Qt.Key.Key_Tab)
 
 
 def wait_idle(qtbot, runner: Runner) -> None:
@@ -212,3 +213,108 @@ def test_ctrl_n_asks_before_discarding_a_call_in_progress(qtbot, window, monkeyp
     assert reg.rows["caller_phone"].value() == ""
     qtbot.keyClick(reg.rows["caller_phone"].editor, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert len(asked) == 2  # an empty form is cleared without asking
+
+
+# --- 诉求提出时间: the moment the call starts (12345 5.1.4.1) ------------------------------------
+
+def _received_at(operator, ticket_id: int) -> str:
+    return dict(tickets.detail(operator, ticket_id).fields)["诉求提出时间"]
+
+
+def _consult_typed(qtbot, reg, phone: str) -> None:
+    """A consult typed from the first keystroke: number, category, matter."""
+    editor = reg.rows["caller_phone"].editor
+    editor.setFocus()
+    qtbot.keyClicks(editor, phone)
+    reg.rows["category"].set_value("consult")
+    reg.rows["content"].editor.setFocus()
+    type_text(qtbot, reg.rows["content"].editor, "咨询公积金提取")
+
+
+def _saved_by_ctrl_s(qtbot, reg) -> int:
+    with qtbot.waitSignal(reg.ticket_saved, timeout=5000) as saved:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    return saved.args[0]
+
+
+def test_the_call_time_is_the_first_keystroke_not_when_the_form_was_cleared(qtbot, window, operator, frozen_clock):
+    reg = window.registration
+    _consult_typed(qtbot, reg, "13800001111")
+    first = _saved_by_ctrl_s(qtbot, reg)
+    assert _received_at(operator, first) == "2026-11-24 07:30"
+    # The form is cleared for the next caller and waits; the time shows no call yet.
+    assert reg.rows["received_at"].value() == ""
+    assert reg.rows["received_at"].editor.text() == "来电开始时自动填写"
+    frozen_clock.advance(hours=1)  # an idle hour
+    _consult_typed(qtbot, reg, "13800002222")
+    assert reg.rows["received_at"].value() == "2026-11-24T08:30:00+08:00"
+    frozen_clock.advance(minutes=3)  # the call goes on; its time stays where it began
+    second = _saved_by_ctrl_s(qtbot, reg)
+    assert _received_at(operator, second) == "2026-11-24 08:30"
+
+
+def test_the_call_time_of_the_first_call_after_start_up_is_its_first_keystroke(qtbot, window, operator, frozen_clock):
+    frozen_clock.advance(hours=1, minutes=5)  # the program opened at 07:30, the first call at 08:35
+    reg = window.registration
+    _consult_typed(qtbot, reg, "13800003333")
+    assert _received_at(operator, _saved_by_ctrl_s(qtbot, reg)) == "2026-11-24 08:35"
+
+
+def test_ctrl_n_starts_the_next_call_at_once(qtbot, window, operator, frozen_clock):
+    reg = window.registration
+    _consult_typed(qtbot, reg, "13800001111")
+    _saved_by_ctrl_s(qtbot, reg)
+    frozen_clock.advance(hours=1)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # "next caller"
+    assert reg.rows["received_at"].value() == "2026-11-24T08:30:00+08:00"
+    frozen_clock.advance(minutes=2)  # the caller speaks before anything is typed
+    _consult_typed(qtbot, reg, "13800004444")
+    assert _received_at(operator, _saved_by_ctrl_s(qtbot, reg)) == "2026-11-24 08:30"
+
+
+def test_tabbing_into_the_call_time_starts_the_call_there_to_be_corrected(qtbot, window, frozen_clock):
+    """A letter's date is corrected in the field: it starts from now, never from the blank."""
+    reg = window.registration
+    frozen_clock.advance(hours=2)
+    reg.rows["received_at"].editor.setFocus()
+    assert reg.rows["received_at"].value() == "2026-11-24T09:30:00+08:00"
+
+
+def test_a_restored_draft_keeps_the_time_its_call_began(qtbot, operator, frozen_clock):
+    runner = Runner()
+    info = center.current_center()
+    view = RegistrationView(operator, info, runner)
+    qtbot.addWidget(view)
+    view._autosave.setInterval(10)
+    view.rows["content"].editor.setFocus()
+    type_text(qtbot, view.rows["content"].editor, "来电人反映楼道灯坏了")
+    qtbot.waitUntil(lambda: "楼道灯" in (drafts.load_draft(operator, DRAFT_FORM) or ""), timeout=5000)
+    runner.wait()
+    frozen_clock.advance(minutes=40)  # the program restarted after a crash
+    again = RegistrationView(operator, info, Runner())
+    qtbot.addWidget(again)
+    type_text(qtbot, again.rows["content"].editor, "，已三天")
+    assert again.rows["received_at"].value() == "2026-11-24T07:30:00+08:00"
+
+
+def test_a_message_under_a_field_goes_when_the_field_is_put_right(qtbot, window):
+    reg = window.registration
+    phone = reg.rows["caller_phone"].editor
+    phone.setFocus()
+    qtbot.keyClicks(phone, "138")
+    reg.rows["category"].set_value("report")
+    reg.rows["content"].editor.setFocus()
+    type_text(qtbot, reg.rows["content"].editor, "某超市销售过期食品")
+    qtbot.keyClick(reg.rows["content"].editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "未保存" in reg.status.text(), timeout=5000)
+    name, number = reg.rows["caller_name"], reg.rows["caller_phone"]
+    assert name.error.isVisibleTo(reg) and "3 位" in number.error.text()
+    name.editor.setFocus()
+    type_text(qtbot, name.editor, "匿名")
+    assert not name.error.isVisibleTo(reg) and name.editor.styleSheet() == ""  # put right: the mark goes
+    assert reg.rows["address"].error.isVisibleTo(reg)  # the others stay until they are
+    phone.setFocus()
+    qtbot.keyClicks(phone, "0")
+    assert "4 位" in number.error.text()  # still short: the message follows what is typed
+    qtbot.keyClicks(phone, "0")
+    assert not number.error.isVisibleTo(reg)

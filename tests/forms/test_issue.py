@@ -343,3 +343,32 @@ def test_templates_cannot_unescape_read_files_or_blow_up(center_db, tag, problem
 
     problems = check_template(plain_template(DocumentKind.WORK_ORDER, tag), SPECS[DocumentKind.WORK_ORDER])
     assert any(problem in p for p in problems), problems
+
+
+def test_the_work_order_says_confidential_when_it_happened_and_the_time_limit_as_a_span(operator, dispatcher,
+                                                                                         units):
+    """12345 5.1.4.1: 是否保密 and the time of the matter are on the work order; 办理时限 is the span
+    the dispatch gave (5.2.2.1.3; 5.2.2.3.2: 7 days for an ordinary request), 截止时间 its date."""
+    ticket, _ = dispatched_and_closed(operator, dispatcher, units["区城市管理局"], confidential=True)
+    f = fields_of(issue.issue(dispatcher, DocumentKind.WORK_ORDER, ticket, template=plain(DocumentKind.WORK_ORDER)).content)
+    assert (f["confidential"], f["occurred_at"]) == ("是", "昨晚23点起")
+    assert f["time_limit"] == "7 天"
+    assert f["due_at"].startswith(f"{(clock.now() - dt.timedelta(hours=48) + dt.timedelta(days=7)):%Y-%m-%d}")
+    other = register(operator, urgency="urgent", emergency_type="utilities", confidential=False)
+    dispatch.dispatch(dispatcher, dispatch.DispatchInput(other, units["区城市管理局"], [], opinion="请立即处理。",
+                                                         phoned_person="值班员", phoned_at=clock.now(),
+                                                         emergency_told=True))
+    f = fields_of(issue.issue(dispatcher, DocumentKind.WORK_ORDER, other, template=plain(DocumentKind.WORK_ORDER)).content)
+    assert (f["confidential"], f["time_limit"]) == ("否", "24 小时")  # 水电气热: 24 hours
+    notice = fields_of(issue.issue(dispatcher, DocumentKind.DISPATCH_NOTICE, other,
+                                   template=plain(DocumentKind.DISPATCH_NOTICE)).content)
+    assert notice["time_limit"] == "24 小时"
+
+
+def test_a_time_limit_the_center_set_is_its_days(operator, dispatcher, units):
+    ticket = register(operator)
+    until = clock.today() + dt.timedelta(days=10)
+    dispatch.dispatch(dispatcher, dispatch.DispatchInput(ticket, units["区城市管理局"], [], opinion="请核实。",
+                                                         feedback_due=until))
+    f = fields_of(issue.issue(dispatcher, DocumentKind.WORK_ORDER, ticket, template=plain(DocumentKind.WORK_ORDER)).content)
+    assert f["time_limit"] == "10 天（中心指定）" and f["due_at"].startswith(f"{until:%Y-%m-%d}")

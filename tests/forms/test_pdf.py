@@ -244,3 +244,53 @@ def test_unwritable_target_folder_is_reported_before_converting(office, folder):
     source = _letter(folder / "调解书.docx", 1)
     with pytest.raises(StorageError, match="不存在"):
         pdf.to_pdf_many([source], folder / "已拔出的U盘")
+
+
+# --- fonts: 仿宋 and 宋体 print in a Song face where the Windows fonts are missing ----------------
+
+NOTO = frozenset({"Noto Serif CJK SC", "Noto Sans CJK SC", "DejaVu Sans", "DejaVu Serif"})
+
+
+def test_each_missing_windows_font_is_replaced_always_by_an_installed_face():
+    table = {font: (face, always) for font, face, always in pdf.replacements(NOTO)}
+    for font in ("FangSong", "仿宋", "SimSun", "宋体", "仿宋_GB2312"):
+        assert table[font] == ("Noto Serif CJK SC", True), font  # a Song face, not fontconfig's DejaVu Sans
+    assert table["SimHei"] == ("Noto Sans CJK SC", True)
+    assert "Times New Roman" not in table  # no face for it here: left to LibreOffice
+
+
+def test_an_installed_windows_font_is_never_replaced_and_a_missing_face_is_not_named():
+    table = {font: face for font, face, _always in pdf.replacements(NOTO | {"FangSong", "仿宋"})}
+    assert "FangSong" not in table and "仿宋" not in table and table["SimSun"] == "Noto Serif CJK SC"
+    assert pdf.replacements(frozenset({"DejaVu Sans"})) == []  # no CJK face at all: nothing to send them to
+    table = {font: face for font, face, _always in pdf.replacements(frozenset({"AR PL UMing CN", "DejaVu Sans"}))}
+    assert table["FangSong"] == "AR PL UMing CN"  # the next Song face of the list
+
+
+def _profile_pairs(folder: Path) -> dict[str, tuple[str, str]]:
+    """The replacement table forms.pdf wrote: font -> (face, Always)."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.parse(folder / "user" / "registrymodifications.xcu").getroot()
+    name = "{http://openoffice.org/2001/registry}name"
+    pairs = {}
+    for node in root.iter("node"):
+        props = {prop.get(name): prop.findtext("value") for prop in node.iter("prop")}
+        pairs[props["ReplaceFont"]] = (props["SubstituteFont"], props["Always"])
+    return pairs
+
+
+def test_without_fontconfig_the_table_replaces_only_missing_fonts(monkeypatch, tmp_path):
+    """Windows: the fonts are there and no fontconfig to ask; LibreOffice replaces what it lacks."""
+    monkeypatch.setattr(pdf, "installed_families", lambda: None)
+    pdf._profile(tmp_path)
+    pairs = _profile_pairs(tmp_path)
+    assert pairs["仿宋"] == ("Noto Serif CJK SC", "false") and pairs["Times New Roman"] == ("Liberation Serif", "false")
+
+
+def test_the_profile_replaces_fangsong_always_where_fontconfig_lacks_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf, "installed_families", lambda: NOTO)
+    pdf._profile(tmp_path)
+    pairs = _profile_pairs(tmp_path)
+    assert pairs["FangSong"] == pairs["仿宋"] == ("Noto Serif CJK SC", "true")
+    assert pairs["SimHei"] == ("Noto Sans CJK SC", "true")
