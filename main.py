@@ -174,6 +174,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps({"ok": False, "opened": False, "problems": [exc.message]}, ensure_ascii=False))
         return 2
     problems = store.integrity_problems()
+    if problems:  # closed as it is, its log unmerged: check writes nothing into a damaged file
+        store.refuse_writes("数据库文件有问题，本命令不写入。")
     if args.json:
         print(json.dumps({"ok": not problems, "problems": problems}, ensure_ascii=False))
     elif problems:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from core import clock
 from core.roles import Actor
-from core.store import storage_errors
+from core.store import storage_errors, writes_refused
 from db.connection import database
 from db.models import Draft
 
 
 def save_draft(actor: Actor, form: str, data: str) -> None:
+    if writes_refused():  # a damaged file: the person was told that nothing more is saved
+        return
     with storage_errors(), database.atomic("IMMEDIATE"):
         Draft.replace(user=actor.user_id, form=form, data=data, saved_at=clock.stamp()).execute()
 
@@ -25,5 +27,7 @@ def load_draft(actor: Actor, form: str) -> str | None:
 
 
 def clear_draft(actor: Actor, form: str) -> None:
+    if writes_refused():
+        return
     with storage_errors(), database.atomic("IMMEDIATE"):
         Draft.delete().where((Draft.user == actor.user_id) & (Draft.form == form)).execute()

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core import clock
+from core.store import writes_refused
 from core.errors import ValidationError
 from core.roles import Actor, Permission
 from core.service import write
@@ -148,6 +149,8 @@ def to_announce(reminders: list[Reminder]) -> list[Reminder]:
 
 def mark_announced(reminders: list[Reminder]) -> None:
     """Remember the level announced. Not an audited change: it is what this desk has shown."""
+    if writes_refused():  # a damaged file: nothing more is written, not even this
+        return
     with database.atomic("IMMEDIATE"):
         raw_connection().executemany(
             "UPDATE deadline SET notified_level = ? WHERE id = ? AND notified_level < ?",

@@ -63,10 +63,10 @@ def _open(target: Path, create: bool) -> Path:
             # Reading the version touches the file: a corrupt or foreign file fails here.
             schema.upgrade(conn)
         except schema.SchemaTooNew as exc:  # upgraded by a newer program since the probe
-            connection.close_database()
+            connection.close_database(checkpoint_first=False)
             raise _newer(exc.found) from exc
         except BaseException:
-            connection.close_database()
+            connection.close_database(checkpoint_first=False)
             raise
     return target
 
@@ -103,7 +103,8 @@ def _newer(found: int) -> NewerDatabaseError:
 
 
 def close_center() -> None:
-    connection.close_database()
+    """Checkpointed and closed; a file found damaged (writes refused) is closed as it is."""
+    connection.close_database(checkpoint_first=not _refusal)
 
 
 _refusal = ""  # set when damage is found after the main window opened: nothing more is written

@@ -77,16 +77,26 @@ def checkpoint(truncate: bool = True) -> bool:
     return True
 
 
-def close_database() -> None:
+def close_database(checkpoint_first: bool = True) -> None:
     """Checkpoint and close this thread's connection: a command or the program that ends
     leaves the database in one file, its log emptied (an unclosed connection left a province's
-    -wal file at 10 GB after ten imports)."""
-    if database.database is not None and not database.is_closed():
+    -wal file at 10 GB after ten imports). A file found damaged is closed as it is
+    (``checkpoint_first`` False): copying its log into it could spread the damage, and the
+    log is part of what whoever repairs it needs. SQLite's own checkpoint on the last close is
+    turned off as well then."""
+    if database.database is None or database.is_closed():
+        return
+    if checkpoint_first:
         try:
             checkpoint(truncate=True)
-        except apsw.Error as exc:  # a read-only or damaged file: closing must still happen
+        except apsw.Error as exc:  # a read-only file: closing must still happen
             log.warning("checkpoint at close failed: %s", exc)
-        database.close()
+    else:
+        try:
+            database.connection().config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
+        except apsw.Error as exc:
+            log.warning("could not turn off the checkpoint on close: %s", exc)
+    database.close()
 
 
 def close_thread_connection() -> None:

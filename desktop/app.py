@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from core import APP_NAME, center, paths, store, users
-from core.errors import HotlineError
+from core.errors import HotlineError, StorageError
 from desktop import qt_chinese, theme
 from desktop.damage_check import DamageCheck
 from desktop.errors import install_excepthook, show_error
@@ -111,11 +111,14 @@ def _run(db_path: Path, demo: bool, login: str | None, exit_after_show: bool) ->
             actor = dialog.actor
         damage = check.wait()
     except HotlineError as exc:
+        if isinstance(exc, StorageError):  # a file that fails to read is closed as it is
+            store.refuse_writes(exc.message)
         if exit_after_show:
             return _print_fatal(exc.message)
         show_error(None, exc)
         return 2
     if damage:
+        store.refuse_writes(damage)  # closed as it is: its log is kept for whoever repairs it
         return fatal(f"没有打开数据库：\n{db_path}\n\n{damage}")
 
     from desktop.main_window import MainWindow

@@ -2,15 +2,17 @@
 found after (a large file still being read), every write stops and the window says so."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
 
-from core import registration, store
+from core import clock, drafts, registration, reminders, store
 from core.errors import StorageError
 from core.registration import TicketInput
+from db.connection import raw_connection
 from desktop import damage_check
 from desktop.damage_check import DamageCheck
 
@@ -68,6 +70,15 @@ def test_damage_found_behind_the_open_window_stops_every_write(qtbot, operator, 
         registration.register(operator, TicketInput(caller_phone="13812345678", content="请问公积金怎么提取？",
                                                      category="consult"))
     assert "停止保存" in refused.value.message
+    # The writes outside the write frame stop too: the form's autosave, the tray's memory.
+    drafts.save_draft(operator, "registration", '{"content": "又一次"}')
+    assert drafts.load_draft(operator, "registration") is None
+    raw_connection().execute("UPDATE deadline SET due_at = ?", (clock.stamp(clock.now() - dt.timedelta(hours=2)),))
+    late = reminders.scan()
+    assert late and all(r.notified_level < r.level for r in late)
+    before = raw_connection().execute("SELECT total_changes()").fetchone()[0]
+    reminders.mark_announced(late)
+    assert raw_connection().execute("SELECT total_changes()").fetchone()[0] == before
 
 
 def test_the_person_may_start_work_while_a_large_file_is_checked(qtbot, slow_check):

@@ -6,6 +6,7 @@ import apsw
 import pytest
 
 from tests.e2e.test_program import run
+from tests.helpers import file_sha256
 
 pytestmark = pytest.mark.slow
 GUI_ENV = {"HOTLINE_DESK_PASSWORD": "demo1234"}
@@ -49,16 +50,30 @@ def test_every_command_leaves_no_write_ahead_log(demo_db, tmp_path):
     assert _wal(demo_db) == 0  # the program's end too
 
 
+def _leave_a_log(db) -> None:
+    """A last write still in the -wal file, as a program killed mid-work leaves it."""
+    conn = apsw.Connection(str(db))
+    conn.execute("PRAGMA journal_mode = wal; PRAGMA wal_autocheckpoint = 0")
+    conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('left.in.the.log', '1')")
+    conn.config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
+    conn.close()
+
+
 def test_the_program_refuses_a_damaged_file_instead_of_opening_the_main_window(demo_db, tmp_path):
     db = tmp_path / "damaged.db"
     db.write_bytes(demo_db.read_bytes())
     _damage_a_leaf_of(db, "ticket_event")
+    _leave_a_log(db)
+    damaged, log = file_sha256(db), _wal(db)
+    assert log > 0
     gui = run("--db", str(db), "--login", "op1", "--exit-after-show", env_extra=GUI_ENV)
     assert gui.returncode == 2 and "main-window-shown" not in gui.stdout
     assert "已损坏" in gui.stderr and "复制一份留存" in gui.stderr and "Traceback" not in gui.stderr
     assert "系统管理 → 备份" not in gui.stderr  # no such screen yet
     checked = run("check", "--db", str(db))
     assert checked.returncode == 1 and "发现问题" in checked.stdout
+    # Closed as they were: the log the message tells people to keep is not merged into the file.
+    assert (file_sha256(db), _wal(db)) == (damaged, log)
 
 
 @pytest.mark.parametrize("state", ["missing", "empty"])
