@@ -11,13 +11,14 @@ from core.mediation import PartyInput, SessionInput
 from core.users import actor_for
 from db.connection import raw_connection
 
-# (outcome, or "" for still open; the agreement or the reason)
+# (outcome, or "" for still open; the agreement or the reason). One of each state first: a
+# small demo made on a quiet day may have only three or four complaints still open.
 _STORIES = [
     ("success", "被投诉人于7日内为投诉人免费维修；维修后仍不能正常使用的，全额退款。"),
-    ("success", "被投诉人退还预付卡余额1260元，于3个工作日内转入投诉人账户。"),
+    ("", ""),
     ("failure", "被投诉人坚持已按合同履行，双方对赔偿金额分歧较大，未能达成一致。"),
     ("terminated", "投诉人已就同一纠纷向人民法院提起诉讼，依法终止调解。"),
-    ("", ""),
+    ("success", "被投诉人退还预付卡余额1260元，于3个工作日内转入投诉人账户。"),
     ("", ""),
 ]
 _RECORDS = [

@@ -9,7 +9,14 @@ import datetime as dt
 
 import pytest
 
+from core import clock
 from core.idnumbers import person_id_problem, resident_id_problem
+
+
+@pytest.fixture(autouse=True)
+def _on_a_named_day(frozen_clock):
+    """These tests name their dates (2026-11-24 07:30 in Nanjing), whatever HOTLINE_DESK_TEST_NOW says."""
+    frozen_clock.set(dt.datetime(2026, 11, 24, 7, 30, tzinfo=clock.LOCAL_TZ))
 
 
 def with_check_digit(first17: str) -> str:

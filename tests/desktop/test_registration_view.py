@@ -1,15 +1,23 @@
 """受理登记 driven with the keyboard, as an operator on the phone would."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from core import center, drafts, tickets
+from core import center, clock, drafts, tickets
 from core.tickets import TicketFilter
 from desktop.registration_view import DRAFT_FORM, RegistrationView
 from desktop.worker import Runner
 from tests.helpers import type_text
+
+
+@pytest.fixture(autouse=True)
+def _on_a_named_day(frozen_clock):
+    """These tests name their dates (2026-11-24 07:30 in Nanjing), whatever HOTLINE_DESK_TEST_NOW says."""
+    frozen_clock.set(dt.datetime(2026, 11, 24, 7, 30, tzinfo=clock.LOCAL_TZ))
 
 
 def focused_name() -> str:

@@ -1,15 +1,23 @@
 """工单查询: the filter bar typed into, with the list's rows and the count it reports."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from core import registration
+from core import clock, registration
 from core.registration import TicketInput
 from desktop.ticket_list import TicketListView
 from desktop.worker import Runner
 from tests.helpers import type_text
+
+
+@pytest.fixture(autouse=True)
+def _on_a_named_day(frozen_clock):
+    """These tests name their dates (2026-11-24 07:30 in Nanjing), whatever HOTLINE_DESK_TEST_NOW says."""
+    frozen_clock.set(dt.datetime(2026, 11, 24, 7, 30, tzinfo=clock.LOCAL_TZ))
 
 
 def test_unsearchable_text_is_named_and_the_list_keeps_its_rows(qtbot, operator):
