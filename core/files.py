@@ -154,14 +154,72 @@ def replacing(path: Path) -> Iterator[Path]:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all; raises FileNotWritten (a StorageError)."""
-    with replacing(path) as tmp:
-        fd = os.open(tmp, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+    place_file(stage_file(path, data), path)
+
+
+def stage_file(path: Path, data: bytes) -> Path:
+    """``data`` in a synced temporary file beside ``path``, for ``place_file`` to put in place
+    once what the file goes with has committed (an earlier file of that name stays until
+    then). A full disk shows here: FileNotWritten, nothing left behind."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".tmp")
+    except OSError as exc:
+        raise file_error(exc, path.parent, path.name) from exc
+    try:
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            os.fsync(fd)  # a full disk may show only here: the blocks are placed at fsync
         finally:
             os.close(fd)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise file_error(exc, path.parent, path.name) from exc
+    return Path(tmp)
+
+
+def place_file(staged: Path, path: Path) -> None:
+    """Rename a staged file over ``path``; FileNotWritten (and the staged file removed) if not."""
+    try:
+        os.replace(staged, path)
+    except OSError as exc:
+        _remove_quietly(str(staged))
+        raise file_error(exc, Path(path).parent, Path(path).name, replacing=True) from exc
+
+
+@contextlib.contextmanager
+def placed_until_committed(path: Path, data: bytes) -> Iterator[None]:
+    """``data`` put at ``path`` for the block, which commits what the file goes with: a full
+    folder fails inside it (FileNotWritten), and if the block fails an earlier file of that
+    name is put back as it was, so a file never stands without its record or in place of one."""
+    path = Path(path)
+    staged = stage_file(path, data)
+    aside: Path | None = None
+    try:
+        if path.exists():
+            aside = path.with_name(f"{_TEMP_PREFIX}{path.name}.earlier")
+            os.replace(path, aside)
+        place_file(staged, path)
+    except OSError as exc:
+        _remove_quietly(str(staged))
+        if aside is not None:
+            os.replace(aside, path)
+        raise file_error(exc, path.parent, path.name, replacing=True) from exc
+    except BaseException:
+        if aside is not None:
+            os.replace(aside, path)
+        raise
+    try:
+        yield
+    except BaseException:
+        _remove_quietly(str(path))
+        if aside is not None:
+            os.replace(aside, path)
+        raise
+    if aside is not None:
+        _remove_quietly(str(aside))
 
 
 def check_folder_writable(folder: Path) -> None:

@@ -10,6 +10,7 @@ file (checked against its hash), never a re-render that could differ.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -26,7 +27,7 @@ from core.vocab import EventKind
 from db.models import DocumentCounter, IssuedDocument, Ticket, User
 from forms import contexts
 from forms.catalog import SPECS, DocumentKind
-from core.files import safe_file_name, write_atomically
+from core.files import placed_until_committed, safe_file_name
 from forms.render import render
 from forms.templates import Template, active
 
@@ -88,18 +89,13 @@ def issue(actor: Actor, kind: DocumentKind, ticket_id: int, *, case_id: int | No
     permission = permission_for(kind)
     require(actor, permission)
     now = now or clock.now()
-    delivered: Path | None = None
-    try:
+    with contextlib.ExitStack() as placed:
         with write(actor, permission, "document_issue", "issued_document") as tx:
             made = _record(actor, kind, ticket_id, case_id, assignment_id, supervision_id, template, now, tx)
             if target is not None:
-                path = target(made.file_name)
-                write_atomically(path, made.content)
-                delivered = path
-    except BaseException:
-        if delivered is not None:  # written, but the record did not commit: no file without its record
-            delivered.unlink(missing_ok=True)
-        raise
+                # Inside the transaction, undone with it: a full folder takes no number, and a
+                # record that fails to commit leaves no file (an earlier one of that name put back).
+                placed.enter_context(placed_until_committed(target(made.file_name), made.content))
     return made
 
 

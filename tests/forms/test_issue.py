@@ -221,7 +221,25 @@ def test_a_letter_whose_record_fails_to_commit_leaves_no_file(operator, mediator
     with pytest.raises(StorageError):
         issue.issue(mediator, DocumentKind.TERMINATION_LETTER, ticket, template=plain(DocumentKind.TERMINATION_LETTER),
                     target=tmp_path.joinpath)
-    assert _nothing_recorded() and not list(tmp_path.glob("*.docx"))
+    assert _nothing_recorded() and not list(tmp_path.glob("*.docx")) and not list(tmp_path.glob("*.tmp"))
+
+
+def test_an_earlier_file_of_the_same_name_stays_when_the_record_fails_to_commit(operator, mediator, tmp_path,
+                                                                              monkeypatch):
+    """docs render --out onto last week's copy: replaced only once the new one is on record."""
+    from core import service
+
+    ticket = _terminated(operator, mediator)
+    folder = tmp_path / "文书"
+    folder.mkdir()
+    out = folder / "终止调解书.docx"  # the name the clerk gave, as with docs render --out
+    out.write_bytes(b"last week's copy")
+    monkeypatch.setattr(service.Audit, "create", lambda **_f: (_ for _ in ()).throw(apsw.FullError("disk is full")))
+    with pytest.raises(StorageError):
+        issue.issue(mediator, DocumentKind.TERMINATION_LETTER, ticket, template=plain(DocumentKind.TERMINATION_LETTER),
+                    target=lambda _name: out)
+    assert _nothing_recorded() and list(folder.iterdir()) == [out]
+    assert out.read_bytes() == b"last week's copy"
 
 
 def test_confidential_callers_are_masked_by_right_and_always_on_notices(operator, dispatcher, mediator, manager, units):
