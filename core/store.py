@@ -65,6 +65,9 @@ def _open(target: Path, create: bool) -> Path:
         except schema.SchemaTooNew as exc:  # upgraded by a newer program since the probe
             connection.close_database(checkpoint_first=False)
             raise _newer(exc.found) from exc
+        except schema.UpgradeFailed as exc:
+            connection.close_database(checkpoint_first=False)
+            raise StorageError(f"{exc.message}请把这个文件交给技术支持检查。") from exc
         except BaseException:
             connection.close_database(checkpoint_first=False)
             raise
