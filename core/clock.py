@@ -31,7 +31,10 @@ def _from_environment() -> dt.datetime | None:
     except ValueError:
         log.warning("%s=%r is not an ISO time; the real clock is used", ENV_NOW, text)
         return None
-    return to_local(value).replace(microsecond=0)
+    fixed = to_local(value).replace(microsecond=0)
+    # Loud on purpose: a variable left behind stops the clock for every ticket and deadline.
+    log.warning("%s is set: the clock stands still at %s", ENV_NOW, fixed.isoformat())
+    return fixed
 
 
 def now() -> dt.datetime:
@@ -44,6 +47,11 @@ def now() -> dt.datetime:
 def today() -> dt.date:
     """Today's date in China, whatever zone the machine is set to."""
     return now().date()
+
+
+def fixed_from_environment() -> dt.datetime | None:
+    """The moment ``HOTLINE_DESK_NOW`` fixed, for the window to say so; None when it runs."""
+    return _fixed if _fixed is not None and os.environ.get(ENV_NOW, "").strip() else None
 
 
 def fix(at: dt.datetime | None) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import APP_NAME, __version__
+from core import APP_NAME, __version__, clock
 from core.center import CenterInfo
 from core.roles import Actor, Permission
 from desktop import settings, theme
@@ -156,6 +156,11 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(QLabel(f"{center.name}（{center.code}）"))
         bar.addPermanentWidget(QLabel(f"{actor.display_name} · {actor.roles_label}"))
         bar.addPermanentWidget(QLabel(f"数据库：{db_path}"))
+        if (fixed := clock.fixed_from_environment()) is not None:  # a training room, a test: never unnoticed
+            stopped = QLabel(f"时间固定为 {fixed:%Y-%m-%d %H:%M}（HOTLINE_DESK_NOW）")
+            stopped.setObjectName("clockFixed")
+            stopped.setStyleSheet(f"color: {theme.ERROR};")
+            bar.addPermanentWidget(stopped)
 
         self._menus()
         self._place()
