@@ -5,9 +5,9 @@ import apsw
 
 # What to do with a damaged file, named once: no backup screen exists yet, so the way out is
 # the files themselves and the check command.
-CORRUPT_WAY_OUT = ("请停止使用这个文件：先把它连同同一文件夹中同名、以 -wal 结尾的文件复制一份留存，"
-                   "再关闭程序，用最近一次备份的数据库副本替换它。没有备份时，请把留存的副本交给技术支持；"
-                   "命令 main.py check --db 文件路径 可列出损坏之处。")
+CORRUPT_WAY_OUT = ("请先关闭程序，再把这个文件连同同一文件夹中同名、以 -wal 结尾的文件复制一份留存，"
+                   "然后用最近一次备份的数据库副本替换它。没有备份时，请把留存的副本交给技术支持"
+                   "（程序的 check 命令可列出损坏之处）。")
 
 _MESSAGES: list[tuple[type[BaseException], str]] = [
     (apsw.BusyError, "数据库正被另一个程序或窗口占用，请稍后重试；如果一直如此，请关闭其他打开此数据库的热线工作台。"),
