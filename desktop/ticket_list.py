@@ -150,6 +150,7 @@ class TicketListView(QWidget):
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_start,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._shown_before = False
+        self._place: tuple[int | None, int] | None = None  # (ticket, rows loaded) to find again after a reload
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self._open_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
         self.model.load_failed.connect(lambda exc: show_error(self, exc))
@@ -173,7 +174,11 @@ class TicketListView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if self._shown_before and not event.spontaneous():
-            self.refresh()  # back in the area: what came in meanwhile (an imported batch) is listed
+            # Back in the area: what came in meanwhile (an imported batch) is listed, and the
+            # person finds their place again: the rows they had loaded, the ticket they were on.
+            deep = min(self.model.rowCount(), 10 * self.model.page_size)  # ten pages at most
+            self._place = (self.model.ticket_id(self.table.currentIndex().row()), deep)
+            self.refresh()
         self._shown_before = True
 
     def _column_of(self, attr: str) -> int:
@@ -245,6 +250,17 @@ class TicketListView(QWidget):
         self.count_label.setText(f"共 {shown} 张工单。双击或按 Enter 查看详情；滚动到底部自动加载更多。")
 
     def _page_loaded(self, _rows: int) -> None:
+        if self._place is not None:
+            ticket_id, rows = self._place
+            if self.model.rowCount() < rows and self.model.canFetchMore():
+                self.model.fetchMore()  # as deep as the person had scrolled
+                return
+            self._place = None
+            row = self.model.row_of(ticket_id)
+            if row is not None:
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
+                return
         if self.table.currentIndex().row() < 0 and self.model.rowCount() > 0:
             self.table.selectRow(0)
 

@@ -124,6 +124,9 @@ class TicketTableModel(QAbstractTableModel):
     def ticket_id(self, row: int) -> int | None:
         return self._rows[row].id if 0 <= row < len(self._rows) else None
 
+    def row_of(self, ticket_id: int | None) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.id == ticket_id), None) if ticket_id else None
+
     @property
     def loading(self) -> bool:
         return self._loading

@@ -121,3 +121,35 @@ def test_ctrl_f_puts_the_cursor_in_the_text_filter_as_the_hint_says(qtbot, listi
     assert QApplication.focusWidget() is view.text
     type_text(qtbot, view.text, "路灯")
     _enter_runs_the_query(qtbot, view, view.text, 1)
+
+
+def test_coming_back_to_the_list_finds_the_place_again(qtbot, operator):
+    """Back from another area the list reads again (what came in meanwhile is there), and the
+    person is where they were: the rows they had scrolled to, the ticket they were on."""
+    for n in range(12):
+        registration.register(operator, TicketInput(content=f"第{n}号路灯不亮，请处理", caller_phone="13812345678",
+                                                    category="consult"))
+    runner = Runner()
+    view = TicketListView(operator, runner)
+    qtbot.addWidget(view)
+    view.model.page_size = 5
+    view.show()
+    view.apply()
+
+    def settled() -> bool:
+        return not runner.busy and not view.model.loading
+
+    while view.model.rowCount() < 12:  # scrolled down to the last of them
+        qtbot.waitUntil(settled, timeout=5000)
+        if view.model.canFetchMore():
+            view.model.fetchMore()
+    qtbot.waitUntil(settled, timeout=5000)
+    view.table.selectRow(9)
+    chosen = view.model.ticket_id(9)
+    view.hide()  # another area
+    registration.register(operator, TicketInput(content="新来的一张", caller_phone="13900000000", category="consult"))
+    view.show()
+    qtbot.waitUntil(lambda: settled() and view.model.rowCount() >= 12, timeout=5000)
+    qtbot.waitUntil(lambda: view.model.ticket_id(view.table.currentIndex().row()) == chosen, timeout=5000)
+    assert view.model.row_of(chosen) == 10  # one row down: the new ticket is listed above it
+    runner.wait()
