@@ -873,6 +873,17 @@ def upgrade_8(conn: apsw.Connection) -> None:
                             else f"工单表第 {broken[1]} 行引用了不存在的 {broken[2]} 记录")
 
 
+def upgrade_9(conn: apsw.Connection) -> None:
+    """A renumbered ticket is still found by the number its caller was given (issue 15 §2): the
+    工单改号 events keep the former number, and this partial index finds them by it (a few
+    rows: only renumbered tickets' events are in it)."""
+    conn.execute(f"CREATE INDEX ticket_event_former_number ON ticket_event({FORMER_NUMBER}) WHERE kind = 'renumbered'")
+
+
+# The expression db.ticket_queries searches by, written once so the index is used.
+FORMER_NUMBER = "json_extract(data, '$.old')"
+
+
 class UpgradeFailed(Exception):
     """An upgrade found the file not as it must be; everything is rolled back (core.store says so)."""
 
@@ -882,7 +893,7 @@ class UpgradeFailed(Exception):
 
 
 UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6,
-                                                      upgrade_7, upgrade_8]
+                                                      upgrade_7, upgrade_8, upgrade_9]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from db import search
 from db.connection import raw_connection
+from db.schema import FORMER_NUMBER
 
 _NUMBERISH = re.compile(r"[0-9A-Z][0-9A-Z\-]{3,}")
 
@@ -90,6 +91,15 @@ def _where(query: TicketQuery, paging: bool = False) -> tuple[list[str], list[An
             column = "+number" if paging and not _few("ticket WHERE number >= ? AND number < ?", bounds) else "number"
             options.append(f"({column} >= ? AND {column} < ?)")
             params += bounds
+            # A number a ticket carried before it was renumbered (core.renumbering): the caller
+            # was given that one. Looked up first (a partial index of a few rows), so that the
+            # list's own query is the same as ever when, as nearly always, there is none.
+            former = [row[0] for row in raw_connection().execute(
+                f"SELECT DISTINCT ticket_id FROM ticket_event WHERE kind = 'renumbered'"
+                f" AND {FORMER_NUMBER} >= ? AND {FORMER_NUMBER} < ? LIMIT 1000", bounds)]
+            if former:
+                options.append(f"id IN ({', '.join('?' * len(former))})")
+                params += former
         clauses.append("(" + " OR ".join(options) + ")" if options else "0")
     return clauses, params
 
