@@ -83,13 +83,19 @@ def stamp(value: Any) -> str | None:
         except ValueError:
             return f"的时间“{shown(value)}”不存在"
         # Since 1992 China keeps +08:00 all year; earlier moments (a ledger's 1988) had summer time.
-        if _PLAIN_STAMP.match(value) or clock.stamp(parsed) == value:
+        if _PLAIN_STAMP.match(value):
+            return None
+        try:
+            local = clock.stamp(parsed)
+        except (OverflowError, ValueError):  # year 1 or 9999 moved to China's offset leaves the calendar
+            return f"的时间“{shown(value)}”格式不对，超出了可用的年份范围"
+        if local == value:
             return None
     return f"的时间“{shown(value)}”格式不对，应如 2026-11-22T09:15:03+08:00"
 
 
 _refusing(stamp, 7, "2026-11-22 09:15", "2026-02-30T09:00:00+08:00", "2026-11-22T09:15:03+09:00",
-          "2026-11-22T09:15:03.5+08:00")
+          "2026-11-22T09:15:03.5+08:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-10:00")
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")

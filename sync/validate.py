@@ -11,6 +11,7 @@ default may be missing (a batch from an older program), a nullable one may be nu
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import apsw
@@ -24,8 +25,9 @@ from core.vocab import (ArticleStatus, AssignmentRole, AssignmentStatus, Attachm
 from forms.catalog import DocumentKind
 from sync import records
 from sync.field_checks import (PHONE, Check, boolean, code, day, flag, integer, json_object, optional, pattern,
-                               region, sha256, stamp, text, text_map, ticket_number, uid, wrong_type)
+                               region, sha256, shown, stamp, text, text_map, ticket_number, uid, wrong_type)
 
+log = logging.getLogger("hotline.sync.validate")
 _MISSING = object()
 
 _ELEMENTS = frozenset(k for elements in FEEDBACK_ELEMENTS.values() for k in elements)
@@ -152,7 +154,11 @@ def _problem(fields: Fields, record: dict[str, Any]) -> str | None:
             if not null_ok:
                 return f"字段 {key} 不能为空"
         else:
-            why = check(value)
+            try:
+                why = check(value)
+            except Exception:  # noqa: BLE001 — a value no check foresaw refuses its record, never the file
+                log.exception("the check of field %s broke on %s", key, shown(value))
+                why = f"的值“{shown(value)}”格式不对，无法检查"
             if why is not None:
                 return f"字段 {key} {why}"
     return None

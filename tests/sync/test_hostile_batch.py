@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 
 import pytest
@@ -20,6 +21,7 @@ from db.ticket_queries import SORT_COLUMNS
 from forms import contexts, issue
 from forms.catalog import DocumentKind
 from sync import importer, overview, records, validate
+from sync.field_checks import text
 from tests.sync.exchange import (DISTRICT, OTHER, at, craft_batch, fast_hashing, foreign_uid, fresh, line, make_trio,
                                  records_by_kind)
 
@@ -198,3 +200,46 @@ def test_a_party_or_session_uid_given_twice_in_a_file_refuses_the_second_case(tr
         report = importer.import_batch(actor, path)
     assert report.counts["new"] == 1 and report.counts["rejected"] == 1
     assert report.rejections[0]["uid"] == second["uid"] and report.rejections[0]["reason"] == validate.REPEATED_CHILD
+
+
+def _import(trio, tmp_path, lines: list[bytes]) -> importer.ImportReport:
+    path = craft_batch(trio.district, tmp_path, lines, sequence=2)
+    with at(trio.province) as actor:
+        report = importer.import_batch(actor, path)
+    assert report.status == "imported", report.summary()
+    return report
+
+
+def _reasons(report: importer.ImportReport) -> dict[str, str]:
+    return {r["uid"]: r["reason"] for r in report.rejections}
+
+
+def test_a_time_that_leaves_the_calendar_at_chinas_offset_refuses_its_record_not_the_file(trio, tmp_path):
+    samples = records_by_kind(trio.district, DISTRICT)
+    ticket = fresh(records.TICKET, samples[records.TICKET][0]) | {"received_at": "0001-01-01T00:00:00+08:00"}
+    deadline = fresh(records.DEADLINE, samples[records.DEADLINE][0]) | {"due_at": "9999-12-31T23:59:59-10:00"}
+    report = _import(trio, tmp_path, [line(records.TICKET, ticket), line(records.DEADLINE, deadline)])
+    why = _reasons(report)
+    assert report.counts["rejected"] == 2 and report.counts["new"] == 0
+    assert "字段 received_at" in why[ticket["uid"]] and "格式不对" in why[ticket["uid"]]
+    assert "字段 due_at" in why[deadline["uid"]] and "格式不对" in why[deadline["uid"]]
+
+
+def test_a_check_that_breaks_on_a_value_refuses_that_record_only_and_is_logged(trio, tmp_path, monkeypatch, caplog):
+    rules, title = validate._rules, text(registration.MAX_LENGTHS["title"])
+
+    def breaks(value):
+        if value == "无法检查":
+            raise RuntimeError("a value no check foresaw")
+        return title(value)
+
+    monkeypatch.setattr(validate, "_rules", lambda origin: (r := rules(origin)) | {
+        records.TICKET: r[records.TICKET] | {"title": breaks}})
+    sample = records_by_kind(trio.district, DISTRICT)[records.TICKET][0]
+    bad = fresh(records.TICKET, sample) | {"title": "无法检查", "number": f"{DISTRICT}-20261124-8000001"}
+    good = fresh(records.TICKET, sample) | {"title": "可以检查", "number": f"{DISTRICT}-20261124-8000002"}
+    with caplog.at_level(logging.ERROR, "hotline.sync.validate"):
+        report = _import(trio, tmp_path, [line(records.TICKET, bad), line(records.TICKET, good)])
+    assert report.counts == dict(report.counts, new=1, rejected=1)
+    assert "字段 title" in _reasons(report)[bad["uid"]] and "无法检查" in _reasons(report)[bad["uid"]]
+    assert "the check of field title broke" in caplog.text and "a value no check foresaw" in caplog.text
