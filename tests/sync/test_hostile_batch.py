@@ -243,3 +243,57 @@ def test_a_check_that_breaks_on_a_value_refuses_that_record_only_and_is_logged(t
     assert report.counts == dict(report.counts, new=1, rejected=1)
     assert "字段 title" in _reasons(report)[bad["uid"]] and "无法检查" in _reasons(report)[bad["uid"]]
     assert "the check of field title broke" in caplog.text and "a value no check foresaw" in caplog.text
+
+
+def _tree(trio, kind: str) -> tuple[dict[str, dict], dict, dict]:
+    """A kind's records by uid, and a child with its parent (A, under which C is)."""
+    by_uid = {r["uid"]: r for r in records_by_kind(trio.district, DISTRICT)[kind]}
+    child = next(r for r in by_uid.values() if r["parent"] in by_uid)
+    return by_uid, by_uid[child["parent"]], child
+
+
+def _moved(record: dict, parent: str | None, bump: int) -> dict:
+    return dict(record, parent=parent, rev=record["rev"] + bump)
+
+
+@pytest.mark.parametrize("kind", [records.TOPIC, records.UNIT, records.KB_CATEGORY])
+def test_a_tree_record_that_is_its_own_parent_or_comes_back_to_itself_is_refused(trio, tmp_path, kind):
+    by_uid, parent, child = _tree(trio, kind)
+    others = [r for r in by_uid.values() if r["uid"] not in (parent["uid"], child["uid"])]
+    itself = _moved(others[0], others[0]["uid"], 10)
+    a, b = _moved(others[1], others[2]["uid"], 10), _moved(others[2], others[1]["uid"], 10)  # A under B under A
+    around = _moved(parent, child["uid"], 10)  # under its own child, as the province holds it
+    new = fresh(kind, others[3]) | {"parent": None}
+    new["parent"] = new["uid"]
+    report = _import(trio, tmp_path, [line(kind, r) for r in (itself, a, b, around, new)])
+    why = _reasons(report)
+    assert report.counts["rejected"] == 5, report.summary()
+    assert "字段 parent 指向记录自己" in why[itself["uid"]] and others[0]["name"] in why[itself["uid"]]
+    assert "字段 parent 指向记录自己" in why[new["uid"]]
+    for record in (a, b):
+        assert "字段 parent 使上下级形成循环" in why[record["uid"]] and others[1]["name"] in why[record["uid"]]
+    assert f"“{parent['name']}” → “{child['name']}” → “{parent['name']}”" in why[around["uid"]]
+    with at(trio.province):
+        table = records.BY_NAME[kind].table
+        stored = dict(raw_connection().execute(
+            f'SELECT t.uid, p.uid FROM "{table}" t LEFT JOIN "{table}" p ON p.id = t.parent_id'))
+        assert stored[itself["uid"]] == by_uid[itself["uid"]]["parent"] and new["uid"] not in stored
+        assert stored[parent["uid"]] == parent["parent"] and stored[child["uid"]] == parent["uid"]
+        from core import kb, topics, units
+
+        assert len(kb.category_paths()) and len(topics.topic_tree())
+        assert {u.id for u in units.unit_tree(include_retired=True)} == {
+            i for (i,) in raw_connection().execute("SELECT id FROM unit")}
+
+
+def test_a_tree_turned_over_within_one_file_is_taken(trio, tmp_path):
+    """C moves up to the top and its old parent A under it, in one file (A first): no cycle, both taken."""
+    _by_uid, parent, child = _tree(trio, records.UNIT)
+    report = _import(trio, tmp_path, [line(records.UNIT, _moved(parent, child["uid"], 20)),
+                                      line(records.UNIT, _moved(child, None, 20))])
+    assert report.counts["updated"] == 2 and report.counts["rejected"] == 0, report.summary()
+    with at(trio.province):
+        from core import units
+
+        tree = {u.name: u.path for u in units.unit_tree(include_retired=True)}
+        assert tree[child["name"]] == child["name"] and tree[parent["name"]] == f"{child['name']}/{parent['name']}"
