@@ -61,15 +61,20 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "category": code(Category, "诉求分类"), "urgency": code(Urgency, "紧急程度"),
             "emergency_type": optional(code(EmergencyType, "紧急类型")), "risk_level": optional(code(RiskLevel, "风险等级")),
             "not_accepted_reason": optional(code(NotAcceptedReason, "不予受理原因")),
+            # read by core.tickets.detail, each key a line of the detail
             "details": json_object(limits.COMPOSED, dict.fromkeys(registration.DETAIL_FIELDS,
                                                                   text(lengths["prior_handling"])), only=True),
             "source_ref": line,
         } | {key: text(limit) for key, limit in lengths.items() if key not in registration.DETAIL_FIELDS},
         records.EVENT: {"kind": code(EventKind, "工单记录类别"), "at": stamp, "summary": text(limits.COMPOSED),
-                        # what the province's own reads take out of an event's data (forms.contexts, handling_reads)
-                        "data": json_object(limits.COMPOSED, {"unit": uid, "phoned_at": stamp, "phoned_person": name,
-                                                              "police_told": boolean, "emergency_told": boolean,
-                                                              "reason": note, "note": note})},
+                        # Every key a read of the province takes out of an event's data, and where:
+                        # unit (forms.contexts._event_units, handling_reads' return reasons),
+                        # feedback_due, phoned_at, phoned_person, police_told, emergency_told (contexts'
+                        # work order and dispatch notice), reason (handling_reads, 退单理由), note.
+                        "data": json_object(limits.COMPOSED, {"unit": uid, "feedback_due": day, "phoned_at": stamp,
+                                                              "phoned_person": name, "police_told": boolean,
+                                                              "emergency_told": boolean, "reason": note,
+                                                              "note": note})},
         records.ATTACHMENT: {"kind": code(AttachmentKind, "附件类别"), "sha256": sha256, "name": text(limits.FILE_NAME),
                              "size": integer(0, attachments.MAX_ATTACHMENT_BYTES), "mime": text(limits.FILE_NAME),
                              "added_at": stamp},
@@ -77,6 +82,7 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "role": code(AssignmentRole, "承办角色"), "status": code(AssignmentStatus, "派单状态"),
             "dispatched_at": stamp, "method": code(DispatchMethod, "派单方式"), "opinion": note,
             "signed_at": maybe_stamp, "signed_by": name, "feedback_at": maybe_stamp, "closed_at": maybe_stamp,
+            # read by core.handling_reads.feedback_lines and reviews_page, forms.contexts' feedback texts
             "feedback": json_object(limits.COMPOSED, {"result": code(FeedbackResult, "办理结果"),
                                                       "elements": text_map(_ELEMENTS, limits.TEXT),
                                                       "received_via": line}, only=True)},

@@ -297,3 +297,59 @@ def test_a_tree_turned_over_within_one_file_is_taken(trio, tmp_path):
 
         tree = {u.name: u.path for u in units.unit_tree(include_retired=True)}
         assert tree[child["name"]] == child["name"] and tree[parent["name"]] == f"{child['name']}/{parent['name']}"
+
+
+def _lead(trio) -> tuple[int, int, str]:
+    """(ticket id, assignment id, its ticket's uid) of a lead unit's dispatch that has fed back, at the province."""
+    with at(trio.province):
+        return raw_connection().execute(
+            "SELECT t.id, a.id, t.uid FROM assignment a JOIN ticket t ON t.id = a.ticket_id"
+            " WHERE a.origin = ? AND a.role = 'lead' AND a.status <> 'withdrawn' AND a.feedback_at <> ''"
+            " AND EXISTS (SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.kind = 'dispatched'"
+            " AND e.at = a.dispatched_at) ORDER BY a.id LIMIT 1", (DISTRICT,)).fetchone()
+
+
+def test_a_key_the_provinces_reads_take_out_of_event_data_is_held_to_its_rule(trio, tmp_path):
+    _ticket_id, _aid, ticket_uid = _lead(trio)
+    sample = records_by_kind(trio.district, DISTRICT)[records.EVENT][0]
+    bad = fresh(records.EVENT, sample) | {"ticket": ticket_uid, "kind": "dispatched",
+                                          "data": json.dumps({"feedback_due": "xyz"})}
+    good = fresh(records.EVENT, sample) | {"ticket": ticket_uid, "kind": "dispatched",
+                                           "data": json.dumps({"feedback_due": "2026-12-01"})}
+    report = _import(trio, tmp_path, [line(records.EVENT, bad), line(records.EVENT, good)])
+    assert report.counts == dict(report.counts, new=1, rejected=1)
+    assert "字段 data 中的“feedback_due”的日期“xyz”格式不对" in _reasons(report)[bad["uid"]]
+
+
+def test_bad_values_stored_in_event_data_a_feedback_or_details_show_blank_never_raise(trio):
+    """What a province stored before a key had its rule: every read that takes it out shows a blank."""
+    from core import handling_reads
+
+    ticket_id, aid, _uid = _lead(trio)
+    with at(trio.province) as actor:
+        conn = raw_connection()
+        conn.execute("SAVEPOINT bad_values")
+        try:
+            conn.execute("UPDATE ticket_event SET data = ? WHERE ticket_id = ? AND kind = 'dispatched'",
+                         (json.dumps({"feedback_due": "xyz", "phoned_at": "昨天", "phoned_person": "李科长",
+                                      "police_told": None, "emergency_told": "是", "unit": [1]}), ticket_id))
+            conn.execute("UPDATE ticket_event SET data = '[1, 2]' WHERE ticket_id = ? AND kind <> 'dispatched'",
+                         (ticket_id,))
+            conn.execute("INSERT INTO ticket_event (uid, origin, ticket_id, kind, at, summary, data) VALUES"
+                         " (?, ?, ?, 'return_asked', ?, '退单', ?)", (str(uuid.uuid4()), DISTRICT, ticket_id,
+                                                                    clock.stamp(), json.dumps({"reason": 7})))
+            conn.execute("UPDATE assignment SET feedback = ? WHERE id = ?",
+                         (json.dumps({"result": 7, "elements": None, "received_via": ["电话"]}), aid))
+            conn.execute("UPDATE ticket SET details = ? WHERE id = ?", (json.dumps({"prior_handling": 7}), ticket_id))
+            work_order = contexts.build(DocumentKind.WORK_ORDER, ticket_id, actor, on=clock.today()).context
+            notice = contexts.build(DocumentKind.DISPATCH_NOTICE, ticket_id, actor, on=clock.today()).context
+            handling = handling_reads.handling_of(actor, ticket_id)
+            shown = dict(tickets.detail(actor, ticket_id).fields)
+            handling_reads.reviews_page(actor)
+        finally:
+            conn.execute("ROLLBACK TO bad_values")
+            conn.execute("RELEASE bad_values")
+    assert "中心指定" not in work_order["time_limit"] and "xyz" not in work_order["time_limit"]
+    assert notice["alerts"] == "已电话联系李科长"
+    assert next(a for a in handling.assignments if a.id == aid).feedback == []
+    assert "前期处理情况" not in shown
