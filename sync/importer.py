@@ -26,7 +26,7 @@ from typing import Any
 
 import apsw
 
-from core import clock
+from core import clock, units
 from core.errors import Cancelled, Conflict, NotFound
 from core.roles import Actor, Permission
 from core.service import require, write
@@ -299,6 +299,10 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.counts = dict.fromkeys(OUTCOMES, 0)
         report.import_id = None
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
+    finally:
+        # A thread's cached unit list is keyed on data_version, which does not move for a commit on
+        # the thread's own connection (the command line, a test): the import's units must be seen.
+        units.units_changed()
     report.status = "imported"
     _empty_the_log()
     return report

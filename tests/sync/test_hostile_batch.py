@@ -295,8 +295,11 @@ def test_a_tree_turned_over_within_one_file_is_taken(trio, tmp_path):
     with at(trio.province):
         from core import units
 
-        tree = {u.name: u.path for u in units.unit_tree(include_retired=True)}
-        assert tree[child["name"]] == child["name"] and tree[parent["name"]] == f"{child['name']}/{parent['name']}"
+        ids = dict(raw_connection().execute("SELECT uid, id FROM unit WHERE uid IN (?, ?)",
+                                            (parent["uid"], child["uid"])).fetchall())
+        tree = {u.id: u.path for u in units.unit_tree(include_retired=True)}
+        assert tree[ids[child["uid"]]] == child["name"]
+        assert tree[ids[parent["uid"]]] == f"{child['name']}/{parent['name']}"
 
 
 def _lead(trio) -> tuple[int, int, str]:
@@ -353,3 +356,16 @@ def test_bad_values_stored_in_event_data_a_feedback_or_details_show_blank_never_
     assert notice["alerts"] == "已电话联系李科长"
     assert next(a for a in handling.assignments if a.id == aid).feedback == []
     assert "前期处理情况" not in shown
+
+
+def test_the_unit_list_shows_what_an_import_on_the_same_connection_brought(trio, tmp_path):
+    from core import units
+
+    unit = records_by_kind(trio.district, DISTRICT)[records.UNIT][-1]
+    renamed = dict(unit, name=unit["name"] + "（更名）", rev=unit["rev"] + 30)
+    path = craft_batch(trio.district, tmp_path, [line(records.UNIT, renamed)], sequence=2)
+    with at(trio.province) as actor:
+        unit_id = raw_connection().execute("SELECT id FROM unit WHERE uid = ?", (unit["uid"],)).fetchone()[0]
+        assert {u.id: u.name for u in units.unit_tree(include_retired=True)}[unit_id] == unit["name"]
+        assert importer.import_batch(actor, path).counts["updated"] == 1
+        assert {u.id: u.name for u in units.unit_tree(include_retired=True)}[unit_id] == renamed["name"]
