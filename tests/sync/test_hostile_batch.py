@@ -87,7 +87,7 @@ def _odd_but_valid(trio) -> list[tuple[str, dict]]:
                "details": json.dumps(dict.fromkeys(registration.DETAIL_FIELDS, "细" * 1000), ensure_ascii=False)}
     event = fresh(records.EVENT, samples[records.EVENT][0]) | {
         "ticket": ticket["uid"], "kind": "renumbered", "actor": None, "summary": "长" * limits.COMPOSED,
-        "data": json.dumps({"unit": None, "phoned_at": None, "police_told": True, "other": [1, {"x": None}]})}
+        "data": json.dumps({"police_told": True, "other": [1, {"x": None}], "units": None})}
     assignment = fresh(records.ASSIGNMENT, samples[records.ASSIGNMENT][0]) | {
         "ticket": ticket["uid"], "role": "co", "status": "feedback", "signed_at": "", "closed_at": "",
         "opinion": "意" * limits.NOTE, "signed_by": "人" * limits.NAME,
@@ -369,3 +369,23 @@ def test_the_unit_list_shows_what_an_import_on_the_same_connection_brought(trio,
         assert {u.id: u.name for u in units.unit_tree(include_retired=True)}[unit_id] == unit["name"]
         assert importer.import_batch(actor, path).counts["updated"] == 1
         assert {u.id: u.name for u in units.unit_tree(include_retired=True)}[unit_id] == renamed["name"]
+
+
+def test_null_where_a_reader_expects_a_value_is_refused_in_json_fields(trio, tmp_path):
+    samples = records_by_kind(trio.district, DISTRICT)
+    fed = next(a for a in samples[records.ASSIGNMENT] if a["feedback_at"])
+    feedback = dict(fed, rev=fed["rev"] + 40, feedback=json.dumps({"result": "resolved", "elements": None}))
+    ticket_uid = _lead(trio)[2]
+    told = fresh(records.EVENT, samples[records.EVENT][0]) | {"ticket": ticket_uid, "kind": "dispatched",
+                                                              "data": json.dumps({"police_told": None})}
+    prior = fresh(records.TICKET, samples[records.TICKET][0]) | {
+        "number": f"{DISTRICT}-20261124-8000003", "details": json.dumps({"prior_handling": None})}
+    unknown = fresh(records.EVENT, samples[records.EVENT][0]) | {"ticket": ticket_uid,
+                                                                 "data": json.dumps({"units": None})}
+    report = _import(trio, tmp_path, [line(records.ASSIGNMENT, feedback), line(records.EVENT, told),
+                                      line(records.TICKET, prior), line(records.EVENT, unknown)])
+    why = _reasons(report)
+    assert report.counts == dict(report.counts, rejected=3, new=1), report.summary()
+    assert "字段 feedback 中的“elements”不能为空（null）" in why[feedback["uid"]]
+    assert "字段 data 中的“police_told”不能为空（null）" in why[told["uid"]]
+    assert "字段 details 中的“prior_handling”不能为空（null）" in why[prior["uid"]]
