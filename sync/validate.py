@@ -33,9 +33,29 @@ _MISSING = object()
 _ELEMENTS = frozenset(k for elements in FEEDBACK_ELEMENTS.values() for k in elements)
 
 
+# Limits the district's program enforces only since issue 15 (core/limits.py and units.MAX_PHONE,
+# kb_io's category names): what a district wrote before them may be longer. Refused at the province,
+# such a record would be refused in every batch for good, and everything naming it with it (each
+# assignment and supervision of a unit over its new limit: "所引用的承办单位省级中心尚未收到", sent
+# again, refused again). So the province holds these fields only to SANITY: 200,000 characters in one
+# field of a hotline record is a 100-page document pasted whole, which no person wrote into a unit's
+# 职责事项, a party's address or a sign-off; it is the bound the program already gives what it
+# composes from such parts (an event's summary and data, a feedback), and it keeps a 20 MB text out.
+# The district's own services keep the new limit for every new write.
+SANITY = limits.COMPOSED
+
+
+def since_issue_15(limit: int) -> Check:
+    """A text the district has held to ``limit`` only since issue 15: at the province, to SANITY."""
+    check = text(max(limit, SANITY))
+    check.district_limit = limit  # type: ignore[attr-defined]
+    return check
+
+
 def _rules(origin: str) -> dict[str, dict[str, Check]]:
     """Per kind, per JSON key: what the district's own program writes there (its forms' limits)."""
-    name, line, note, long_text = text(limits.NAME), text(limits.LINE), text(limits.NOTE), text(limits.TEXT)
+    name, line, note = since_issue_15(limits.NAME), since_issue_15(limits.LINE), since_issue_15(limits.NOTE)
+    long_text = since_issue_15(limits.TEXT)
     sort = integer(0, 1_000_000)
     maybe_stamp = optional(stamp)
     lengths = registration.MAX_LENGTHS
@@ -45,10 +65,12 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
                        "active": flag, "created_at": stamp},
         records.TOPIC: {"name": text(topics.MAX_TOPIC_NAME), "sort": sort, "active": flag},
         records.UNIT: {"name": text(units.MAX_NAME), "kind": code(UnitKind, "单位类别"),
-                       "contact": text(units.MAX_CONTACT), "duty_phone": text(units.MAX_PHONE), "email": line,
-                       "address": text(units.MAX_LINE), "matters": text(limits.TERMS), "keywords": text(limits.TERMS),
+                       "contact": text(units.MAX_CONTACT), "duty_phone": since_issue_15(units.MAX_PHONE),
+                       "email": line, "address": text(units.MAX_LINE), "matters": since_issue_15(limits.TERMS),
+                       "keywords": since_issue_15(limits.TERMS),
                        "sort": sort, "active": flag},
-        records.KB_CATEGORY: {"name": text(kb.MAX_CATEGORY_NAME), "sort": sort, "active": flag},
+        # kb.category_for_path held names to 20 characters, core.kb_io's import of articles did not until issue 15
+        records.KB_CATEGORY: {"name": since_issue_15(kb.MAX_CATEGORY_NAME), "sort": sort, "active": flag},
         records.KB_ARTICLE: {"version": integer(1, 1_000_000), "status": code(ArticleStatus, "知识状态"),
                              "title": text(kb.MAX_TITLE), "body": text(kb.MAX_BODY), "keywords": text(kb.MAX_KEYWORDS),
                              "source_unit": line, "effective_on": optional(day), "review_on": optional(day),
@@ -84,7 +106,7 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "signed_at": maybe_stamp, "signed_by": name, "feedback_at": maybe_stamp, "closed_at": maybe_stamp,
             # read by core.handling_reads.feedback_lines and reviews_page, forms.contexts' feedback texts
             "feedback": json_object(limits.COMPOSED, {"result": code(FeedbackResult, "办理结果"),
-                                                      "elements": text_map(_ELEMENTS, limits.TEXT),
+                                                      "elements": text_map(_ELEMENTS, SANITY),  # limits.TEXT since 15
                                                       "received_via": line}, only=True)},
         records.DEADLINE: {"stage": code(Stage, "时限环节"), "started_at": stamp, "due_at": stamp, "provisional": flag,
                            "profile": code(tuple(deadline_rules.PROFILES), "时限规则"),
@@ -117,10 +139,12 @@ def child_rules() -> dict[str, dict[str, Check]]:
     """A mediation case's parties and sessions, by the key they travel under."""
     return {
         "parties": {"uid": uid, "side": code(PartySide, "当事人一方"), "kind": code(PartyKind, "当事人类别"),
-                    "name": text(limits.NAME), "gender": code(("", "男", "女"), "性别"), "id_number": text(20),
-                    "phone": text(limits.NAME), "address": text(limits.LINE), "representative": text(limits.NAME),
+                    "name": since_issue_15(limits.NAME), "gender": code(("", "男", "女"), "性别"), "id_number": text(20),
+                    "phone": since_issue_15(limits.NAME), "address": since_issue_15(limits.LINE),
+                    "representative": since_issue_15(limits.NAME),
                     "representative_role": code(RepresentativeRole, "代理人身份"), "sort": integer(0, 1_000_000)},
-        "sessions": {"uid": uid, "at": stamp, "place": text(limits.LINE), "mediators": text(limits.LINE),
+        "sessions": {"uid": uid, "at": stamp, "place": since_issue_15(limits.LINE),
+                     "mediators": since_issue_15(limits.LINE),
                      "record": text(mediation.MAX_TEXT), "recorded_at": stamp, "recorded_by": uid},
     }
 

@@ -389,3 +389,61 @@ def test_null_where_a_reader_expects_a_value_is_refused_in_json_fields(trio, tmp
     assert "字段 feedback 中的“elements”不能为空（null）" in why[feedback["uid"]]
     assert "字段 data 中的“police_told”不能为空（null）" in why[told["uid"]]
     assert "字段 details 中的“prior_handling”不能为空（null）" in why[prior["uid"]]
+
+
+def _over(check) -> str:
+    return "长" * (check.district_limit + 1)
+
+
+def test_a_field_whose_limit_is_new_in_issue_15_is_held_at_the_province_only_to_a_sanity_bound(trio, tmp_path):
+    """What a district wrote before its program had the limit still arrives, and what names it with it."""
+    from core.handling import FEEDBACK_ELEMENTS
+
+    rules, nested = validate._rules(DISTRICT), validate.child_rules()
+    samples = records_by_kind(trio.district, DISTRICT)
+    older: list[tuple[str, dict, str]] = []
+    for kind in records.KINDS:
+        sample = samples[kind.name][0] if kind.name != records.MEDIATION else next(
+            d for d in samples[kind.name] if d["parties"] and d["sessions"])
+        for key, check in rules[kind.name].items():
+            if hasattr(check, "district_limit"):
+                record = fresh(kind.name, sample) | {key: _over(check)}
+                if "name" in record and key != "name":  # siblings' names are unique
+                    record["name"] = f"{sample['name']}{len(older)}"
+                older.append((kind.name, record, key))
+        for child in kind.children:
+            for key, check in nested[child.key].items():
+                if hasattr(check, "district_limit"):
+                    record = fresh(kind.name, sample)
+                    record[child.key][0][key] = _over(check)
+                    older.append((kind.name, record, f"{child.key}.{key}"))
+    fed = next(a for a in samples[records.ASSIGNMENT] if a["feedback_at"])
+    element = next(iter(FEEDBACK_ELEMENTS["resolved"]))
+    older.append((records.ASSIGNMENT, fresh(records.ASSIGNMENT, fed) | {"feedback": json.dumps(
+        {"result": "resolved", "elements": {element: "办" * (limits.TEXT + 1)}, "received_via": "电" * (limits.LINE + 1)},
+        ensure_ascii=False)}, "feedback"))
+    older.append((records.EVENT, fresh(records.EVENT, samples[records.EVENT][0]) | {"data": json.dumps(
+        {"phoned_person": "人" * (limits.NAME + 1), "reason": "因" * (limits.NOTE + 1), "note": "注" * (limits.NOTE + 1)},
+        ensure_ascii=False)}, "data"))
+    for kind, record, _key in older:
+        if kind == records.TICKET:
+            record["number"] = f"{DISTRICT}-20261124-{8000100 + len(record['source_ref'])}"
+    # a unit the district wrote before the limit, updated, and a dispatch naming it; one past the bound and its dispatch
+    unit = samples[records.UNIT][1]
+    wordy = dict(unit, rev=unit["rev"] + 50, matters="、".join(["占道经营"] * 500))
+    named = fresh(records.ASSIGNMENT, samples[records.ASSIGNMENT][0]) | {"unit": unit["uid"]}
+    huge = fresh(records.UNIT, unit) | {"name": "过大的单位", "keywords": "词" * (limits.COMPOSED + 1)}
+    lost = fresh(records.ASSIGNMENT, samples[records.ASSIGNMENT][0]) | {"unit": huge["uid"]}
+    assert limits.TERMS < len(wordy["matters"]) < limits.COMPOSED
+    lines = [line(records.UNIT, wordy), line(records.UNIT, huge), line(records.ASSIGNMENT, named),
+             line(records.ASSIGNMENT, lost)] + [line(kind, record) for kind, record, _key in older]
+    report = _import(trio, tmp_path, lines)
+    why = _reasons(report)
+    assert {uid: reason for uid, reason in why.items() if uid not in (huge["uid"], lost["uid"])} == {}
+    assert report.counts["updated"] == 1 and report.counts["new"] == 1 + len(older)
+    assert f"超过上限 {limits.COMPOSED:,} 个字" in why[huge["uid"]] and "字段 keywords" in why[huge["uid"]]
+    assert "所引用的承办单位（unit）省级中心尚未收到" in why[lost["uid"]]
+    assert {key for _k, _r, key in older} >= {"matters", "keywords", "email", "duty_phone", "opinion", "signed_by",
+                                             "content", "answer", "reason", "decision_note", "rule_key", "source_unit",
+                                             "source_ref", "parties.name", "parties.address", "sessions.place",
+                                             "sessions.mediators", "feedback", "data"}
