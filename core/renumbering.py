@@ -12,7 +12,7 @@ province clears the mark.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core import clock
 from core.center import current_center
@@ -40,21 +40,37 @@ class Clash:
         return self.number.split("-")[1]
 
 
+# A ticket number's sequence has 4 to 7 digits (the province's check, sync.field_checks.ticket_number):
+# a renumbering past MAX_SEQUENCE would make a number the province refuses for good. A receipt's
+# ``highest`` above MAX_HIGHEST — a thousand times any district's busiest day — cannot be a day's
+# real count; trusted, it would raise the day's counter to the top of the range and push the next
+# numbers to 8 digits. It is ignored, with a warning, and the district's own counter is used.
+MAX_SEQUENCE = 9_999_999
+MAX_HIGHEST = 999_999
+
+
 @dataclass(frozen=True)
 class Renumbered:
     number: str
     new_number: str
 
 
-def renumber(actor: Actor, clashes: list[Clash], permission: Permission = Permission.SYNC_EXPORT) -> list[Renumbered]:
+@dataclass
+class Renumbering:
+    done: list[Renumbered] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def renumber(actor: Actor, clashes: list[Clash], permission: Permission = Permission.SYNC_EXPORT) -> Renumbering:
     """Give every clashing ticket this center holds under the number named a new one; one write, audited.
 
     A ticket already renumbered (a receipt seen again, or a later one naming it once more) is
     left alone: its number is no longer the one named.
     """
-    done: list[Renumbered] = []
+    out = Renumbering()
+    done = out.done
     if not clashes:
-        return done
+        return out
     now = clock.now()
     with write(actor, permission, "ticket_renumber", "ticket") as tx:
         center = current_center()
@@ -65,15 +81,24 @@ def renumber(actor: Actor, clashes: list[Clash], permission: Permission = Permis
         conn = raw_connection()
         highest: dict[str, int] = {}
         for clash, _ticket in held:
-            highest[clash.day] = max(highest.get(clash.day, 0), clash.highest)
+            top = clash.highest
+            if top > MAX_HIGHEST:
+                out.warnings.append(f"回执所记省级中心 {clash.day} 当天的最大序号 {top:,} 不合理（超过 {MAX_HIGHEST:,}），"
+                                    f"已忽略，工单 {clash.number} 按本中心自己的编号改号")
+                top = 0
+            highest[clash.day] = max(highest.get(clash.day, 0), top)
         bulk.raise_counters(conn, {day: max(top, bulk.last_ticket_sequence(conn, day, f"{center.code}-{day}-"))
                                    for day, top in highest.items()})
         for clash, ticket in held:
+            if bulk.last_ticket_sequence(conn, clash.day, f"{center.code}-{clash.day}-") >= MAX_SEQUENCE:
+                out.warnings.append(f"工单 {clash.number} 未改号：{clash.day} 当天的编号已用到 {MAX_SEQUENCE:,}，"
+                                    "再改号会超出工单编号的格式（序号最多 7 位），请与省级中心联系")
+                continue
             new = next_number(center.code, dt.datetime.strptime(clash.day, "%Y%m%d").date())
             touch(ticket, now, number=new)
             add_event(ticket.id, center.code, EventKind.RENUMBERED, actor,
                       f"工单改号：{clash.number} → {new}。省级中心发现原编号已被本中心的另一张工单使用"
                       "（本中心可能从备份恢复后重复使用了编号）", {"old": clash.number, "new": new}, at=clock.stamp(now))
             done.append(Renumbered(clash.number, new))
-        tx.detail = {"renumbered": [[r.number, r.new_number] for r in done]}
-    return done
+        tx.detail = {"renumbered": [[r.number, r.new_number] for r in done], "warnings": out.warnings}
+    return out
