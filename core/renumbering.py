@@ -8,6 +8,11 @@ district moves that day's counter past both its own last number and the province
 each clashing ticket it still holds the next number of its day, raises its rev and puts
 the change on the ticket's timeline; the next batch carries the new number, and the
 province clears the mark.
+
+When the lost batch reaches the province after the restored one's, the genuine lost ticket
+is the one flagged and named; the district no longer holds it, so it renumbers its own
+ticket that has the number instead, and the province clears the lost ticket's mark once it
+alone holds the number (sync.importer). Every clash ends, whichever ticket was flagged.
 """
 from __future__ import annotations
 
@@ -61,6 +66,20 @@ class Renumbering:
     warnings: list[str] = field(default_factory=list)
 
 
+def _holder(clash: Clash, origin: str) -> Ticket | None:
+    """The ticket of this center to renumber for ``clash``: the one named, if it still has that number;
+    if this center does not hold the ticket named at all, its own ticket that has the number.
+
+    The second is the lost batch arriving at the province after the restored one's: the genuine
+    lost ticket is the one flagged there, this center no longer has it, and only moving its own
+    ticket off the number (the province then clears the lost one's mark) ends the clash.
+    """
+    named = Ticket.get_or_none((Ticket.uid == clash.uid) & (Ticket.origin == origin))
+    if named is not None:
+        return named if named.number == clash.number else None  # renumbered already: left alone
+    return Ticket.get_or_none((Ticket.number == clash.number) & (Ticket.origin == origin))
+
+
 def renumber(actor: Actor, clashes: list[Clash], permission: Permission = Permission.SYNC_EXPORT) -> Renumbering:
     """Give every clashing ticket this center holds under the number named a new one; one write, audited.
 
@@ -76,8 +95,8 @@ def renumber(actor: Actor, clashes: list[Clash], permission: Permission = Permis
         center = current_center()
         if center is None or center.is_province:
             raise Conflict("只有区县中心为自己的工单改号。")
-        held = [(clash, ticket) for clash in clashes if (ticket := Ticket.get_or_none(
-            (Ticket.uid == clash.uid) & (Ticket.number == clash.number) & (Ticket.origin == center.code))) is not None]
+        held = [(clash, ticket) for clash in clashes if (ticket := _holder(clash, center.code)) is not None]
+        held = list({ticket.id: (clash, ticket) for clash, ticket in held}.values())  # once, if named twice
         conn = raw_connection()
         highest: dict[str, int] = {}
         for clash, _ticket in held:

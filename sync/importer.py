@@ -552,6 +552,7 @@ class _Applier:
             conn.execute(delete)
             conn.execute(insert)
         if kind.name == records.TICKET:
+            self._resolve_clashes()
             self._clashes()
 
     def _refuse_cycles(self, kind: records.Kind) -> None:
@@ -590,6 +591,15 @@ class _Applier:
                                 else f"字段 {key} 使上下级形成循环：" + " → ".join(f"“{n}”" for n in names))
         conn.executemany(f"UPDATE sync_stage SET outcome = 'rejected', reason = ? WHERE kind = '{kind.name}'"
                          " AND uid = ?", [(why, uid) for uid, why in refused.items()])
+
+    def _resolve_clashes(self) -> None:
+        """A flagged ticket left alone with its number (the other holder renumbered, or moved on) is no
+        clash any more. So a clash ends whichever ticket was flagged: the restored district's new one, or
+        the genuine lost one when its batch came after the restored district's (the district renumbers
+        its own ticket of that number; core.renumbering)."""
+        self.conn.execute("UPDATE ticket SET number_clash = 0 WHERE origin = ? AND number_clash = 1 AND NOT EXISTS"
+                          " (SELECT 1 FROM ticket o WHERE o.number = ticket.number AND o.origin = ticket.origin"
+                          " AND o.id <> ticket.id)", (self.origin,))
 
     def _clashes(self) -> None:
         """Tickets just taken whose number another of the district's holds (restored from a backup)."""

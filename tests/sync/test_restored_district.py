@@ -186,3 +186,39 @@ def test_a_receipt_naming_a_number_out_of_format_is_taken_and_the_number_ignored
     _made, applied = _receipt(pair, tmp_path / "receipt")
     assert applied.status == "applied" and applied.renumbered == []
     assert f"回执中要求改号的工单编号“{wrong}”格式不对，已忽略" in applied.warnings
+
+
+def test_the_lost_batch_arriving_after_the_restored_districts_clash_resolves_too(pair, tmp_path):
+    """The batch made before the disk died reaches the province last (a USB stick in a drawer): the genuine
+    lost tickets are the ones flagged; the district renumbers its own tickets of those numbers instead."""
+    backup = tmp_path / "district-backup.db"
+    shutil.copy(pair.district, backup)
+    lost = [_register(pair, f"燃气泄漏 {n}") for n in range(2)]
+    lost_batch = _export(pair, tmp_path / "usb1")
+    shutil.copy(backup, pair.district)
+    fresh_ = [_register(pair, f"路灯不亮 {n}") for n in range(3)]
+    assert _import(pair, _export(pair, tmp_path / "usb2").path).clash_count == 0
+    report = _import(pair, lost_batch.path)
+    assert report.status == "imported" and report.clashes == [n for _u, n in lost], report.summary()
+    with at(pair.province):
+        assert [Ticket.get(Ticket.uid == uid).number_clash for uid, _n in lost] == [True, True]
+
+    made, applied = _receipt(pair, tmp_path / "receipt1")
+    assert made.clashes == 2 and [old for old, _new in applied.renumbered] == [n for _u, n in lost]
+    with at(pair.district):
+        moved = {uid: Ticket.get(Ticket.uid == uid).number for uid, _n in fresh_[:2]}
+        assert all(new != old for new, (_u, old) in zip(moved.values(), fresh_)) and fresh_[2][1] == Ticket.get(
+            Ticket.uid == fresh_[2][0]).number
+        assert Ticket.get_or_none(Ticket.uid == lost[0][0]) is None
+
+    report = _import(pair, _export(pair, tmp_path / "usb3").path)
+    assert report.counts["rejected"] == 0 and report.clash_count == 0
+    with at(pair.province) as actor:
+        assert raw_connection().execute("SELECT count(*) FROM ticket WHERE number_clash").fetchone() == (0,)
+        for uid, number in lost:
+            assert Ticket.get(Ticket.uid == uid).number == number
+        for uid, number in moved.items():
+            assert Ticket.get(Ticket.uid == uid).number == number
+        assert next(s for s in overview.district_states(actor) if s.code == DISTRICT).number_clashes == 0
+    made, applied = _receipt(pair, tmp_path / "receipt2")
+    assert made.clashes == 0 and applied.renumbered == [] and applied.refused == 0 and applied.still_pending == 0
