@@ -352,7 +352,7 @@ def _rejected(actor: Actor, path: Path, report: ImportReport, exc: SyncFileError
     if not dry_run:
         kept = quarantine.keep(path, Path(database.database))
         report.quarantine, report.quarantine_dropped = kept.path, kept.dropped
-        if kept.dropped:
+        if kept.note():
             report.alarms.append(kept.note())
         _store_plain(actor, report)
     return report
