@@ -315,10 +315,11 @@ def _work_order(ticket: Ticket, actor: Actor, on: dt.date) -> Built:
 def _event_units(events: list[TicketEvent]) -> dict[int, str]:
     """Each event's unit (the staff member for the center's own steps), in two queries, not one an event."""
     uids = {e.id: stored_text(stored_object(e.data).get("unit")) for e in events}
-    units = {u.uid: u.name for u in Unit.select(Unit.uid, Unit.name).where(Unit.uid.in_([u for u in uids.values() if u]))}
+    units = {(u.origin, u.uid): u.name for u in Unit.select(Unit.origin, Unit.uid, Unit.name)
+             .where(Unit.uid.in_([u for u in uids.values() if u]))}  # only the event's own center's
     staff = {u.id: u.display_name for u in User.select(User.id, User.display_name)
              .where(User.id.in_({e.actor_id for e in events if e.actor_id}))}
-    return {e.id: units.get(uids[e.id], "") if uids[e.id] else staff.get(e.actor_id, "") for e in events}
+    return {e.id: units.get((e.origin, uids[e.id]), "") if uids[e.id] else staff.get(e.actor_id, "") for e in events}
 
 
 def _dispatch_notice(ticket: Ticket, assignment_id: int | None, on: dt.date) -> Built:

@@ -447,3 +447,29 @@ def test_a_field_whose_limit_is_new_in_issue_15_is_held_at_the_province_only_to_
                                              "content", "answer", "reason", "decision_note", "rule_key", "source_unit",
                                              "source_ref", "parties.name", "parties.address", "sessions.place",
                                              "sessions.mediators", "feedback", "data"}
+
+
+def test_an_event_naming_another_districts_unit_in_its_data_is_refused(trio, tmp_path):
+    ticket_id, _aid, ticket_uid = _lead(trio)
+    sample = records_by_kind(trio.district, DISTRICT)[records.EVENT][0]
+    foreign, own = foreign_uid(trio.province, "unit"), foreign_uid(trio.province, "unit", DISTRICT)
+
+    def step(unit: str) -> dict:
+        return fresh(records.EVENT, sample) | {"ticket": ticket_uid, "kind": "progress", "summary": "办理进展",
+                                               "data": json.dumps({"unit": unit})}
+
+    theirs, ours, unknown = step(foreign), step(own), step(str(uuid.uuid4()))
+    report = _import(trio, tmp_path, [line(records.EVENT, e) for e in (theirs, ours, unknown)])
+    assert report.counts == dict(report.counts, new=2, rejected=1)
+    assert _reasons(report)[theirs["uid"]] == ("字段 data 中的“unit”所引用的承办单位属于另一个中心（320104），"
+                                               "区县只能引用本中心自己的记录")
+    with at(trio.province) as actor:  # one stored before the check: the work order does not show the other's name
+        conn = raw_connection()
+        conn.execute("SAVEPOINT foreign_unit")
+        try:
+            conn.execute("UPDATE ticket_event SET data = ? WHERE uid = ?", (json.dumps({"unit": foreign}), ours["uid"]))
+            rows = contexts.build(DocumentKind.WORK_ORDER, ticket_id, actor, on=clock.today()).context["handling_rows"]
+        finally:
+            conn.execute("ROLLBACK TO foreign_unit")
+            conn.execute("RELEASE foreign_unit")
+    assert [r["unit"] for r in rows if r["text"] == "办理进展"] == ["", ""]  # the other's, and one unknown here
