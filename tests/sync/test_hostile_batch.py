@@ -72,6 +72,15 @@ def _variants(trio) -> list[tuple[str, dict, str]]:
             record = fresh(kind.name, sample)
             record[child.key] = "不是列表"
             out.append((kind.name, record, child.key))
+        if kind.tree:  # its own parent, and two that are each other's
+            itself = fresh(kind.name, sample)
+            a, b = fresh(kind.name, sample), fresh(kind.name, sample)
+            out += [(kind.name, itself | {"parent": itself["uid"]}, "parent"),
+                    (kind.name, a | {"parent": b["uid"], "name": "甲"}, "parent"),
+                    (kind.name, b | {"parent": a["uid"], "name": "乙"}, "parent")]
+        for column, key, target in kind.json_refs:  # another district's record named inside a JSON field
+            out.append((kind.name, dict(fresh(kind.name, sample), **{column: json.dumps(
+                {key: foreign_uid(trio.province, target)})}), key))
     return out
 
 
@@ -95,6 +104,17 @@ def _odd_but_valid(trio) -> list[tuple[str, dict]]:
                                 "received_via": ""}, ensure_ascii=False)}
     deadline = fresh(records.DEADLINE, samples[records.DEADLINE][0]) | {
         "ticket": ticket["uid"], "assignment": assignment["uid"], "due_at": "2999-12-31T23:59:59+08:00", "met_at": ""}
+    # the extremes of a well-formed time and day: the reads take them as they come
+    last = fresh(records.DEADLINE, samples[records.DEADLINE][0]) | {
+        "ticket": ticket["uid"], "assignment": None, "stage": "sign_off", "started_at": "1992-01-01T00:00:00+08:00",
+        "due_at": "9999-12-31T23:59:59+08:00", "met_at": "9999-12-31T23:59:59+08:00"}
+    extension = fresh(records.EXTENSION, samples[records.EXTENSION][0]) | {
+        "assignment": assignment["uid"], "requested_due": "9999-12-31", "asked_at": "9999-12-31T23:59:59+08:00",
+        "decision": "", "decided_at": ""}
+    late = fresh(records.EVENT, samples[records.EVENT][0]) | {
+        "ticket": ticket["uid"], "kind": "dispatched", "at": "9999-12-31T23:59:59+08:00",
+        "data": json.dumps({"feedback_due": "9999-12-31", "phoned_at": "1901-01-01T00:00:00+08:00",
+                            "phoned_person": "值班员", "police_told": False})}
     supervision = fresh(records.SUPERVISION, samples[records.SUPERVISION][0]) | {
         "ticket": ticket["uid"], "unit": None, "content": "督" * limits.TEXT, "answer": "", "answered_at": ""}
     case = fresh(records.MEDIATION, next(d for d in samples[records.MEDIATION] if d["parties"] and d["sessions"]))
@@ -106,7 +126,8 @@ def _odd_but_valid(trio) -> list[tuple[str, dict]]:
         "ticket": ticket["uid"], "case": case["uid"], "assignment": None, "supervision": supervision["uid"],
         "number": "", "kind": "termination_letter", "issued_by": None}
     return [(records.TICKET, ticket), (records.EVENT, event), (records.ASSIGNMENT, assignment),
-            (records.DEADLINE, deadline), (records.SUPERVISION, supervision), (records.MEDIATION, case),
+            (records.DEADLINE, deadline), (records.DEADLINE, last), (records.EXTENSION, extension),
+            (records.EVENT, late), (records.SUPERVISION, supervision), (records.MEDIATION, case),
             (records.DOCUMENT, document)]
 
 
@@ -144,7 +165,7 @@ def test_a_hostile_batch_is_refused_field_by_field_and_nothing_it_leaves_breaks_
 
 def _every_provincial_read(actor, odd_ticket: int) -> None:
     """Each read the province's screens make, over what the batch left; a typed refusal is fine, a crash is not."""
-    from core import handling_reads, mediation_reads, users
+    from core import handling_reads, kb, mediation_reads, topics, units, users
 
     users.create_user(actor, "viewer", "查看员", "viewer-pass-1", {Role.MANAGER})
     readers = [actor, users.authenticate("viewer", "viewer-pass-1")]
@@ -181,6 +202,19 @@ def _every_provincial_read(actor, odd_ticket: int) -> None:
                     pass
         province_stats.by_district(who)
         province_stats.by_district(who, dt.date(1980, 1, 1), dt.date(2030, 12, 31))
+        for read in (lambda: kb.list_articles(who), lambda: handling_reads.reviews_page(who),
+                     lambda: handling_reads.units_in_progress(who)):
+            try:
+                read()
+            except HotlineError:
+                pass
+    # the trees every screen picks from: no record lost in a cycle, no walk without end
+    assert len(kb.category_paths()) == raw_connection().execute("SELECT count(*) FROM kb_category").fetchone()[0]
+    assert len(units.unit_tree(include_retired=True)) == raw_connection().execute(
+        "SELECT count(*) FROM unit").fetchone()[0]
+    assert sum(1 + len(t.children) for t in topics.topic_tree()) == raw_connection().execute(
+        "SELECT count(*) FROM topic").fetchone()[0]
+    topics.active_topics()
     overview.district_states(actor)
     overview.conflicts(actor)
     for row in overview.imports(actor):
