@@ -40,6 +40,12 @@ def _not_null_without_default(trio) -> dict[str, set[str]]:
     return {t: {c for c, (missing_ok, _null_ok) in cols.items() if not missing_ok} for t, cols in allowed.items()}
 
 
+def _sample(samples: dict[str, list[dict]], kind: str) -> dict:
+    """A real record of ``kind`` to vary (a mediation case with parties and sessions)."""
+    return samples[kind][0] if kind != records.MEDIATION else next(
+        d for d in samples[kind] if d["parties"] and d["sessions"])
+
+
 def _variants(trio) -> list[tuple[str, dict, str]]:
     """(kind, record, the key its reason must name): one wrong field each, on a fresh copy of a real record."""
     rules, nested = validate._rules(DISTRICT), validate.child_rules()
@@ -47,8 +53,7 @@ def _variants(trio) -> list[tuple[str, dict, str]]:
     samples = records_by_kind(trio.district, DISTRICT)
     out: list[tuple[str, dict, str]] = []
     for kind in records.KINDS:
-        sample = samples[kind.name][0] if kind.name != records.MEDIATION else next(
-            d for d in samples[kind.name] if d["parties"] and d["sessions"])
+        sample = _sample(samples, kind.name)
         for key, check in rules[kind.name].items():
             for bad in check.bad:
                 out.append((kind.name, dict(fresh(kind.name, sample), **{key: bad}), key))
@@ -437,8 +442,7 @@ def test_a_field_whose_limit_is_new_in_issue_15_is_held_at_the_province_only_to_
     samples = records_by_kind(trio.district, DISTRICT)
     older: list[tuple[str, dict, str]] = []
     for kind in records.KINDS:
-        sample = samples[kind.name][0] if kind.name != records.MEDIATION else next(
-            d for d in samples[kind.name] if d["parties"] and d["sessions"])
+        sample = _sample(samples, kind.name)
         for key, check in rules[kind.name].items():
             if hasattr(check, "district_limit"):
                 record = fresh(kind.name, sample) | {key: _over(check)}

@@ -121,26 +121,6 @@ def test_a_restored_district_reissues_numbers_and_the_receipt_renumbers_them(pai
     assert applied.still_pending == 0
 
 
-def test_a_receipt_imported_again_or_naming_a_ticket_renumbered_already_changes_nothing(pair, tmp_path):
-    backup = tmp_path / "district-backup.db"
-    shutil.copy(pair.district, backup)
-    _register(pair, "旧的来电")
-    _import(pair, _export(pair, tmp_path / "usb1").path)
-    shutil.copy(backup, pair.district)
-    uid, number = _register(pair, "新的来电")
-    _import(pair, _export(pair, tmp_path / "usb2").path)
-    with at(pair.province) as actor:
-        first = receipts.export_receipt(actor, DISTRICT, tmp_path)
-        second = receipts.export_receipt(actor, DISTRICT, tmp_path)  # the province still holds the clash
-    with at(pair.district) as actor:
-        assert len(receipts.import_receipt(actor, first.path).renumbered) == 1
-        renamed = Ticket.get(Ticket.uid == uid)
-        assert receipts.import_receipt(actor, second.path).renumbered == []
-        assert Ticket.get(Ticket.uid == uid).number == renamed.number != number
-        assert TicketEvent.select().where((TicketEvent.ticket == renamed.id)
-                                          & (TicketEvent.kind == EventKind.RENUMBERED.value)).count() == 1
-
-
 def _restored_with_a_clash(pair, tmp_path) -> tuple[str, str]:
     """A district restored from a backup that reissued one number the province holds: (uid, number) of the new ticket."""
     backup = tmp_path / "district-backup.db"
@@ -151,6 +131,20 @@ def _restored_with_a_clash(pair, tmp_path) -> tuple[str, str]:
     uid, number = _register(pair, "新的来电")
     assert _import(pair, _export(pair, tmp_path / "usb2").path).clash_count == 1
     return uid, number
+
+
+def test_a_receipt_imported_again_or_naming_a_ticket_renumbered_already_changes_nothing(pair, tmp_path):
+    uid, number = _restored_with_a_clash(pair, tmp_path)
+    with at(pair.province) as actor:
+        first = receipts.export_receipt(actor, DISTRICT, tmp_path)
+        second = receipts.export_receipt(actor, DISTRICT, tmp_path)  # the province still holds the clash
+    with at(pair.district) as actor:
+        assert len(receipts.import_receipt(actor, first.path).renumbered) == 1
+        renamed = Ticket.get(Ticket.uid == uid)
+        assert receipts.import_receipt(actor, second.path).renumbered == []
+        assert Ticket.get(Ticket.uid == uid).number == renamed.number != number
+        assert TicketEvent.select().where((TicketEvent.ticket == renamed.id)
+                                          & (TicketEvent.kind == EventKind.RENUMBERED.value)).count() == 1
 
 
 def test_a_receipts_highest_past_any_real_day_is_ignored_and_the_new_number_keeps_its_format(pair, tmp_path):
