@@ -10,7 +10,6 @@ statuses the services accept and the user's rights; the services check again.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
 
 from core import clock, deadline_rules, deadlines, reminders, supervision, tickets, topics, units
@@ -212,7 +211,7 @@ _REVIEWS = """
     SELECT 'return' AS kind, a.id AS aid, NULL, a.ticket_id, t.number, t.title, t.urgency, t.emergency_type, u.name,
            a.role, a.updated_at AS at,
            (SELECT json_extract(e.data, '$.reason') FROM ticket_event e WHERE e.ticket_id = a.ticket_id
-            AND e.kind = 'return_asked' AND json_extract(e.data, '$.unit') = u.uid ORDER BY e.at DESC, e.id DESC LIMIT 1)
+            AND e.kind = 'return_asked' AND json_valid(e.data) AND json_extract(e.data, '$.unit') = u.uid ORDER BY e.at DESC, e.id DESC LIMIT 1)
     FROM assignment a JOIN ticket t ON t.id = a.ticket_id JOIN unit u ON u.id = a.unit_id
     WHERE a.status = 'return_asked'
     UNION ALL
@@ -239,13 +238,13 @@ def reviews_page(actor: Actor, after: tuple | None = None, limit: int = PAGE) ->
     out = []
     for kind, aid, request_id, tid, number, title, urgency, emergency, unit, role, at, extra in rows:
         if kind == "feedback":
-            result = json.loads(extra or "{}").get("result", "")
+            result = tickets.stored_text(tickets.stored_object(extra).get("result"))
             note = f"办理结果：{FeedbackResult.label_of(result)}" if result else ""
         elif kind == "extension":
             until, _, reason = (extra or "").partition(" ")
             note = f"申请延期至 {until}：{reason}"
         else:
-            note = f"退单理由：{extra}" if extra else ""
+            note = f"退单理由：{extra}" if isinstance(extra, str) and extra else ""
         out.append(QueueRow(kind, tid, number, title, urgency == Urgency.URGENT.value, _urgency(urgency, emergency),
                             _REVIEW_TASKS[kind], unit, AssignmentRole.label_of(role), note=note, assignment_id=aid,
                             target_id=request_id, sort_key=(at, kind, aid)))
@@ -428,11 +427,12 @@ def ticket_actions(actor: Actor, hotline: str, category: str, status: str) -> fr
 
 
 def feedback_lines(raw: str) -> tuple[str, list[tuple[str, str]]]:
-    content = json.loads(raw or "{}")
-    result = content.get("result", "")
+    content = tickets.stored_object(raw)
+    result = tickets.stored_text(content.get("result"))
     labels = FEEDBACK_ELEMENTS.get(result, {})
-    lines = [(labels.get(k, k), v) for k, v in content.get("elements", {}).items()]
-    if content.get("received_via"):
+    elements = content.get("elements")
+    lines = [(labels.get(k, k), tickets.stored_text(v)) for k, v in (elements if isinstance(elements, dict) else {}).items()]
+    if tickets.stored_text(content.get("received_via")):
         lines.append(("反馈方式", content["received_via"]))
     return (FeedbackResult.label_of(result) if result else ""), lines
 
@@ -465,7 +465,7 @@ def handling_of(actor: Actor, ticket_id: int, now: dt.datetime | None = None) ->
                 ExtensionView(eid, reason, until, clock.display(asked), decision, clock.display(decided), note))
         reasons = dict(conn.execute(
             "SELECT json_extract(data, '$.unit'), json_extract(data, '$.reason') FROM ticket_event "
-            "WHERE ticket_id = ? AND kind = 'return_asked' ORDER BY at, id", (ticket_id,)).fetchall())
+            "WHERE ticket_id = ? AND kind = 'return_asked' AND json_valid(data) ORDER BY at, id", (ticket_id,)).fetchall())
         views = []
         for row in conn.execute(
                 "SELECT a.id, a.unit_id, u.name, a.role, a.status, a.dispatched_at, a.method, a.opinion, a.signed_at, "
@@ -479,7 +479,7 @@ def handling_of(actor: Actor, ticket_id: int, now: dt.datetime | None = None) ->
                 aid, unit_id, unit, role, a_status, clock.display(dispatched), DispatchMethod.label_of(method), opinion,
                 clock.display(signed), signed_by, clock.display(fed_at), result, lines,
                 clocks.get(aid, {}).get(Stage.SIGN_OFF.value), clocks.get(aid, {}).get(Stage.FEEDBACK.value),
-                own, assignment_actions(actor, a_status, waiting), reasons.get(uid) or ""))
+                own, assignment_actions(actor, a_status, waiting), tickets.stored_text(reasons.get(uid))))
         views.sort(key=lambda v: (v.role != AssignmentRole.LEAD.value, v.status == AssignmentStatus.WITHDRAWN.value))
         supervisions = supervision.supervisions_of(ticket_id)
         topic = topics.topic_path(topic_id)

@@ -288,9 +288,14 @@ def category_paths() -> dict[int, str]:
     """Every category as "一级/二级", by id."""
     rows = {c.id: c for c in KbCategory.select()}
 
-    def path(c: KbCategory) -> str:
-        parent = rows.get(c.parent_id) if c.parent_id else None
-        return f"{path(parent)}/{c.name}" if parent else c.name
+    def path(c: KbCategory | None) -> str:
+        names: list[str] = []
+        seen: set[int] = set()
+        while c is not None and c.id not in seen:  # a stored cycle (a district's, before import refused them) ends here
+            seen.add(c.id)
+            names.append(c.name)
+            c = rows.get(c.parent_id) if c.parent_id else None
+        return "/".join(reversed(names))
 
     return {i: path(c) for i, c in rows.items()}
 

@@ -142,6 +142,22 @@ NUMBER_CLASH = ("该区县的另一张工单也使用这个编号（该区县可
                 "回执会通知该区县改号，改号后的工单送达后此提示消失。")
 
 
+def stored_object(text: str | None) -> dict[str, Any]:
+    """A stored JSON object (a ticket's details, an event's data, a feedback) as a dict, {} for
+    anything else: a value a district sent that the import let through (from before a rule
+    existed) shows as blank, never as a traceback (issue 15 §2)."""
+    try:
+        value = json.loads(text or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def stored_text(value: Any) -> str:
+    """A value taken out of stored JSON, as text: '' for null and for what is not text."""
+    return value if isinstance(value, str) else ""
+
+
 def _row(raw: tuple, sort: str, see_confidential: bool, district_names: dict[str, str] | None = None) -> TicketRow:
     (tid, number, received_at, hotline, channel, status, category, urgency, emergency_type,
      name, phone, confidential, title, _region, repeat_of, origin, clash) = raw
@@ -204,7 +220,7 @@ def detail(actor: Actor, ticket_id: int) -> TicketDetail:
         if t is None:
             raise NotFound("工单不存在。")
         hidden = t.confidential and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
-        details = json.loads(t.details or "{}")
+        details = stored_object(t.details)
         repeat_number = ""
         if t.repeat_of_id:
             original = Ticket.get_or_none(Ticket.id == t.repeat_of_id)
@@ -238,7 +254,7 @@ def detail(actor: Actor, ticket_id: int) -> TicketDetail:
             ("不予受理原因", NotAcceptedReason.label_of(t.not_accepted_reason)),
             ("告知内容", t.referral),
             ("重复件，原工单", repeat_number),
-        ] + [(DETAIL_FIELDS[k], v) for k, v in details.items() if k in DETAIL_FIELDS]
+        ] + [(DETAIL_FIELDS[k], stored_text(v)) for k, v in details.items() if k in DETAIL_FIELDS]
         fields = [(label, value) for label, value in fields if value]
         events = list(TicketEvent.select().where(TicketEvent.ticket == t.id).order_by(TicketEvent.at, TicketEvent.id))
         actor_ids = {e.actor_id for e in events if e.actor_id is not None}

@@ -10,7 +10,6 @@ only mediators, who may see identities, issue those letters.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from core.center import current_center
 from core.errors import NotFound, ValidationError
 from core.deadline_rules import Rule
 from core.handling_reads import feedback_lines
+from core.tickets import stored_object, stored_text
 from core.privacy import mask_name, mask_phone, mask_text
 from core.roles import Actor, Permission
 from core.vocab import (AssignmentRole, AssignmentStatus, Category, Channel, DispatchMethod, EmergencyType,
@@ -219,7 +219,7 @@ def _dispatch_event(assignment: Assignment) -> dict[str, Any]:
     """The dispatch event's facts (12345 5.2.2.1.3 办理时限, 5.2.2.1.4 phone and police)."""
     for e in reversed(_events(assignment.ticket_id, EventKind.DISPATCHED)):
         if e.at == assignment.dispatched_at:
-            return json.loads(e.data or "{}")
+            return stored_object(e.data)
     return {}
 
 
@@ -233,6 +233,22 @@ def _clock(ticket_id: int, stage: Stage, assignment_id: int | None = None, at: s
     return query.order_by(Deadline.started_at.desc(), Deadline.id.desc()).first()
 
 
+def _day(value: Any) -> dt.date | None:
+    """A date taken out of an event's data; None for anything that is not one."""
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _time(value: Any) -> str:
+    """A time taken out of an event's data as people read it; blank for anything that is not one."""
+    try:
+        return clock.display(value) if isinstance(value, str) else ""
+    except (ValueError, OverflowError):
+        return ""
+
+
 def _time_limit(deadline: Deadline | None, facts: dict[str, Any]) -> str:
     """办理时限 as a span, the rule's own words (``7 天``, ``24 小时``, ``15 个工作日``; 12345
     5.2.2.1.3); the due date itself is 截止时间. A limit the center set at dispatch counts
@@ -241,8 +257,9 @@ def _time_limit(deadline: Deadline | None, facts: dict[str, Any]) -> str:
         return ""
     start, due = clock.parse_stamp(deadline.started_at), clock.parse_stamp(deadline.due_at)
     rule = _rule_of(deadline)
-    if facts.get("feedback_due"):
-        span = f"{(dt.date.fromisoformat(facts['feedback_due']) - start.date()).days} 天（中心指定）"
+    given = _day(facts.get("feedback_due"))
+    if given is not None:
+        span = f"{(given - start.date()).days} 天（中心指定）"
     elif rule is not None:
         span = rule.span
     else:  # a rule no longer in the stored versions: the span the clock was given
@@ -297,11 +314,12 @@ def _work_order(ticket: Ticket, actor: Actor, on: dt.date) -> Built:
 
 def _event_units(events: list[TicketEvent]) -> dict[int, str]:
     """Each event's unit (the staff member for the center's own steps), in two queries, not one an event."""
-    uids = {e.id: json.loads(e.data or "{}").get("unit") for e in events}
-    units = {u.uid: u.name for u in Unit.select(Unit.uid, Unit.name).where(Unit.uid.in_([u for u in uids.values() if u]))}
+    uids = {e.id: stored_text(stored_object(e.data).get("unit")) for e in events}
+    units = {(u.origin, u.uid): u.name for u in Unit.select(Unit.origin, Unit.uid, Unit.name)
+             .where(Unit.uid.in_([u for u in uids.values() if u]))}  # only the event's own center's
     staff = {u.id: u.display_name for u in User.select(User.id, User.display_name)
              .where(User.id.in_({e.actor_id for e in events if e.actor_id}))}
-    return {e.id: units.get(uids[e.id], "") if uids[e.id] else staff.get(e.actor_id, "") for e in events}
+    return {e.id: units.get((e.origin, uids[e.id]), "") if uids[e.id] else staff.get(e.actor_id, "") for e in events}
 
 
 def _dispatch_notice(ticket: Ticket, assignment_id: int | None, on: dt.date) -> Built:
@@ -319,11 +337,12 @@ def _dispatch_notice(ticket: Ticket, assignment_id: int | None, on: dt.date) -> 
     masked = bool(ticket.confidential)  # the notice leaves the center
     caller = _Caller(ticket, masked)
     alerts = []
-    if facts.get("phoned_person"):
-        alerts.append(f"已于 {clock.display(facts.get('phoned_at'))} 电话联系{facts['phoned_person']}")
-    if "police_told" in facts:
+    if stored_text(facts.get("phoned_person")):
+        when = _time(facts.get("phoned_at"))
+        alerts.append(f"已于 {when} 电话联系{facts['phoned_person']}" if when else f"已电话联系{facts['phoned_person']}")
+    if isinstance(facts.get("police_told"), bool):  # absent or null: not said, so nothing is printed
         alerts.append("已报公安部门" if facts["police_told"] else "未报公安部门")
-    if "emergency_told" in facts:
+    if isinstance(facts.get("emergency_told"), bool):
         alerts.append("已通报应急管理部门" if facts["emergency_told"] else "未通报应急管理部门")
     ctx = _common(ticket, on) | {
         "unit": lead.unit.name, "co_units": "、".join(a.unit.name for a in same),

@@ -30,6 +30,8 @@ def shown(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
+    if value is None:
+        return "空值"
     if isinstance(value, bool):
         return "true/false"
     return {str: "文字", int: "整数", list: "列表", dict: "对象"}.get(type(value), type(value).__name__)
@@ -83,13 +85,19 @@ def stamp(value: Any) -> str | None:
         except ValueError:
             return f"的时间“{shown(value)}”不存在"
         # Since 1992 China keeps +08:00 all year; earlier moments (a ledger's 1988) had summer time.
-        if _PLAIN_STAMP.match(value) or clock.stamp(parsed) == value:
+        if _PLAIN_STAMP.match(value):
+            return None
+        try:
+            local = clock.stamp(parsed)
+        except (OverflowError, ValueError):  # year 1 or 9999 moved to China's offset leaves the calendar
+            return f"的时间“{shown(value)}”格式不对，超出了可用的年份范围"
+        if local == value:
             return None
     return f"的时间“{shown(value)}”格式不对，应如 2026-11-22T09:15:03+08:00"
 
 
 _refusing(stamp, 7, "2026-11-22 09:15", "2026-02-30T09:00:00+08:00", "2026-11-22T09:15:03+09:00",
-          "2026-11-22T09:15:03.5+08:00")
+          "2026-11-22T09:15:03.5+08:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-10:00")
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -186,9 +194,15 @@ def ticket_number(origin: str) -> Check:
     return _refusing(check, 7, "999999-20261124-0001", f"{origin}-20261332-0001", f"{origin}-20261124-0000")
 
 
-def json_object(limit: int, fields: dict[str, Check] | None = None, only: bool = False) -> Check:
+def json_object(limit: int, fields: dict[str, Check] | None = None, only: bool = False,
+                nullable: frozenset[str] = frozenset()) -> Check:
     """Text holding a JSON object (a ticket's details, an event's data, a feedback), ``fields``
-    checked where present; with ``only`` no other key may appear."""
+    checked where present; with ``only`` no other key may appear.
+
+    A key with a rule may not hold null unless it is ``nullable``: the district's program writes
+    a value or leaves the key out (core.dispatch, core.handling, core.registration), and a reader
+    that takes the key out expects its value (``{"elements": null}`` broke the feedback's lines,
+    ``"police_told": null`` printed 未报公安部门). A key without a rule may hold anything."""
     def check(value: Any) -> str | None:
         if type(value) is not str:
             return wrong_type(value, "JSON 文字")
@@ -208,13 +222,18 @@ def json_object(limit: int, fields: dict[str, Check] | None = None, only: bool =
                 if only:
                     return f"中的“{shown(key)}”不是可填的项"
                 continue
-            why = None if inner is None else rule(inner)  # a null reads as "not given" everywhere
+            if inner is None:
+                if key in nullable:
+                    continue
+                return f"中的“{key}”不能为空（null）"
+            why = rule(inner)
             if why:
                 return f"中的“{key}”{why}"
         return None
     bad: list[Any] = [7, "{不是 JSON", "[1, 2]", "长" * (limit + 1)]
     bad += ['{"不可填": 1}'] if only else []
     bad += [json.dumps({key: rule.bad[0]}, ensure_ascii=False) for key, rule in (fields or {}).items()]  # type: ignore[attr-defined]
+    bad += [json.dumps({key: None}) for key in (fields or {}) if key not in nullable]
     return _refusing(check, *bad)
 
 
@@ -232,7 +251,8 @@ def text_map(keys: frozenset[str] | None, limit: int) -> Check:
             if why:
                 return f"中的“{key}”{why}"
         return None
-    return _refusing(check, "对象", {"不可填": "x"}, {next(iter(keys or ["x"])): 7})
+    first = next(iter(sorted(keys or ["x"])))
+    return _refusing(check, "对象", {"不可填": "x"}, {first: 7}, {first: None})
 
 
 def boolean(value: Any) -> str | None:

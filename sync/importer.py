@@ -26,7 +26,7 @@ from typing import Any
 
 import apsw
 
-from core import clock
+from core import clock, units
 from core.errors import Cancelled, Conflict, NotFound
 from core.roles import Actor, Permission
 from core.service import require, write
@@ -48,6 +48,7 @@ LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-
 
 Progress = Callable[[int, int], None]
 STOPPED = "导入已取消，没有做任何更改。"
+_STAGED = "outcome IN ('new', 'updated')"
 _NESTED = {k.name: frozenset(c.key for c in k.children) for k in records.KINDS}  # the only fields that hold lists
 
 
@@ -298,6 +299,10 @@ def import_batch(actor: Actor, path: Path, dry_run: bool = False, progress: Prog
         report.counts = dict.fromkeys(OUTCOMES, 0)
         report.import_id = None
         return _rejected(actor, path, report, _file_error(path, exc), dry_run)
+    finally:
+        # A thread's cached unit list is keyed on data_version, which does not move for a commit on
+        # the thread's own connection (the command line, a test): the import's units must be seen.
+        units.units_changed()
     report.status = "imported"
     _empty_the_log()
     return report
@@ -347,7 +352,7 @@ def _rejected(actor: Actor, path: Path, report: ImportReport, exc: SyncFileError
     if not dry_run:
         kept = quarantine.keep(path, Path(database.database))
         report.quarantine, report.quarantine_dropped = kept.path, kept.dropped
-        if kept.dropped:
+        if kept.note():
             report.alarms.append(kept.note())
         _store_plain(actor, report)
     return report
@@ -525,6 +530,7 @@ class _Applier:
         for sql in self.ref_checks[kind.name]:
             conn.execute(sql, {"origin": self.origin})
         if kind.tree:
+            self._refuse_cycles(kind)
             positions = [p for (p,) in conn.execute(
                 "SELECT pos FROM sync_stage WHERE kind = ? AND outcome IN ('new', 'updated') ORDER BY pos", (kind.name,))]
             self._one_by_one(kind, positions)
@@ -546,7 +552,54 @@ class _Applier:
             conn.execute(delete)
             conn.execute(insert)
         if kind.name == records.TICKET:
+            self._resolve_clashes()
             self._clashes()
+
+    def _refuse_cycles(self, kind: records.Kind) -> None:
+        """Refuse each staged record of a tree whose parent chain comes back to it (itself its parent, or
+        A under B under A), through the file's new parents and the province's stored ones: the district's
+        program never writes one (core.units refuses a move under a descendant), and a stored cycle
+        would drop the records from every tree the province shows. Parents the file sets and refuses
+        are taken as the province keeps them, again until no staged record is on a cycle."""
+        conn, column = self.conn, kind.self_refs[0]
+        key = records.ref_key(column)
+        staged = {uid: (parent, name) for uid, parent, name in conn.execute(
+            f"SELECT uid, json_extract(payload, '$.{key}'), json_extract(payload, '$.name') FROM sync_stage"
+            f" WHERE kind = ? AND {_STAGED}", (kind.name,))}
+        if not staged:
+            return
+        table = f'"{kind.table}"'
+        stored = {uid: (parent, name) for uid, parent, name in conn.execute(
+            f'SELECT t.uid, p.uid, t.name FROM {table} t LEFT JOIN {table} p ON p.id = t."{column}"'
+            f" WHERE t.origin = ?", (self.origin,))}
+        refused: dict[str, str] = {}
+        while True:
+            graph = stored | {uid: row for uid, row in staged.items() if uid not in refused}
+            found = {}
+            for uid in staged.keys() - refused.keys():
+                chain, at = [uid], graph[uid][0]
+                while at is not None and at != uid and at not in chain and len(chain) <= len(graph):
+                    chain.append(at)
+                    at = graph.get(at, (None, ""))[0]
+                if at == uid:
+                    found[uid] = chain
+            if not found:
+                break
+            for uid, chain in found.items():
+                names = [str(graph[u][1]) for u in chain + [uid]]
+                refused[uid] = (f"字段 {key} 指向记录自己：{kind.label}“{names[0]}”不能是自己的上级" if len(chain) == 1
+                                else f"字段 {key} 使上下级形成循环：" + " → ".join(f"“{n}”" for n in names))
+        conn.executemany(f"UPDATE sync_stage SET outcome = 'rejected', reason = ? WHERE kind = '{kind.name}'"
+                         " AND uid = ?", [(why, uid) for uid, why in refused.items()])
+
+    def _resolve_clashes(self) -> None:
+        """A flagged ticket left alone with its number (the other holder renumbered, or moved on) is no
+        clash any more. So a clash ends whichever ticket was flagged: the restored district's new one, or
+        the genuine lost one when its batch came after the restored district's (the district renumbers
+        its own ticket of that number; core.renumbering)."""
+        self.conn.execute("UPDATE ticket SET number_clash = 0 WHERE origin = ? AND number_clash = 1 AND NOT EXISTS"
+                          " (SELECT 1 FROM ticket o WHERE o.number = ticket.number AND o.origin = ticket.origin"
+                          " AND o.id <> ticket.id)", (self.origin,))
 
     def _clashes(self) -> None:
         """Tickets just taken whose number another of the district's holds (restored from a backup)."""

@@ -12,6 +12,7 @@ come again, arrive unchanged, and the next receipt acknowledges them.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -42,8 +43,11 @@ SHOWN = 200
 LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
                   rb'"r":([1-9][0-9]{0,17}),"o":"(new|updated|unchanged|stale|conflict|rejected)","why":(".*")\}\Z')
 # A ticket whose number another of the district's holds, with the province's highest sequence that day (issue 15 §3).
+# The number and the highest are checked one by one (``_clash``): one that is wrong is ignored with a
+# warning, never taken on trust and never the whole receipt's refusal.
 RENUMBER = re.compile(rb'\{"renumber":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
-                      rb'"number":"([0-9]{6}-[0-9]{8}-[0-9]{4,7})","highest":([0-9]{1,7})\}\Z')
+                      rb'"number":"([0-9A-Za-z-]{1,40})","highest":([0-9]{1,20})\}\Z')
+NUMBER = re.compile(r"[0-9]{6}-([0-9]{8})-[0-9]{4,7}\Z")
 
 
 @dataclass
@@ -154,6 +158,7 @@ class ReceiptApplied:
     resent_referents: int = 0  # what refused records refer to, un-acknowledged so it travels again
     still_pending: int = 0
     renumbered: list[tuple[str, str]] = field(default_factory=list)  # (number, new number): clashes at the province
+    warnings: list[str] = field(default_factory=list)  # what of the receipt was not taken on trust, and why
 
     def summary(self) -> str:
         if self.status == "repeat":
@@ -178,6 +183,7 @@ class ReceiptApplied:
             text += "".join(f"\n  {old} → {new}" for old, new in self.renumbered[:10])
             if len(self.renumbered) > 10:
                 text += f"\n  ……共 {len(self.renumbered)} 张"
+        text += "".join(f"\n警告：{w}" for w in self.warnings)
         text += f"\n仍待省级中心确认的记录：{self.still_pending} 条。"
         return text
 
@@ -186,7 +192,8 @@ class ReceiptApplied:
                 "contiguous": self.contiguous, "missing": self.missing, "acknowledged": self.acknowledged,
                 "not_acknowledged": self.not_acknowledged, "refused": self.refused, "superseded": self.superseded,
                 "resent_referents": self.resent_referents, "still_pending": self.still_pending,
-                "renumbered": [list(pair) for pair in self.renumbered], "summary": self.summary()}
+                "renumbered": [list(pair) for pair in self.renumbered], "warnings": self.warnings,
+                "summary": self.summary()}
 
 
 def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
@@ -213,7 +220,9 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
         clashes: list[renumbering.Clash] = []
         for item in _results(path, checked):
             if isinstance(item, renumbering.Clash):
-                if item.number.startswith(f"{center.code}-"):
+                if not _well_formed(item.number):
+                    result.warnings.append(f"回执中要求改号的工单编号“{item.number}”格式不对，已忽略")
+                elif item.number.startswith(f"{center.code}-"):
                     clashes.append(item)
                 continue
             kind_name, uid, rev, outcome, reason = item
@@ -235,7 +244,9 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
                 refused_refs.append((kind, uid))
         result.acknowledged += _acknowledge(conn, accepted)
         result.resent_referents = _resend_referents(conn, refused_refs)
-        result.renumbered = [(r.number, r.new_number) for r in renumbering.renumber(actor, clashes)]
+        renumbered = renumbering.renumber(actor, clashes)
+        result.renumbered = [(r.number, r.new_number) for r in renumbered.done]
+        result.warnings += renumbered.warnings
         SyncReceiptIn.create(sha256=sha, province=header["from"], sequence=header["sequence"], contiguous=contiguous_,
                              missing=json.dumps(missing), acknowledged=result.acknowledged,
                              not_acknowledged=result.refused,
@@ -247,6 +258,15 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
 
     result.still_pending = sum(pending_counts().values())
     return result
+
+
+def _well_formed(number: str) -> bool:
+    """A ticket number as next_number writes it: a center, a real day, 4 to 7 digits."""
+    match = NUMBER.match(number)
+    try:
+        return match is not None and bool(dt.datetime.strptime(match.group(1), "%Y%m%d"))
+    except ValueError:
+        return False
 
 
 def _resend_referents(conn, refused: list[tuple[records.Kind, str]]) -> int:

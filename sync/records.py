@@ -53,6 +53,7 @@ class Kind:
     children: tuple[Child, ...] = ()
     optional: bool = False                # sent only when the district chooses to (knowledge base)
     province_values: dict[str, str] = field(default_factory=dict)  # column -> SQL over payload ``p`` at the province
+    json_refs: tuple[tuple[str, str, str], ...] = ()  # (JSON column, key, table): a uid a read of the province follows
 
     @property
     def label(self) -> str:
@@ -96,7 +97,9 @@ KINDS: tuple[Kind, ...] = (
                                           " AND o.number = json_extract(p, '$.number') AND o.number_clash = 0"
                                           " AND o.uid <> json_extract(p, '$.uid'))"}),
     Kind(EVENT, "ticket_event", ("uid", "origin", "kind", "at", "summary", "data"),
-         {"ticket_id": "ticket", "actor_id": "user"}, has_rev=False),
+         {"ticket_id": "ticket", "actor_id": "user"}, has_rev=False,
+         # the unit a step was the unit's, shown by name on the work order and the handling panel
+         json_refs=(("data", "unit", "unit"),)),
     Kind(ATTACHMENT, "attachment", ("uid", "origin", "kind", "sha256", "name", "size", "mime", "added_at"),
          {"ticket_id": "ticket", "added_by": "user"}, has_rev=False),
     Kind(ASSIGNMENT, "assignment", ("uid", "origin", "rev", "updated_at", "role", "status", "dispatched_at",
@@ -292,6 +295,14 @@ def ref_check_sql(kind: Kind) -> list[str]:
             unowned = f"NOT {_own_referent(target, uid)}"
         out.append(f"UPDATE sync_stage SET outcome = 'rejected', reason = {_ref_reason(what, target, uid)}"
                    f" WHERE kind = '{kind.name}' AND {_STAGED} AND {uid} IS NOT NULL AND {unowned}")
+    for column, key, target in kind.json_refs:
+        # Inside a JSON field: one unknown here is fine (it may not have arrived), another center's is not.
+        inner = f"json_extract(payload, '$.{column}')"
+        uid = f"(CASE WHEN json_valid({inner}) THEN json_extract({inner}, '$.{key}') END)"
+        what = f"字段 {column} 中的“{key}”所引用的{_label_of(target)}"
+        out.append(f"UPDATE sync_stage SET outcome = 'rejected', reason = '{what}属于另一个中心（' || {_whose(target, uid)}"
+                   f" || '），区县只能引用本中心自己的记录' WHERE kind = '{kind.name}' AND {_STAGED}"
+                   f" AND EXISTS (SELECT 1 FROM {_quote(target)} WHERE uid = {uid} AND origin <> :origin)")
     for child in kind.children:
         for column, target in child.refs.items():
             key = ref_key(column)

@@ -11,6 +11,7 @@ default may be missing (a batch from an older program), a nullable one may be nu
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import apsw
@@ -24,16 +25,37 @@ from core.vocab import (ArticleStatus, AssignmentRole, AssignmentStatus, Attachm
 from forms.catalog import DocumentKind
 from sync import records
 from sync.field_checks import (PHONE, Check, boolean, code, day, flag, integer, json_object, optional, pattern,
-                               region, sha256, stamp, text, text_map, ticket_number, uid, wrong_type)
+                               region, sha256, shown, stamp, text, text_map, ticket_number, uid, wrong_type)
 
+log = logging.getLogger("hotline.sync.validate")
 _MISSING = object()
 
 _ELEMENTS = frozenset(k for elements in FEEDBACK_ELEMENTS.values() for k in elements)
 
 
+# Limits the district's program enforces only since issue 15 (core/limits.py and units.MAX_PHONE,
+# kb_io's category names): what a district wrote before them may be longer. Refused at the province,
+# such a record would be refused in every batch for good, and everything naming it with it (each
+# assignment and supervision of a unit over its new limit: "所引用的承办单位省级中心尚未收到", sent
+# again, refused again). So the province holds these fields only to SANITY: 200,000 characters in one
+# field of a hotline record is a 100-page document pasted whole, which no person wrote into a unit's
+# 职责事项, a party's address or a sign-off; it is the bound the program already gives what it
+# composes from such parts (an event's summary and data, a feedback), and it keeps a 20 MB text out.
+# The district's own services keep the new limit for every new write.
+SANITY = limits.COMPOSED
+
+
+def since_issue_15(limit: int) -> Check:
+    """A text the district has held to ``limit`` only since issue 15: at the province, to SANITY."""
+    check = text(max(limit, SANITY))
+    check.district_limit = limit  # type: ignore[attr-defined]
+    return check
+
+
 def _rules(origin: str) -> dict[str, dict[str, Check]]:
     """Per kind, per JSON key: what the district's own program writes there (its forms' limits)."""
-    name, line, note, long_text = text(limits.NAME), text(limits.LINE), text(limits.NOTE), text(limits.TEXT)
+    name, line, note = since_issue_15(limits.NAME), since_issue_15(limits.LINE), since_issue_15(limits.NOTE)
+    long_text = since_issue_15(limits.TEXT)
     sort = integer(0, 1_000_000)
     maybe_stamp = optional(stamp)
     lengths = registration.MAX_LENGTHS
@@ -43,10 +65,12 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
                        "active": flag, "created_at": stamp},
         records.TOPIC: {"name": text(topics.MAX_TOPIC_NAME), "sort": sort, "active": flag},
         records.UNIT: {"name": text(units.MAX_NAME), "kind": code(UnitKind, "单位类别"),
-                       "contact": text(units.MAX_CONTACT), "duty_phone": text(units.MAX_PHONE), "email": line,
-                       "address": text(units.MAX_LINE), "matters": text(limits.TERMS), "keywords": text(limits.TERMS),
+                       "contact": text(units.MAX_CONTACT), "duty_phone": since_issue_15(units.MAX_PHONE),
+                       "email": line, "address": text(units.MAX_LINE), "matters": since_issue_15(limits.TERMS),
+                       "keywords": since_issue_15(limits.TERMS),
                        "sort": sort, "active": flag},
-        records.KB_CATEGORY: {"name": text(kb.MAX_CATEGORY_NAME), "sort": sort, "active": flag},
+        # kb.category_for_path held names to 20 characters, core.kb_io's import of articles did not until issue 15
+        records.KB_CATEGORY: {"name": since_issue_15(kb.MAX_CATEGORY_NAME), "sort": sort, "active": flag},
         records.KB_ARTICLE: {"version": integer(1, 1_000_000), "status": code(ArticleStatus, "知识状态"),
                              "title": text(kb.MAX_TITLE), "body": text(kb.MAX_BODY), "keywords": text(kb.MAX_KEYWORDS),
                              "source_unit": line, "effective_on": optional(day), "review_on": optional(day),
@@ -59,15 +83,20 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "category": code(Category, "诉求分类"), "urgency": code(Urgency, "紧急程度"),
             "emergency_type": optional(code(EmergencyType, "紧急类型")), "risk_level": optional(code(RiskLevel, "风险等级")),
             "not_accepted_reason": optional(code(NotAcceptedReason, "不予受理原因")),
+            # read by core.tickets.detail, each key a line of the detail
             "details": json_object(limits.COMPOSED, dict.fromkeys(registration.DETAIL_FIELDS,
                                                                   text(lengths["prior_handling"])), only=True),
             "source_ref": line,
         } | {key: text(limit) for key, limit in lengths.items() if key not in registration.DETAIL_FIELDS},
         records.EVENT: {"kind": code(EventKind, "工单记录类别"), "at": stamp, "summary": text(limits.COMPOSED),
-                        # what the province's own reads take out of an event's data (forms.contexts, handling_reads)
-                        "data": json_object(limits.COMPOSED, {"unit": uid, "phoned_at": stamp, "phoned_person": name,
-                                                              "police_told": boolean, "emergency_told": boolean,
-                                                              "reason": note, "note": note})},
+                        # Every key a read of the province takes out of an event's data, and where:
+                        # unit (forms.contexts._event_units, handling_reads' return reasons),
+                        # feedback_due, phoned_at, phoned_person, police_told, emergency_told (contexts'
+                        # work order and dispatch notice), reason (handling_reads, 退单理由), note.
+                        "data": json_object(limits.COMPOSED, {"unit": uid, "feedback_due": day, "phoned_at": stamp,
+                                                              "phoned_person": name, "police_told": boolean,
+                                                              "emergency_told": boolean, "reason": note,
+                                                              "note": note})},
         records.ATTACHMENT: {"kind": code(AttachmentKind, "附件类别"), "sha256": sha256, "name": text(limits.FILE_NAME),
                              "size": integer(0, attachments.MAX_ATTACHMENT_BYTES), "mime": text(limits.FILE_NAME),
                              "added_at": stamp},
@@ -75,8 +104,9 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "role": code(AssignmentRole, "承办角色"), "status": code(AssignmentStatus, "派单状态"),
             "dispatched_at": stamp, "method": code(DispatchMethod, "派单方式"), "opinion": note,
             "signed_at": maybe_stamp, "signed_by": name, "feedback_at": maybe_stamp, "closed_at": maybe_stamp,
+            # read by core.handling_reads.feedback_lines and reviews_page, forms.contexts' feedback texts
             "feedback": json_object(limits.COMPOSED, {"result": code(FeedbackResult, "办理结果"),
-                                                      "elements": text_map(_ELEMENTS, limits.TEXT),
+                                                      "elements": text_map(_ELEMENTS, SANITY),  # limits.TEXT since 15
                                                       "received_via": line}, only=True)},
         records.DEADLINE: {"stage": code(Stage, "时限环节"), "started_at": stamp, "due_at": stamp, "provisional": flag,
                            "profile": code(tuple(deadline_rules.PROFILES), "时限规则"),
@@ -109,10 +139,12 @@ def child_rules() -> dict[str, dict[str, Check]]:
     """A mediation case's parties and sessions, by the key they travel under."""
     return {
         "parties": {"uid": uid, "side": code(PartySide, "当事人一方"), "kind": code(PartyKind, "当事人类别"),
-                    "name": text(limits.NAME), "gender": code(("", "男", "女"), "性别"), "id_number": text(20),
-                    "phone": text(limits.NAME), "address": text(limits.LINE), "representative": text(limits.NAME),
+                    "name": since_issue_15(limits.NAME), "gender": code(("", "男", "女"), "性别"), "id_number": text(20),
+                    "phone": since_issue_15(limits.NAME), "address": since_issue_15(limits.LINE),
+                    "representative": since_issue_15(limits.NAME),
                     "representative_role": code(RepresentativeRole, "代理人身份"), "sort": integer(0, 1_000_000)},
-        "sessions": {"uid": uid, "at": stamp, "place": text(limits.LINE), "mediators": text(limits.LINE),
+        "sessions": {"uid": uid, "at": stamp, "place": since_issue_15(limits.LINE),
+                     "mediators": since_issue_15(limits.LINE),
                      "record": text(mediation.MAX_TEXT), "recorded_at": stamp, "recorded_by": uid},
     }
 
@@ -152,7 +184,11 @@ def _problem(fields: Fields, record: dict[str, Any]) -> str | None:
             if not null_ok:
                 return f"字段 {key} 不能为空"
         else:
-            why = check(value)
+            try:
+                why = check(value)
+            except Exception:  # noqa: BLE001 — a value no check foresaw refuses its record, never the file
+                log.exception("the check of field %s broke on %s", key, shown(value))
+                why = f"的值“{shown(value)}”格式不对，无法检查"
             if why is not None:
                 return f"字段 {key} {why}"
     return None

@@ -212,3 +212,18 @@ def test_who_may_do_what(center_db, operator):
         kb.move(center_db, article, "publish")
     with pytest.raises(Conflict):
         kb.save_article(center_db, article, ArticleInput(title="新标题", body="正文"))
+
+
+def test_category_paths_end_at_a_stored_cycle(center_db):
+    """A cycle the import refuses today may be stored from before: the paths stop where they repeat."""
+    from db.connection import raw_connection
+    from db.models import KbCategory
+
+    kb.category_for_path("城建/燃气")
+    top, gas = KbCategory.get(KbCategory.name == "城建"), KbCategory.get(KbCategory.name == "燃气")
+    raw_connection().execute("UPDATE kb_category SET parent_id = ? WHERE id = ?", (gas.id, top.id))
+    alone = KbCategory.create(uid="4f1c2e38-0d6a-4d47-9a0e-2b9f3c6b7a11", name="自环", origin=top.origin,
+                              updated_at=top.updated_at)
+    raw_connection().execute("UPDATE kb_category SET parent_id = id WHERE id = ?", (alone.id,))
+    paths = kb.category_paths()
+    assert paths[top.id] == "燃气/城建" and paths[gas.id] == "城建/燃气" and paths[alone.id] == "自环"

@@ -288,6 +288,9 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[Path], list[str]]]:
                        ["第 3 行：标题“办证”与《t.csv》第 2 行重复"]),
         "docx without headings": ([_docx(tmp / "通知.docx", [("", "各单位："), ("", "现将有关政策通知如下。")])],
                                   ["通知.docx", "没有标题样式"]),
+        "long category": ([_csv(tmp / "c.csv", [["标题", "正文", "分类"], ["社保卡", "带身份证办理。", "社保/" + "长" * 21],
+                                                ["医保", "", "长" * 21]], "utf-8")],
+                          ["第 2 行：分类名“长长长长长长长长长长…”太长，不超过 20 字", "第 3 行：请填写正文；分类名"]),
         "extension": ([tmp / "a.pdf"], ["a.pdf", "只能导入"]),
         "missing": ([tmp / "不存在.csv"], ["不存在.csv", "文件不存在"]),
         "empty": ([tmp / "空.xlsx"], ["空.xlsx", "空文件"]),
@@ -308,6 +311,7 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[Path], list[str]]]:
 
 
 @pytest.mark.parametrize("case", ["encoding", "json", "fields", "same number", "same title", "docx without headings",
+                                  "long category",
                                   "extension", "missing", "empty", "only header", "no body column", "broken docx",
                                   "json types"])
 def test_bad_input_is_reported_and_nothing_is_written(center_db, tmp_path, case):

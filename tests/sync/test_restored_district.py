@@ -3,6 +3,7 @@ before the loss: its new tickets still reach the province, flagged, and are renu
 receipt (issue 15 §3). The whole cycle with real files, as the two centers would run it."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -12,7 +13,8 @@ from core.vocab import EventKind
 from db.connection import raw_connection
 from db.models import Ticket, TicketEvent
 from sync import export, importer, overview, receipts, records
-from tests.sync.exchange import DISTRICT, at, fast_hashing, make_pair, register
+from tests.sync.exchange import (DISTRICT, at, craft_batch, fast_hashing, fresh, line, make_pair, records_by_kind,
+                                 register)
 
 
 @pytest.fixture
@@ -119,14 +121,20 @@ def test_a_restored_district_reissues_numbers_and_the_receipt_renumbers_them(pai
     assert applied.still_pending == 0
 
 
-def test_a_receipt_imported_again_or_naming_a_ticket_renumbered_already_changes_nothing(pair, tmp_path):
+def _restored_with_a_clash(pair, tmp_path) -> tuple[str, str]:
+    """A district restored from a backup that reissued one number the province holds: (uid, number) of the new ticket."""
     backup = tmp_path / "district-backup.db"
     shutil.copy(pair.district, backup)
     _register(pair, "旧的来电")
     _import(pair, _export(pair, tmp_path / "usb1").path)
     shutil.copy(backup, pair.district)
     uid, number = _register(pair, "新的来电")
-    _import(pair, _export(pair, tmp_path / "usb2").path)
+    assert _import(pair, _export(pair, tmp_path / "usb2").path).clash_count == 1
+    return uid, number
+
+
+def test_a_receipt_imported_again_or_naming_a_ticket_renumbered_already_changes_nothing(pair, tmp_path):
+    uid, number = _restored_with_a_clash(pair, tmp_path)
     with at(pair.province) as actor:
         first = receipts.export_receipt(actor, DISTRICT, tmp_path)
         second = receipts.export_receipt(actor, DISTRICT, tmp_path)  # the province still holds the clash
@@ -137,3 +145,74 @@ def test_a_receipt_imported_again_or_naming_a_ticket_renumbered_already_changes_
         assert Ticket.get(Ticket.uid == uid).number == renamed.number != number
         assert TicketEvent.select().where((TicketEvent.ticket == renamed.id)
                                           & (TicketEvent.kind == EventKind.RENUMBERED.value)).count() == 1
+
+
+def test_a_receipts_highest_past_any_real_day_is_ignored_and_the_new_number_keeps_its_format(pair, tmp_path):
+    uid, number = _restored_with_a_clash(pair, tmp_path)
+    top = f"{DISTRICT}-{number.split('-')[1]}-9999999"  # a ticket of that day at the very top of the range
+    sample = records_by_kind(pair.district)[records.TICKET][0]
+    path = craft_batch(pair.district, tmp_path, [line(records.TICKET, fresh(records.TICKET, sample) | {"number": top})],
+                       sequence=9)
+    assert _import(pair, path).counts["new"] == 1
+    _made, applied = _receipt(pair, tmp_path / "receipt")
+    [(old, new)] = applied.renumbered
+    assert old == number and re.fullmatch(rf"{DISTRICT}-\d{{8}}-\d{{4,7}}", new) and int(new.split("-")[2]) < 999_999
+    assert any("最大序号 9,999,999 不合理" in w for w in applied.warnings)
+    assert "警告：回执所记省级中心" in applied.summary()
+    with at(pair.district):
+        assert Ticket.get(Ticket.uid == uid).number == new
+
+
+def test_a_renumbering_that_would_leave_the_number_format_is_refused(pair, tmp_path):
+    uid, number = _restored_with_a_clash(pair, tmp_path)
+    with at(pair.district):
+        raw_connection().execute("UPDATE ticket_counter SET last = 9999999 WHERE day = ?", (number.split("-")[1],))
+    _made, applied = _receipt(pair, tmp_path / "receipt")
+    assert applied.renumbered == [] and any(f"工单 {number} 未改号" in w for w in applied.warnings)
+    with at(pair.district):
+        assert Ticket.get(Ticket.uid == uid).number == number
+
+
+def test_a_receipt_naming_a_number_out_of_format_is_taken_and_the_number_ignored(pair, tmp_path, monkeypatch):
+    uid, number = _restored_with_a_clash(pair, tmp_path)
+    wrong = number.rsplit("-", 1)[0] + "-12345678"
+    monkeypatch.setattr(receipts, "_clashes", lambda conn, district: [(uid, wrong, 5)])
+    _made, applied = _receipt(pair, tmp_path / "receipt")
+    assert applied.status == "applied" and applied.renumbered == []
+    assert f"回执中要求改号的工单编号“{wrong}”格式不对，已忽略" in applied.warnings
+
+
+def test_the_lost_batch_arriving_after_the_restored_districts_clash_resolves_too(pair, tmp_path):
+    """The batch made before the disk died reaches the province last (a USB stick in a drawer): the genuine
+    lost tickets are the ones flagged; the district renumbers its own tickets of those numbers instead."""
+    backup = tmp_path / "district-backup.db"
+    shutil.copy(pair.district, backup)
+    lost = [_register(pair, f"燃气泄漏 {n}") for n in range(2)]
+    lost_batch = _export(pair, tmp_path / "usb1")
+    shutil.copy(backup, pair.district)
+    fresh_ = [_register(pair, f"路灯不亮 {n}") for n in range(3)]
+    assert _import(pair, _export(pair, tmp_path / "usb2").path).clash_count == 0
+    report = _import(pair, lost_batch.path)
+    assert report.status == "imported" and report.clashes == [n for _u, n in lost], report.summary()
+    with at(pair.province):
+        assert [Ticket.get(Ticket.uid == uid).number_clash for uid, _n in lost] == [True, True]
+
+    made, applied = _receipt(pair, tmp_path / "receipt1")
+    assert made.clashes == 2 and [old for old, _new in applied.renumbered] == [n for _u, n in lost]
+    with at(pair.district):
+        moved = {uid: Ticket.get(Ticket.uid == uid).number for uid, _n in fresh_[:2]}
+        assert all(new != old for new, (_u, old) in zip(moved.values(), fresh_)) and fresh_[2][1] == Ticket.get(
+            Ticket.uid == fresh_[2][0]).number
+        assert Ticket.get_or_none(Ticket.uid == lost[0][0]) is None
+
+    report = _import(pair, _export(pair, tmp_path / "usb3").path)
+    assert report.counts["rejected"] == 0 and report.clash_count == 0
+    with at(pair.province) as actor:
+        assert raw_connection().execute("SELECT count(*) FROM ticket WHERE number_clash").fetchone() == (0,)
+        for uid, number in lost:
+            assert Ticket.get(Ticket.uid == uid).number == number
+        for uid, number in moved.items():
+            assert Ticket.get(Ticket.uid == uid).number == number
+        assert next(s for s in overview.district_states(actor) if s.code == DISTRICT).number_clashes == 0
+    made, applied = _receipt(pair, tmp_path / "receipt2")
+    assert made.clashes == 0 and applied.renumbered == [] and applied.refused == 0 and applied.still_pending == 0
