@@ -39,9 +39,11 @@ from sync.importer import check_header, gaps, imported_sequences, number_ranges,
 RECEIPT_SUFFIX = ".hdreceipt"
 ACCEPTED = ("new", "updated", "unchanged", "stale")
 ACK_ROWS = 5_000
+MAX_HELD_REV = 10 ** 12  # a record changed every second for 30,000 years
 SHOWN = 200
 LINE = re.compile(rb'\{"k":"([a-z_]{1,32})","u":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
-                  rb'"r":([1-9][0-9]{0,17}),"o":"(new|updated|unchanged|stale|conflict|rejected)","why":(".*")\}\Z')
+                  rb'"r":([1-9][0-9]{0,17}),"o":"(new|updated|unchanged|stale|conflict|rejected)","why":(".*")'
+                  rb'(?:,"held":([1-9][0-9]{0,17}))?\}\Z')  # held: the rev the province has of a stale record
 # A ticket whose number another of the district's holds, with the province's highest sequence that day (issue 15 §3).
 # The number and the highest are checked one by one (``_clash``): one that is wrong is ignored with a
 # warning, never taken on trust and never the whole receipt's refusal.
@@ -105,10 +107,13 @@ def export_receipt(actor: Actor, district: str, folder: Path) -> ReceiptMade:
         packed = Compressor(spool)
         conn = raw_connection()
         for import_ in imports:
-            for kind, uid, rev, outcome, reason in conn.execute(
-                    "SELECT kind, uid, rev, outcome, reason FROM sync_outcome WHERE import_id = ?", (import_.id,)):
+            for kind, uid, rev, outcome, reason, holds in conn.execute(
+                    "SELECT o.kind, o.uid, o.rev, o.outcome, o.reason, r.rev FROM sync_outcome o"
+                    " LEFT JOIN sync_record r ON r.uid = o.uid AND o.outcome = 'stale' WHERE o.import_id = ?",
+                    (import_.id,)):
                 why = json.dumps(reason, ensure_ascii=False)
-                packed.add(f'{{"k":"{kind}","u":"{uid}","r":{rev},"o":"{outcome}","why":{why}}}'.encode("utf-8"))
+                tail = f',"held":{holds}' if holds else ""
+                packed.add(f'{{"k":"{kind}","u":"{uid}","r":{rev},"o":"{outcome}","why":{why}{tail}}}'.encode("utf-8"))
         # Every clash still held, not only this receipt's batches': a lost receipt loses no renumbering.
         clashes = 0
         for uid, number, highest in _clashes(conn, district):
@@ -218,6 +223,7 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
         accepted: list[tuple[str, str, int]] = []
         refused_refs: list[tuple[records.Kind, str]] = []
         clashes: list[renumbering.Clash] = []
+        caught_up = 0
         for item in _results(path, checked):
             if isinstance(item, renumbering.Clash):
                 if not _well_formed(item.number):
@@ -225,11 +231,13 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
                 elif item.number.startswith(f"{center.code}-"):
                     clashes.append(item)
                 continue
-            kind_name, uid, rev, outcome, reason = item
+            kind_name, uid, rev, outcome, reason, held = item
             if outcome in ACCEPTED:
                 accepted.append((uid, kind_name, rev))
                 if len(accepted) == ACK_ROWS:
                     result.acknowledged += _acknowledge(conn, accepted)
+                if outcome == "stale" and held:
+                    caught_up += _catch_up(conn, records.BY_NAME.get(kind_name), uid, held)
                 continue
             result.refused += 1
             if len(result.not_acknowledged) < SHOWN:
@@ -243,6 +251,11 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
             elif outcome == "rejected" and kind is not None:
                 refused_refs.append((kind, uid))
         result.acknowledged += _acknowledge(conn, accepted)
+        if caught_up:
+            result.superseded += caught_up
+            result.warnings.append(
+                f"省级中心所存的 {caught_up} 条记录比本中心的更新（本中心可能从备份恢复过，恢复后改过的记录被当作过时）："
+                "已按本中心现有的内容提高版本号，下一批次重新上报，省级中心将以本中心为准。")
         result.resent_referents = _resend_referents(conn, refused_refs)
         renumbered = renumbering.renumber(actor, clashes)
         result.renumbered = [(r.number, r.new_number) for r in renumbered.done]
@@ -258,6 +271,17 @@ def import_receipt(actor: Actor, path: Path) -> ReceiptApplied:
 
     result.still_pending = sum(pending_counts().values())
     return result
+
+
+def _catch_up(conn, kind: records.Kind | None, uid: str, held: int) -> int:
+    """A record the province took as stale though it holds a later rev than this center has now:
+    this center lost those revs (restored from a backup) and changed the record since. It owns
+    the record, so its rev goes past the province's and the next batch replaces that copy (a
+    record sent in an older batch arriving late is behind this center's rev, and is left)."""
+    if kind is None or not kind.has_rev or held > MAX_HELD_REV:  # never taken on trust past any real rev
+        return 0
+    conn.execute(f'UPDATE "{kind.table}" SET rev = ? WHERE uid = ? AND rev <= ?', (held + 1, uid, held))
+    return conn.changes()
 
 
 def _well_formed(number: str) -> bool:
@@ -295,8 +319,9 @@ def _acknowledge(conn, accepted: list[tuple[str, str, int]]) -> int:
     return n
 
 
-def _results(path: Path, checked, digest=None) -> Iterator[tuple[str, str, int, str, str] | renumbering.Clash]:
-    """The receipt's lines as (kind, uid, rev, outcome, reason), or a clash to renumber; each checked for its form."""
+def _results(path: Path, checked, digest=None) -> Iterator[tuple[str, str, int, str, str, int] | renumbering.Clash]:
+    """The receipt's lines as (kind, uid, rev, outcome, reason, the province's rev of a stale one), or a clash
+    to renumber; each checked for its form."""
     for n, line in enumerate(record_lines(path, checked), 1):
         if digest is not None:
             digest.update(line + b"\n")
@@ -307,12 +332,12 @@ def _results(path: Path, checked, digest=None) -> Iterator[tuple[str, str, int, 
             continue
         if match is None:
             raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。")
-        kind, uid, rev, outcome, why = match.groups()
+        kind, uid, rev, outcome, why, held = match.groups()
         try:
             reason = json.loads(why)
         except ValueError:
             raise SyncFileError("record", f"{path.name} 第 {n} 条结果的格式不对，文件已损坏。") from None
-        yield kind.decode(), uid.decode(), int(rev), outcome.decode(), str(reason)
+        yield kind.decode(), uid.decode(), int(rev), outcome.decode(), str(reason), int(held) if held else 0
 
 
 def _check(path: Path, checked) -> None:

@@ -216,3 +216,46 @@ def test_the_lost_batch_arriving_after_the_restored_districts_clash_resolves_too
         assert next(s for s in overview.district_states(actor) if s.code == DISTRICT).number_clashes == 0
     made, applied = _receipt(pair, tmp_path / "receipt2")
     assert made.clashes == 0 and applied.renumbered == [] and applied.refused == 0 and applied.still_pending == 0
+
+
+def test_a_ticket_changed_after_a_restore_replaces_the_provinces_later_copy(pair, tmp_path):
+    """After the restore the district's rev of a ticket is behind the province's (the revs of the
+    lost day went there); its change arrives as stale, and the receipt makes it go again, ahead."""
+    uid, number = _register(pair, "燃气泄漏")
+    first = _export(pair, tmp_path / "usb1")
+    assert _import(pair, first.path).counts["rejected"] == 0
+    backup = tmp_path / "district-backup.db"
+    shutil.copy(pair.district, backup)
+    with at(pair.district):  # the lost day: the ticket changed twice, and those revs reached the province
+        for title in ("燃气泄漏（已派单）", "燃气泄漏（已反馈）"):
+            Ticket.update(title=title, rev=Ticket.rev + 1).where(Ticket.uid == uid).execute()
+    lost = _export(pair, tmp_path / "usb2")
+    assert _import(pair, lost.path).counts["updated"] >= 1
+    shutil.copy(backup, pair.district)  # restored; today's work changes the ticket again
+    with at(pair.district):
+        Ticket.update(title="燃气泄漏（改派）", rev=Ticket.rev + 1).where(Ticket.uid == uid).execute()
+        behind = Ticket.get(Ticket.uid == uid).rev
+    today = _export(pair, tmp_path / "usb3")
+    assert _import(pair, today.path).counts["stale"] >= 1
+    with at(pair.province):
+        province_rev = Ticket.get(Ticket.uid == uid).rev
+        assert Ticket.get(Ticket.uid == uid).title == "燃气泄漏（已反馈）" and province_rev > behind
+
+    _made, applied = _receipt(pair, tmp_path / "receipt")
+    assert any("比本中心的更新" in w and "从备份恢复" in w for w in applied.warnings), applied.warnings
+    with at(pair.district):
+        assert Ticket.get(Ticket.uid == uid).rev == province_rev + 1
+    again = _export(pair, tmp_path / "usb4")
+    assert _import(pair, again.path).counts["updated"] >= 1
+    with at(pair.province):
+        assert Ticket.get(Ticket.uid == uid).title == "燃气泄漏（改派）"  # the district's record, as it is now
+
+
+def test_a_receipt_naming_an_impossible_rev_is_not_taken_on_trust(pair):
+    uid, _number = _register(pair, "路灯不亮")
+    with at(pair.district):
+        conn = raw_connection()
+        before = Ticket.get(Ticket.uid == uid).rev
+        assert receipts._catch_up(conn, records.BY_NAME[records.TICKET], uid, receipts.MAX_HELD_REV + 1) == 0
+        assert receipts._catch_up(conn, records.BY_NAME[records.EVENT], uid, 5) == 0  # events never change
+        assert Ticket.get(Ticket.uid == uid).rev == before
