@@ -7,7 +7,9 @@ missing, and the outcome of every record version in them. The district raises
 stays unacknowledged and goes out again in the next batch. For a conflict (the
 province holds the same rev with other content: the district was restored from a
 backup, say) the district, which owns the record, raises its rev so that the next
-batch replaces the province's copy. A lost receipt costs nothing: the records
+batch replaces the province's copy; so too for a record taken as stale while the province
+holds a later rev than the district has now (revs lost with a restored backup). A lost
+receipt costs nothing: the records
 come again, arrive unchanged, and the next receipt acknowledges them.
 """
 from __future__ import annotations
