@@ -1,0 +1,1 @@
+"""中心: the center itself, its accounts, regions, districts and the topic tree."""

@@ -1,0 +1,1 @@
+"""时限: the working-day calendar, holiday notices, deadline rules, clocks and reminders."""

@@ -1,0 +1,1 @@
+"""知识库: articles, answers, search, synonyms, import and export."""

@@ -1,0 +1,1 @@
+"""投诉调解: mediation cases, their reads, and the numbers a mediation letter carries."""

@@ -1,0 +1,1 @@
+"""统计分析: figures counted from the tickets."""

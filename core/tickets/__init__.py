@@ -1,0 +1,1 @@
+"""工单: registration, the ticket's reads and timeline, drafts, privacy, ledger import, renumbering."""

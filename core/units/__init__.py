@@ -1,0 +1,1 @@
+"""承办单位: the tree of handling units, suggestions, import and export."""

@@ -1,0 +1,1 @@
+"""系统管理 area: accounts, topics, units, calendar, rules, templates, reminders, trial."""

@@ -1,0 +1,1 @@
+"""The documents panel, preview and archive batches that several areas share."""

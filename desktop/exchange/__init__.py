@@ -1,0 +1,1 @@
+"""数据交换 area: export, import, receipts and keys."""

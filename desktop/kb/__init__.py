@@ -1,0 +1,1 @@
+"""知识库 area, and the knowledge panel beside the registration form."""

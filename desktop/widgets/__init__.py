@@ -1,0 +1,1 @@
+"""The kit every area uses: form fields, action dialogs, pickers, inputs, labels and tables."""
