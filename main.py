@@ -134,7 +134,8 @@ def _deadline_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
-    from core import deadline_check, store
+    from core import store
+    from core.deadlines import check as deadline_check
 
     store.open_existing(args.db)
     result = deadline_check.check(args.profile, args.stage, args.category, args.urgency, args.start, args.emergency,
@@ -147,7 +148,8 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from core import demo, store
+    from core import store
+    from demo import fill as demo
 
     store.open_center(args.db)
 
@@ -186,7 +188,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import_tickets(args: argparse.Namespace) -> int:
-    from core import ledger_import, store
+    from core import store
+    from core.tickets import ledger_import
 
     store.open_existing(args.db)
     report = ledger_import.import_ledger(Path(args.file), username=args.username)
@@ -205,8 +208,9 @@ def _print_report(report: Any, as_json: bool, rejected: list[str]) -> int:
 
 
 def cmd_kb(args: argparse.Namespace) -> int:
-    from core import kb_io, store
-    from core.acting import acting_user
+    from core import store
+    from core.kb import import_export as kb_io
+    from core.center.acting import acting_user
 
     store.open_existing(args.db)
     if args.kb_command == "import":
@@ -225,7 +229,7 @@ def _kb_search(args: argparse.Namespace, actor: Actor) -> int:
     import html
     import re
 
-    from core import kb_search
+    from core.kb import search as kb_search
 
     hits = kb_search.search_articles(actor, args.query, limit=args.limit, include_unpublished=args.unpublished)
     if args.json:
@@ -258,8 +262,9 @@ def _units_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_units(args: argparse.Namespace) -> int:
-    from core import store, units_io
-    from core.acting import acting_user
+    from core import store
+    from core.units import import_export as units_io
+    from core.center.acting import acting_user
 
     store.open_existing(args.db)
     if args.units_command == "import":
@@ -272,8 +277,9 @@ def cmd_units(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from core import store, workcalendar
-    from core.acting import acting_user
+    from core import store
+    from core.deadlines import workcalendar
+    from core.center.acting import acting_user
 
     store.open_existing(args.db)
     if args.calendar_command == "import":
@@ -321,7 +327,8 @@ COMMANDS["docs"] = cmd_docs
 def cmd_setup(args: argparse.Namespace) -> int:
     import os
 
-    from core import center, store
+    from core import store
+    from core.center import profile as center
 
     password = os.environ.get("HOTLINE_DESK_PASSWORD", "")
     if not password:

@@ -35,8 +35,10 @@ from typing import Any
 from docxtpl import DocxTemplate
 
 from bench.common import companions, demo_database, demo_path, judged, machine, peak_rss_mb, print_report, say
-from core import clock, mediation, store, users
-from core.mediation import PartyInput, SessionInput
+from core import clock, store
+from core.mediation import cases as mediation
+from core.center import users
+from core.mediation.cases import PartyInput, SessionInput
 from core.roles import Actor
 from db.connection import raw_connection
 from forms import batch, contexts, issue, templates

@@ -98,7 +98,9 @@ def memory_with_list_open(db: Path, pages: int = 10) -> dict:
     os.environ["HOTLINE_DESK_HOME"] = tempfile.mkdtemp(prefix="hotline-bench-")
     from PySide6.QtCore import QCoreApplication
 
-    from core import center, store, users
+    from core import store
+    from core.center import profile as center
+    from core.center import users
     from desktop.app import make_app
     from desktop.main_window import MainWindow
 

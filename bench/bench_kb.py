@@ -3,7 +3,7 @@
     python -m bench.bench_kb [--articles 50000]
 
 On ../shared/data/kb/policy-qa-train.jsonl (599 policy texts, 600 citizen
-questions, the right text for each): Recall@5 and MRR@10 of core.kb_search with
+questions, the right text for each): Recall@5 and MRR@10 of core.kb.search with
 whole questions and with only their first characters, as an operator types
 them, beside two baselines run on the same articles in the same run: plain
 substring search (LIKE '%question%', newest first) and whitespace keyword
@@ -38,7 +38,9 @@ def _center(folder: Path):  # type: ignore[no-untyped-def]
     import os
 
     os.environ["HOTLINE_DESK_HOME"] = str(folder / "home")
-    from core import center, store, users
+    from core import store
+    from core.center import profile as center
+    from core.center import users
 
     store.open_center(folder / "kb.db")
     center.setup_center("12345", "320102", "知识库测试中心", "admin", "管理员", "bench-pass-1")
@@ -46,7 +48,7 @@ def _center(folder: Path):  # type: ignore[no-untyped-def]
 
 
 def _publish(actor, docs: list[Doc]) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    from core import kb
+    from core.kb import articles as kb
 
     ids: dict[int, str] = {}
     for doc in docs:
@@ -79,7 +81,7 @@ def _keywords(question: str) -> list[int]:
 
 
 def _ours(actor) -> Callable[[str], list[int]]:  # type: ignore[no-untyped-def]
-    from core import kb_search
+    from core.kb import search as kb_search
     from core.errors import ValidationError
 
     def run(question: str) -> list[int]:
@@ -128,7 +130,7 @@ def _recombined(docs: list[Doc], count: int, seed: int) -> list[tuple[str, str]]
 
 def latency(actor, docs: list[Doc], questions: list[Question], articles: int) -> dict:  # type: ignore[no-untyped-def]
     from core import clock
-    from db import kb_queries
+    from core.kb import queries as kb_queries
     from db.connection import database, raw_connection
 
     extra = _recombined(docs, max(0, articles - len(docs)), seed=1)
@@ -151,7 +153,7 @@ def latency(actor, docs: list[Doc], questions: list[Question], articles: int) ->
         t = time.perf_counter()
         search(q.text[:4])
         prefix.append((time.perf_counter() - t) * 1000)
-    # db.kb_queries remembers term counts until the index changes; the first loop above starts
+    # core.kb.queries remembers term counts until the index changes; the first loop above starts
     # with none remembered (the 50,000 were just inserted). The worst case, every count looked up
     # again as right after an article is saved:
     forgotten = []

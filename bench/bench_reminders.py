@@ -34,7 +34,10 @@ from bench.common import (
     summary,
     time_ms,
 )
-from core import clock, reminders, store, users, workbench
+from core import clock, store
+from core.deadlines import reminders
+from core.center import users
+from core.workbench import items as workbench
 from core.errors import NotFound
 from core.roles import Actor, Permission
 from db.connection import raw_connection

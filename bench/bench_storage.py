@@ -32,10 +32,15 @@ from bench.common import (
     summary,
     time_ms,
 )
-from core import center, clock, demo, registration, store, tickets, users
+from core import clock, store
+from core.center import profile as center
+from demo import fill as demo
+from core.tickets import registration
+from core.tickets import reads as tickets
+from core.center import users
 from core.roles import Actor, Permission, Role
-from core.tickets import TicketFilter
-from db import ticket_queries
+from core.tickets.reads import TicketFilter
+from core.tickets import queries as ticket_queries
 from db.connection import raw_connection
 
 REGISTRATION_MEDIAN_MS = 30

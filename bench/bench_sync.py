@@ -40,7 +40,8 @@ def _copy_db(source: Path, target: Path) -> None:
 
 
 def _province(path: Path) -> None:
-    from core import center, store
+    from core import store
+    from core.center import profile as center
 
     store.open_center(path)
     try:
@@ -51,7 +52,7 @@ def _province(path: Path) -> None:
 
 def _keys(district: Path, province: Path, folder: Path) -> None:
     from core import store
-    from core.acting import acting_user
+    from core.center.acting import acting_user
     from sync import keys
 
     for path, name in ((district, "d"), (province, "p")):
@@ -71,7 +72,7 @@ def _keys(district: Path, province: Path, folder: Path) -> None:
 
 def _export(district: Path, out: Path) -> dict[str, Any]:
     from core import store
-    from core.acting import acting_user
+    from core.center.acting import acting_user
     from sync import export
 
     store.open_center(district)
@@ -100,7 +101,7 @@ def _vm_hwm_mb() -> float:
 def child_import(province: str, batch: str) -> None:
     """Run in a child process: import one batch, print the figures as JSON."""
     from core import store
-    from core.acting import acting_user
+    from core.center.acting import acting_user
     from sync import importer
 
     store.open_center(province)

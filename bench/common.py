@@ -42,12 +42,13 @@ def demo_database(path: Path, count: int, rebuild: bool = False, given: bool = F
     """Fill ``path`` with ``count`` seed-1 demo tickets unless a matching one is cached; the fill's figures.
 
     The sidecar ``<db>.json`` says what a cached file holds: it is reused while
-    it has ``count`` tickets made by the current ``core.demo.DEMO_VERSION``. It
+    it has ``count`` tickets made by the current ``demo.fill.DEMO_VERSION``. It
     also keeps the fill's ``now`` (where the history ends), the time the
     benchmarks read the database at, so figures do not drift as the file ages.
     A ``given`` database is used as it is.
     """
-    from core import clock, demo, store
+    from core import clock, store
+    from demo import fill as demo
 
     meta = path.with_name(path.name + ".json")
     info = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else None

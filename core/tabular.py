@@ -1,8 +1,8 @@
 """Reading tables that people send: CSV in whatever encoding Excel saved, and .xlsx;
 and writing the CSV files the program hands out.
 
-Shared by the ledger import (core.ledger_import), the knowledge-base and unit imports
-and exports (core.kb_io, core.units_io) and the archive batch's 目录.csv: cell text
+Shared by the ledger import (core.tickets.ledger_import), the knowledge-base and unit imports
+and exports (core.kb.import_export, core.units.import_export) and the archive batch's 目录.csv: cell text
 cleaned the same way, dates read from every shape seen in real files, the header
 found among the first rows, cells a spreadsheet would run as formulas written as
 text, and errors that name the file and say what to do. Nothing here knows what

@@ -171,7 +171,7 @@ class EventKind(Coded):
     MEDIATION_CONCLUDED = ("mediation_concluded", "调解结束")
     DOCUMENT_ISSUED = ("document_issued", "出具文书")
     DOCUMENT_REISSUED = ("document_reissued", "再次出具文书")
-    RENUMBERED = ("renumbered", "工单改号")  # the province found the number reissued after a restore (core.renumbering)
+    RENUMBERED = ("renumbered", "工单改号")  # the province found the number reissued after a restore (core.tickets.renumbering)
 
 
 class ArticleStatus(Coded):

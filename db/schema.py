@@ -880,7 +880,7 @@ def upgrade_9(conn: apsw.Connection) -> None:
     conn.execute(f"CREATE INDEX ticket_event_former_number ON ticket_event({FORMER_NUMBER}) WHERE kind = 'renumbered'")
 
 
-# The expression db.ticket_queries searches by, written once so the index is used.
+# The expression core.tickets.queries searches by, written once so the index is used.
 FORMER_NUMBER = "json_extract(data, '$.old')"
 
 

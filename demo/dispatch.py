@@ -1,16 +1,16 @@
 """演示数据, after registration: what happened to each demo ticket sent to handling units.
 
 Every ticket registered to be handled gets a story played forward from its
-registration until ``now``, with the steps core.dispatch and core.handling
+registration until ``now``, with the steps core.dispatch.sending and core.dispatch.handling
 record (派单, 签收, 退单 and its review, 办理进展, 延期 and its approval, 反馈, 审核,
-办结) and the 督办 of core.supervision. Each clock is started, met or cancelled
-as those services do it, with the center's rules (core.deadline_rules) and
+办结) and the 督办 of core.dispatch.supervision. Each clock is started, met or cancelled
+as those services do it, with the center's rules (core.deadlines.rules) and
 ``deadlines.due_time`` on ``workcalendar.current()``; a step that would fall after
 ``now`` has not happened yet, so the recent tickets are the open ones, at
 whatever step their story has reached. Units come from ``units.suggest_units``.
 
 The rows come out as tuples for ``db.bulk`` (a million tickets in minutes), so
-the services' row and event shapes are copied here; tests/core/test_demo.py
+the services' row and event shapes are copied here; tests/demo/test_demo.py
 checks them against the services. Times are whole local seconds since
 1970-01-01 (China has one fixed offset, +08:00, since 1991).
 """
@@ -23,11 +23,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core import clock, deadline_rules, deadlines, reminders, units, users, workcalendar
-from core.deadline_rules import Facts, Rule
-from core.handling_reads import default_opinion
+from core import clock
+from core.deadlines import rules as deadline_rules
+from core.deadlines import clocks as deadlines
+from core.deadlines import reminders
+from core.units import tree as units
+from core.center import users
+from core.deadlines import workcalendar
+from core.deadlines.rules import Facts, Rule
+from core.dispatch.reads import default_opinion
 from core.roles import Role
-from core.topics import active_topics
+from core.center.topics import active_topics
 from core.vocab import (
     AssignmentRole,
     AssignmentStatus,
@@ -91,7 +97,7 @@ SUPERVISION_COLUMNS = (
     "answered_at",
 )
 
-# 12365 complaints and reports are accepted (决定受理) before they are transferred (core.dispatch).
+# 12365 complaints and reports are accepted (决定受理) before they are transferred (core.dispatch.sending).
 NEEDS_ACCEPTANCE = (Category.COMPLAINT.value, Category.REPORT.value)
 TERRITORIAL = (UnitKind.STREET.value, UnitKind.COMMUNITY.value)
 
@@ -217,7 +223,7 @@ class _Clock:
 
 
 class _Record:
-    """A travelling record: each change raises its rev and moves updated_at (core.dispatch.touch)."""
+    """A travelling record: each change raises its rev and moves updated_at (core.dispatch.sending.touch)."""
 
     __slots__ = ("rev", "status", "updated")
 
@@ -476,7 +482,7 @@ class _Story:
         return start + MINUTE + int(span * rng.random() ** skew)
 
     def event(self, kind: EventKind, at: int, actor: int | None, summary: str, data: dict | str | None = None) -> None:
-        """core.registration.add_event; ``data`` as a dict, or already JSON where every value is our own."""
+        """core.tickets.registration.add_event; ``data`` as a dict, or already JSON where every value is our own."""
         text = "{}" if data is None else data if isinstance(data, str) else _JSON(data)
         self.events.append((self.sim.uid(), self.sim.origin, self.t.id, kind._value_, self.sim.stamp(at), actor,
                             summary, text))
@@ -564,14 +570,14 @@ class _Story:
         return lead, co, other
 
     def accept(self, at: int) -> None:
-        """core.dispatch.accept (12365 决定受理)."""
+        """core.dispatch.sending.accept (12365 决定受理)."""
         self.stop((_ST_ACCEPT,), at, None)
         self.out.touch(at, _S_ACCEPTED)
         self.start_clocks(StartEvent.ACCEPTED, at, None)
         self.event(EventKind.ACCEPTED, at, self.rng.choice(self.sim.dispatchers), "决定受理")
 
     def dispatch(self, at: int, lead: _Unit, co: list[_Unit]) -> _Assignment:
-        """core.dispatch.dispatch."""
+        """core.dispatch.sending.dispatch."""
         t, rng, sim = self.t, self.rng, self.sim
         actor = rng.choice(sim.dispatchers)
         urgent = t.urgency == _URGENT
@@ -610,7 +616,7 @@ class _Story:
         return made[0]
 
     def sign(self, a: _Assignment, at: int) -> None:
-        """core.dispatch.sign_off."""
+        """core.dispatch.sending.sign_off."""
         person = _person(self.rng)
         self.stop((_ST_SIGN_OFF,), at, a.id)
         a.touch(at, _A_SIGNED)
@@ -717,7 +723,7 @@ class _Story:
             planned = self.feedback(a, fed)
 
     def extension(self, a: _Assignment, asked: int, due: int) -> int | None:
-        """core.handling.ask_extension, then decide_extension; the decision time, or None if not yet."""
+        """core.dispatch.handling.ask_extension, then decide_extension; the decision time, or None if not yet."""
         rng, sim = self.rng, self.sim
         first = max(due, asked) // DAY + 1  # a day after the running deadline, and after today
         until_day = first + LONG_DAYS[0] + int(rng.random() * (LONG_DAYS[1] - LONG_DAYS[0]))
@@ -747,7 +753,7 @@ class _Story:
         return decided
 
     def feedback(self, a: _Assignment, at: int) -> int | None:
-        """core.handling.record_feedback; when to review an unresolved matter (its follow-up), else None."""
+        """core.dispatch.handling.record_feedback; when to review an unresolved matter (its follow-up), else None."""
         rng, t = self.rng, self.t
         leaf = self.sim.topic_names.get(t.topic_id, "") if t.topic_id is not None else ""
         result, elements, planned = _feedback_content(rng, t, leaf, a.unit.name, at, self.sim.stamp)
@@ -766,7 +772,7 @@ class _Story:
         return planned
 
     def send_back(self, a: _Assignment, at: int) -> None:
-        """core.handling.review_feedback, sent back for re-handling (退回重办)."""
+        """core.dispatch.handling.review_feedback, sent back for re-handling (退回重办)."""
         note = self.rng.choice(_SEND_BACK_NOTES)
         a.touch(at, _A_SIGNED)
         a.feedback_at, a.feedback = None, "{}"  # the feedback stays in its event
@@ -777,7 +783,7 @@ class _Story:
                    {"unit": a.unit.uid, "approved": False, "note": note})
 
     def close(self, lead: _Assignment, at: int) -> None:
-        """core.handling.review_feedback approved, and _close: 办结."""
+        """core.dispatch.handling.review_feedback approved, and _close: 办结."""
         actor = self.rng.choice(self.sim.dispatchers)
         lead.touch(at, _A_CLOSED)
         lead.closed = at
@@ -804,7 +810,7 @@ class _Story:
             a.closed = self.closed_at
 
     def supervise(self) -> None:
-        """督办 of units more than two hours late (core.supervision.supervise, record_answer)."""
+        """督办 of units more than two hours late (core.dispatch.supervision.supervise, record_answer)."""
         rng = self.rng
         units_by_id = {a.id: a.unit for a in self.assignments}
         for c in list(self.clocks):
@@ -977,7 +983,7 @@ _FEEDBACK_LABELS = {
 
 def _feedback_content(rng: random.Random, t: TicketFacts, topic: str, unit: str, at: int,
                       stamp: _Stamps) -> tuple[str, dict[str, str], int | None]:
-    """A result and the elements it requires (core.handling.FEEDBACK_ELEMENTS); the follow-up time if unresolved."""
+    """A result and the elements it requires (core.dispatch.handling.FEEDBACK_ELEMENTS); the follow-up time if unresolved."""
     told = rng.choice(_CALLER_TOLD)
     if t.category == _CONSULT:
         return FeedbackResult.CONSULT_ANSWERED.value, {

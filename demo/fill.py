@@ -28,9 +28,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core import demo_mediation, clock, demo_kb, demo_units, users
-from core.center import CenterInfo, current_center, setup_center
-from core.demo_dispatch import (
+from core import clock
+from demo import mediation as demo_mediation
+from demo import kb as demo_kb
+from demo import units as demo_units
+from core.center import users
+from core.center.profile import CenterInfo, current_center, setup_center
+from demo.dispatch import (
     ASSIGNMENT_COLUMNS,
     DEADLINE_COLUMNS,
     EXTENSION_COLUMNS,
@@ -40,11 +44,11 @@ from core.demo_dispatch import (
     account_ids,
 )
 from core.errors import AuthenticationFailed, Conflict
-from core.registration import TicketInput
+from core.tickets.registration import TicketInput
 from core.roles import Role
 from core.service import write
 from core.store import storage_errors
-from core.topics import active_topics
+from core.center.topics import active_topics
 from core.vocab import (
     DEFAULT_REFERRALS,
     Category,
@@ -183,7 +187,7 @@ _PRIOR_HANDLING = (
 @dataclass(frozen=True)
 class _Template:
     category: Category
-    topic: str  # leaf name in core.topics.DEFAULT_TOPICS
+    topic: str  # leaf name in core.center.topics.DEFAULT_TOPICS
     title: str
     content: str
     unit: str = ""  # 被反映单位（涉及对象）
@@ -830,7 +834,7 @@ class _Generator:
         return tickets, events, counters
 
     def _play_stories(self, tickets: list[tuple], events: list[tuple]) -> None:
-        """Each handled ticket's dispatch story up to now (core.demo_dispatch); the showcase
+        """Each handled ticket's dispatch story up to now (demo.dispatch); the showcase
         cases go to the youngest tickets of the fill's last chunk."""
         assert self.stories is not None
         waiting, self._waiting = self._waiting, []
@@ -877,7 +881,7 @@ def _operator_ids() -> list[int | None]:
 
 
 def _generator(center: CenterInfo, total: int, seed: int, now: dt.datetime, handled: bool = True) -> _Generator:
-    """``handled``: play each ticket's dispatch story up to ``now`` (core.demo_dispatch)."""
+    """``handled``: play each ticket's dispatch story up to ``now`` (demo.dispatch)."""
     # Seeded also by where the ticket ids start, so a second fill into the same
     # center tells new stories rather than repeating the first one. The stories
     # have dice of their own: the tickets are the same with them or without.

@@ -6,8 +6,9 @@ one article is past its review date and one has expired, as happens in life.
 """
 from __future__ import annotations
 
-from core import kb, kb_synonyms
-from core.kb import ArticleInput
+from core.kb import articles as kb
+from core.kb import synonyms as kb_synonyms
+from core.kb.articles import ArticleInput
 from core.roles import Actor
 
 ARTICLES: list[dict[str, str]] = [

@@ -1,14 +1,15 @@
-"""A few complaint mediations for a demo center, made through core.mediation itself,
+"""A few complaint mediations for a demo center, made through core.mediation.cases itself,
 so the 调解与文书 area opens on cases in every state: agreed, failed, terminated,
 and still going. Tickets keep their demo status (the demo's own invariants hold)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from core import clock, mediation
+from core import clock
+from core.mediation import cases as mediation
 from core.errors import HotlineError
-from core.mediation import PartyInput, SessionInput
-from core.users import actor_for
+from core.mediation.cases import PartyInput, SessionInput
+from core.center.users import actor_for
 from db.connection import raw_connection
 
 # (outcome, or "" for still open; the agreement or the reason). One of each state first: a

@@ -3,15 +3,15 @@
 Written for the demo: the structure follows a real district, but contacts,
 duty phones, e-mails and addresses are made up (every phone is 025-8555xxxx,
 every e-mail at example.gov.cn). Matters use the words of the default 问题分类
-(core.topics.DEFAULT_TOPICS), so suggestions work on the demo tickets. Nanjing
+(core.center.topics.DEFAULT_TOPICS), so suggestions work on the demo tickets. Nanjing
 has no central heating network, so no unit handles 供暖: such tickets find no
 suggestion and go to the district government (12345 5.2.2.1.1), as in life.
 """
 from __future__ import annotations
 
-from core import units
+from core.units import tree as units
 from core.roles import Actor, Permission
-from core.units import UnitInput
+from core.units.tree import UnitInput
 from core.vocab import UnitKind
 from db.models import Unit
 

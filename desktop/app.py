@@ -13,7 +13,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from core import APP_NAME, center, paths, store, users
+from core import APP_NAME, paths, store
+from core.center import profile as center
+from core.center import users
 from core.errors import HotlineError, StorageError
 from desktop import qt_chinese, theme
 from desktop.damage_check import DamageCheck
@@ -84,7 +86,7 @@ def _run(db_path: Path, demo: bool, login: str | None, exit_after_show: bool) ->
     try:
         if not center.is_set_up():
             if demo:
-                from core import demo as demo_data
+                from demo import fill as demo_data
 
                 demo_data.fill_demo(3000, seed=1)
                 login = login or "op1"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from core import users
-from core.center import CenterInfo
+from core.center import users
+from core.center.profile import CenterInfo
 from core.errors import HotlineError
 from core.roles import Actor
 from desktop import settings, theme

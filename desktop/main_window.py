@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from core import APP_NAME, __version__, clock
-from core.center import CenterInfo
+from core.center.profile import CenterInfo
 from core.roles import Actor, Permission
 from desktop import settings, theme
 from desktop.worker import Runner
 
 if TYPE_CHECKING:
-    from desktop.dispatch_view import DispatchView
-    from desktop.mediation_view import MediationView
-    from desktop.registration_view import RegistrationView
-    from desktop.ticket_list import TicketListView
+    from desktop.dispatch.view import DispatchView
+    from desktop.mediation.view import MediationView
+    from desktop.registration.view import RegistrationView
+    from desktop.tickets.list_view import TicketListView
 
 SHORTCUT_HELP = """<b>受理登记</b><br>
 Alt+栏目名后括号里的字母 跳到该栏：{jump_keys}<br>
@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
             self._add_area("知识库", self._make_kb)
         if province and actor.can(Permission.TICKET_VIEW):
             self._add_area("统计分析", self._make_province_stats)
-        from desktop.exchange_view import exchange_permitted
+        from desktop.exchange.view import exchange_permitted
 
         if exchange_permitted(actor, province):
             self._add_area("数据交换", self._make_exchange)
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
 
     # Each area's module is imported when the area is first opened, not at start-up.
     def _make_registration(self) -> QWidget:
-        from desktop.registration_view import RegistrationView
+        from desktop.registration.view import RegistrationView
 
         self.registration = RegistrationView(self.actor, self.center, self.runner)
         self.registration.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         return self.registration
 
     def _make_workbench(self) -> QWidget:
-        from desktop.workbench_view import WorkbenchView
+        from desktop.workbench.view import WorkbenchView
 
         view = WorkbenchView(self.actor, self.runner)
         view.open_ticket.connect(self.open_handling)
@@ -195,14 +195,14 @@ class MainWindow(QMainWindow):
         return view
 
     def _make_dispatch(self) -> QWidget:
-        from desktop.dispatch_view import DispatchView
+        from desktop.dispatch.view import DispatchView
 
         self.dispatch_view = DispatchView(self.actor, self.runner)
         self.dispatch_view.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
         return self.dispatch_view
 
     def _make_mediation(self) -> QWidget:
-        from desktop.mediation_view import MediationView
+        from desktop.mediation.view import MediationView
 
         self.mediation_view = MediationView(self.actor, self.runner)
         self.mediation_view.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
@@ -239,62 +239,62 @@ class MainWindow(QMainWindow):
             self.show_area("工作台")
 
     def _make_ticket_list(self) -> QWidget:
-        from desktop.ticket_list import TicketListView
+        from desktop.tickets.list_view import TicketListView
 
         self._ticket_list = TicketListView(self.actor, self.runner, province=self.center.is_province)
         self._ticket_list.apply()
         return self._ticket_list
 
     def _make_kb(self) -> QWidget:
-        from desktop.kb_view import KbView
+        from desktop.kb.view import KbView
 
         self.kb_view = KbView(self.actor, self.runner)
         self.kb_view.browser.notice.connect(lambda m: self.statusBar().showMessage(m, 10_000))
         return self.kb_view
 
     def _make_province_stats(self) -> QWidget:
-        from desktop.province_stats_view import ProvinceStatsView
+        from desktop.stats.province import ProvinceStatsView
 
         return ProvinceStatsView(self.actor, self.runner)
 
     def _make_exchange(self) -> QWidget:
-        from desktop.exchange_view import ExchangeView
+        from desktop.exchange.view import ExchangeView
 
         return ExchangeView(self.actor, self.runner, self.center.is_province)
 
     def _make_admin(self) -> QWidget:
         tabs = QTabWidget()
         if self.actor.can(Permission.USER_MANAGE):
-            from desktop.accounts_view import AccountsView
+            from desktop.admin.accounts import AccountsView
 
             tabs.addTab(AccountsView(self.actor, self.runner), "账号")
         if self.center.is_province:
             return tabs  # units, topics, calendar, rules and templates serve handling, which districts do
         if self.actor.can(Permission.TOPIC_MANAGE):
-            from desktop.topics_view import TopicsView
+            from desktop.admin.topics import TopicsView
 
             view = TopicsView(self.actor, self.runner)
             view.changed.connect(lambda: self.registration and self.registration.reload_topics())
             tabs.addTab(view, "问题分类")
         if self.actor.can(Permission.UNIT_MANAGE):
-            from desktop.units_view import UnitsView
+            from desktop.admin.units import UnitsView
 
             tabs.addTab(UnitsView(self.actor, self.runner), "承办单位")
         if self.actor.can(Permission.CALENDAR_MANAGE):
-            from desktop.calendar_view import CalendarView
-            from desktop.rules_view import RulesView
+            from desktop.admin.work_calendar import CalendarView
+            from desktop.admin.rules import RulesView
 
             self.calendar_tab = CalendarView(self.actor, self.runner)
             tabs.addTab(self.calendar_tab, "工作日历")
             tabs.addTab(RulesView(self.actor, self.runner), "时限规则")
         if self.actor.can(Permission.TEMPLATE_MANAGE):
-            from desktop.templates_view import TemplatesView
+            from desktop.admin.templates import TemplatesView
 
             tabs.addTab(TemplatesView(self.actor, self.runner), "文书模板")
         return tabs
 
     def open_archive_batch(self) -> None:
-        from desktop.archive_batch_dialog import ArchiveBatchDialog
+        from desktop.documents.archive_batch import ArchiveBatchDialog
 
         ArchiveBatchDialog(self.actor, self.runner, self).exec()
 
@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         # No Alt letters on the menus: the registration form needs all 26 for its fields'
-        # jump keys (desktop.registration_fields.JUMP_KEYS); F10 opens the menus, as on Windows.
+        # jump keys (desktop.registration.fields.JUMP_KEYS); F10 opens the menus, as on Windows.
         file_menu = self.menuBar().addMenu("文件")
         if self.actor.can(Permission.DOCUMENT_ISSUE) and not self.center.is_province:
             file_menu.addAction("批量归档…").triggered.connect(self.open_archive_batch)
@@ -375,7 +375,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         """F1: every area's keys, in a box that scrolls (a message box this long would pass the
         bottom of a 768-pixel screen, its 确定 with it)."""
-        from desktop.registration_view import jump_keys_text
+        from desktop.registration.view import jump_keys_text
 
         dialog = QDialog(self)
         dialog.setWindowTitle("快捷键")

@@ -16,14 +16,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import center, regions
+from core.center import profile as center
+from core.center import regions
 from sync import keys
 from core.errors import ValidationError
 from core.vocab import CenterKind
 from desktop import theme
 from desktop.errors import show_error
-from desktop.inputs import ComboBox
-from desktop.pickers import PinyinPicker
+from desktop.widgets.inputs import ComboBox
+from desktop.widgets.pickers import PinyinPicker
 from desktop.progress import run_with_progress
 from desktop.worker import Runner
 
@@ -167,7 +168,7 @@ class SetupDialog(QDialog):
         self.accept()
 
     def _create_demo(self) -> None:
-        from core import demo
+        from demo import fill as demo
 
         def work(progress, cancelled):  # type: ignore[no-untyped-def]
             return demo.fill_demo(DEMO_TICKETS, seed=1, progress=progress, should_cancel=cancelled)

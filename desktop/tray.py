@@ -1,8 +1,8 @@
 """催办 / 督办 in the system tray: a notice for each ticket newly late, or urgent and near.
 
-Every minute the reader scans the open clocks (core.reminders.scan); what is new
-(core.reminders.to_announce) is shown, then remembered on the writer
-(core.reminders.mark_announced) so neither the next scan nor a restart shows it
+Every minute the reader scans the open clocks (core.deadlines.reminders.scan); what is new
+(core.deadlines.reminders.to_announce) is shown, then remembered on the writer
+(core.deadlines.reminders.mark_announced) so neither the next scan nor a restart shows it
 again. Many at once make one summary. Clicking a notice or the icon emits
 ``activated``: the main window comes forward on its 工作台.
 
@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from core import clock, reminders
-from core.reminders import Reminder
+from core import clock
+from core.deadlines import reminders
+from core.deadlines.reminders import Reminder
 from desktop import theme
 from desktop.worker import Runner
 

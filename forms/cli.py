@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, open_db) -> int:
         return 1 if problems else 0
     if not open_db(args.db):
         return 2
-    from core.acting import acting_user
+    from core.center.acting import acting_user
 
     actor = acting_user(args.username, "出具文书")
     if args.docs_command == "render":

@@ -13,13 +13,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from core import clock, deadlines, mediation
-from core.center import current_center
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.mediation import cases as mediation
+from core.center.profile import current_center
 from core.errors import NotFound, ValidationError
-from core.deadline_rules import Rule
-from core.handling_reads import feedback_lines
-from core.tickets import stored_object, stored_text
-from core.privacy import mask_name, mask_phone, mask_text
+from core.deadlines.rules import Rule
+from core.dispatch.reads import feedback_lines
+from core.tickets.reads import stored_object, stored_text
+from core.tickets.privacy import mask_name, mask_phone, mask_text
 from core.roles import Actor, Permission
 from core.vocab import (AssignmentRole, AssignmentStatus, Category, Channel, DispatchMethod, EmergencyType,
                         EventKind, MediationOutcome, NotAcceptedReason, PartyKind, RepresentativeRole, Stage,

@@ -74,7 +74,7 @@ COMMANDS = ("keys", "export-batch", "import-batch", "export-receipt", "import-re
 def run(args: argparse.Namespace, open_db: OpenDb) -> int:
     if not open_db(args.db):
         return 2
-    from core.acting import acting_user
+    from core.center.acting import acting_user
 
     if args.command == "keys":
         return _keys(args, acting_user)

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from core import clock, regions
+from core import clock
+from core.center import regions
 from core.vocab import Coded
 
 Check = Callable[[Any], "str | None"]  # None if the value is good, else what is wrong with it
@@ -140,7 +141,7 @@ _refusing(flag, 2, "1", True)
 
 _UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
-PHONE = re.compile(r"\d{5,20}\Z")  # core.registration.normalize_phone and its 5–20 digits
+PHONE = re.compile(r"\d{5,20}\Z")  # core.tickets.registration.normalize_phone and its 5–20 digits
 
 
 def pattern(regex: re.Pattern[str], what: str) -> Check:
@@ -174,9 +175,9 @@ _refusing(region, 320102, "999999", "32010", " 320102")
 
 
 def ticket_number(origin: str) -> Check:
-    """``320102-20261122-0007``: the sender's own code, a real day, a sequence (core.registration.next_number).
+    """``320102-20261122-0007``: the sender's own code, a real day, a sequence (core.tickets.registration.next_number).
 
-    Legacy ledger rows get numbers the same way (core.ledger_import), so there is no other form.
+    Legacy ledger rows get numbers the same way (core.tickets.ledger_import), so there is no other form.
     """
     regex = re.compile(re.escape(origin) + r"-(\d{8})-(\d{4,7})\Z")
 
@@ -200,7 +201,7 @@ def json_object(limit: int, fields: dict[str, Check] | None = None, only: bool =
     checked where present; with ``only`` no other key may appear.
 
     A key with a rule may not hold null unless it is ``nullable``: the district's program writes
-    a value or leaves the key out (core.dispatch, core.handling, core.registration), and a reader
+    a value or leaves the key out (core.dispatch.sending, core.dispatch.handling, core.tickets.registration), and a reader
     that takes the key out expects its value (``{"elements": null}`` broke the feedback's lines,
     ``"police_told": null`` printed 未报公安部门). A key without a rule may hold anything."""
     def check(value: Any) -> str | None:

@@ -26,7 +26,8 @@ from typing import Any
 
 import apsw
 
-from core import clock, units
+from core import clock
+from core.units import tree as units
 from core.errors import Cancelled, Conflict, NotFound
 from core.roles import Actor, Permission
 from core.service import require, write
@@ -558,7 +559,7 @@ class _Applier:
     def _refuse_cycles(self, kind: records.Kind) -> None:
         """Refuse each staged record of a tree whose parent chain comes back to it (itself its parent, or
         A under B under A), through the file's new parents and the province's stored ones: the district's
-        program never writes one (core.units refuses a move under a descendant), and a stored cycle
+        program never writes one (core.units.tree refuses a move under a descendant), and a stored cycle
         would drop the records from every tree the province shows. Parents the file sets and refuses
         are taken as the province keeps them, again until no staged record is on a cycle."""
         conn, column = self.conn, kind.self_refs[0]
@@ -596,7 +597,7 @@ class _Applier:
         """A flagged ticket left alone with its number (the other holder renumbered, or moved on) is no
         clash any more. So a clash ends whichever ticket was flagged: the restored district's new one, or
         the genuine lost one when its batch came after the restored district's (the district renumbers
-        its own ticket of that number; core.renumbering)."""
+        its own ticket of that number; core.tickets.renumbering)."""
         self.conn.execute("UPDATE ticket SET number_clash = 0 WHERE origin = ? AND number_clash = 1 AND NOT EXISTS"
                           " (SELECT 1 FROM ticket o WHERE o.number = ticket.number AND o.origin = ticket.origin"
                           " AND o.id <> ticket.id)", (self.origin,))

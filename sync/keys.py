@@ -110,7 +110,7 @@ def init_keys(actor: Actor) -> KeyInfo:
 def make_keys_at_setup(admin_username: str) -> KeyInfo:
     """A new center's key set, made by its first admin as the center is set up (DESIGN: each
     district makes its key pair at setup; the province makes its own the same way)."""
-    from core.users import actor_for
+    from core.center.users import actor_for
 
     return init_keys(actor_for(admin_username))
 

@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from core import clock, districts
+from core import clock
+from core.center import districts
 from core.roles import Actor, Permission
 from core.service import require
 from core.store import storage_errors

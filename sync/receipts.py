@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__, clock
-from core import renumbering
+from core.tickets import renumbering
 from core.errors import Conflict, NotFound
 from core.files import check_folder_writable
 from core.roles import Actor, Permission

@@ -118,7 +118,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(MEDIATION, "mediation_case", ("uid", "origin", "rev", "updated_at", "status", "outcome", "facts", "request",
                                        "agreement", "termination_reason", "opened_at", "concluded_at"),
          {"ticket_id": "ticket", "mediator_id": "user"},
-         # Parties and sessions change only with their case (core.mediation raises its rev), so they travel in it.
+         # Parties and sessions change only with their case (core.mediation.cases raises its rev), so they travel in it.
          children=(Child("parties", "mediation_party", "case_id",
                          ("uid", "side", "kind", "name", "gender", "id_number", "phone", "address", "representative",
                           "representative_role", "sort"), order="sort, id", label="调解当事人"),

@@ -16,8 +16,15 @@ from typing import Any
 
 import apsw
 
-from core import attachments, deadline_rules, files, kb, limits, mediation, registration, topics, units, users
-from core.handling import FEEDBACK_ELEMENTS
+from core import attachments, files, limits
+from core.deadlines import rules as deadline_rules
+from core.kb import articles as kb
+from core.mediation import cases as mediation
+from core.tickets import registration
+from core.center import topics
+from core.units import tree as units
+from core.center import users
+from core.dispatch.handling import FEEDBACK_ELEMENTS
 from core.vocab import (ArticleStatus, AssignmentRole, AssignmentStatus, AttachmentKind, Category, Channel,
                         DispatchMethod, EmergencyType, EventKind, FeedbackResult, MediationOutcome, NotAcceptedReason,
                         PartyKind, PartySide, RepresentativeRole, RiskLevel, Stage, Status, SupervisionKind, UnitKind,
@@ -69,7 +76,7 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
                        "email": line, "address": text(units.MAX_LINE), "matters": since_issue_15(limits.TERMS),
                        "keywords": since_issue_15(limits.TERMS),
                        "sort": sort, "active": flag},
-        # kb.category_for_path held names to 20 characters, core.kb_io's import of articles did not until issue 15
+        # kb.category_for_path held names to 20 characters, core.kb.import_export's import of articles did not until issue 15
         records.KB_CATEGORY: {"name": since_issue_15(kb.MAX_CATEGORY_NAME), "sort": sort, "active": flag},
         records.KB_ARTICLE: {"version": integer(1, 1_000_000), "status": code(ArticleStatus, "知识状态"),
                              "title": text(kb.MAX_TITLE), "body": text(kb.MAX_BODY), "keywords": text(kb.MAX_KEYWORDS),
@@ -83,7 +90,7 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "category": code(Category, "诉求分类"), "urgency": code(Urgency, "紧急程度"),
             "emergency_type": optional(code(EmergencyType, "紧急类型")), "risk_level": optional(code(RiskLevel, "风险等级")),
             "not_accepted_reason": optional(code(NotAcceptedReason, "不予受理原因")),
-            # read by core.tickets.detail, each key a line of the detail
+            # read by core.tickets.reads.detail, each key a line of the detail
             "details": json_object(limits.COMPOSED, dict.fromkeys(registration.DETAIL_FIELDS,
                                                                   text(lengths["prior_handling"])), only=True),
             "source_ref": line,
@@ -104,7 +111,7 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "role": code(AssignmentRole, "承办角色"), "status": code(AssignmentStatus, "派单状态"),
             "dispatched_at": stamp, "method": code(DispatchMethod, "派单方式"), "opinion": note,
             "signed_at": maybe_stamp, "signed_by": name, "feedback_at": maybe_stamp, "closed_at": maybe_stamp,
-            # read by core.handling_reads.feedback_lines and reviews_page, forms.contexts' feedback texts
+            # read by core.dispatch.reads.feedback_lines and reviews_page, forms.contexts' feedback texts
             "feedback": json_object(limits.COMPOSED, {"result": code(FeedbackResult, "办理结果"),
                                                       "elements": text_map(_ELEMENTS, SANITY),  # limits.TEXT since 15
                                                       "received_via": line}, only=True)},

@@ -50,7 +50,7 @@ def _default_now() -> dt.datetime:
 
 # Fixed from the moment the suite is imported: a test module's constants, read at collection,
 # never see the wall clock either.
-from core import clock as _clock  # noqa: E402 (after sys.path)
+from core import clock as _clock  # noqa: E402 (after sys.path
 
 _clock.fix(_default_now())
 
@@ -96,7 +96,9 @@ def db_path(tmp_path) -> Path:
 @pytest.fixture
 def center_db(db_path):
     """A set-up 12345 center (玄武区) with an admin; yields the admin Actor."""
-    from core import center, store, users
+    from core import store
+    from core.center import profile as center
+    from core.center import users
 
     store.open_center(db_path)
     center.setup_center("12345", "320102", "南京市玄武区12345热线", "admin", "管理员", "admin-pass-1")
@@ -106,7 +108,7 @@ def center_db(db_path):
 
 @pytest.fixture
 def operator(center_db):
-    from core import users
+    from core.center import users
     from core.roles import Role
 
     users.create_user(center_db, "op1", "王小丽", "operator-pass", {Role.OPERATOR})
@@ -115,7 +117,7 @@ def operator(center_db):
 
 @pytest.fixture
 def manager(center_db):
-    from core import users
+    from core.center import users
     from core.roles import Role
 
     users.create_user(center_db, "boss", "陈主任", "manager-pass", {Role.MANAGER})
@@ -124,7 +126,7 @@ def manager(center_db):
 
 @pytest.fixture
 def dispatcher(center_db):
-    from core import users
+    from core.center import users
     from core.roles import Role
 
     users.create_user(center_db, "pd1", "李派单", "dispatch-pass", {Role.DISPATCHER})
@@ -133,7 +135,7 @@ def dispatcher(center_db):
 
 @pytest.fixture
 def supervisor(center_db):
-    from core import users
+    from core.center import users
     from core.roles import Role
 
     users.create_user(center_db, "db1", "赵督办", "supervise-pass", {Role.SUPERVISOR})
@@ -142,7 +144,7 @@ def supervisor(center_db):
 
 @pytest.fixture
 def mediator(center_db):
-    from core import users
+    from core.center import users
     from core.roles import Role
 
     users.create_user(center_db, "tj1", "杨调解", "mediate-pass", {Role.MEDIATOR})
@@ -152,10 +154,10 @@ def mediator(center_db):
 @pytest.fixture
 def cheap_password_hashing(monkeypatch):
     """Fixtures make accounts for every test; argon2 at full cost (~0.15 s a hash) would be most
-    of the run. Hashing at the real cost is tested in tests/core/test_users.py."""
+    of the run. Hashing at the real cost is tested in tests/core/center/test_users.py."""
     from argon2 import PasswordHasher
 
-    from core import users
+    from core.center import users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from core.errors import Conflict, NotFound
 from core.roles import Actor, Role
-from core.users import actor_for
+from core.center.users import actor_for
 from db.models import User, UserRole
 
 

@@ -5,7 +5,7 @@ a code outside the catalogue keeps the name its center gave in its public key.
 """
 from __future__ import annotations
 
-from core import regions
+from core.center import regions
 from db.connection import raw_connection
 
 

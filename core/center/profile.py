@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import clock, regions, topics, users
+from core import clock
+from core.center import regions
+from core.center import topics
+from core.center import users
 from core.errors import Conflict, ValidationError
 from core.service import write
 from core.vocab import CenterKind

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import clock, deadline_rules, deadlines
-from core.deadline_rules import Facts
+from core import clock
+from core.deadlines import rules as deadline_rules
+from core.deadlines import clocks as deadlines
+from core.deadlines.rules import Facts
 from core.errors import ValidationError
 from core.vocab import Category, Coded, EmergencyType, Stage, Urgency
 

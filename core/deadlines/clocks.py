@@ -7,7 +7,7 @@ it. Counting rules:
 - minutes and hours run on the wall clock: units serve 7×24 (12345 5.2.2.2.1);
 - calendar days and working days end at 24:00 of the last day, the start day not
   counted (the usual reading of "N 日内", as 民法典 201–203 count periods);
-- working days follow China's calendar with make-up days (core.workcalendar). A
+- working days follow China's calendar with make-up days (core.deadlines.workcalendar). A
   count through a year whose notice is not imported uses weekends only and the
   clock is *provisional*: shown as such, recomputed when the notice arrives.
 """
@@ -18,8 +18,10 @@ import json
 import logging
 from dataclasses import dataclass
 
-from core import clock, deadline_rules, workcalendar
-from core.deadline_rules import Facts, Rule
+from core import clock
+from core.deadlines import rules as deadline_rules
+from core.deadlines import workcalendar
+from core.deadlines.rules import Facts, Rule
 from core.errors import ValidationError
 from core.roles import Actor, Permission
 from core.service import write

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, workcalendar
+from core import clock
+from core.deadlines import workcalendar
 from core.errors import HotlineError
 from core.roles import Actor, Permission
 from core.service import require
 from core.tabular import clean_line, decode_text, read_bytes
-from core.workcalendar import SOURCE_NOTICE, WEEKDAY_NAMES, DayInfo
+from core.deadlines.workcalendar import SOURCE_NOTICE, WEEKDAY_NAMES, DayInfo
 from db.models import CalendarDay, CalendarYear
 
 log = logging.getLogger("hotline.calendar")
@@ -286,11 +287,11 @@ def _notice(path: Path, days: list[NoticeDay], declared: int | None) -> Notice:
 
 
 def _recompute_provisional() -> Callable[..., int] | None:
-    """core.deadlines.recompute_provisional, if the deadline engine is installed."""
+    """core.deadlines.clocks.recompute_provisional, if the deadline engine is installed."""
     try:
-        module = importlib.import_module("core.deadlines")
+        module = importlib.import_module("core.deadlines.clocks")
     except ModuleNotFoundError as exc:
-        if exc.name != "core.deadlines":
+        if exc.name != "core.deadlines.clocks":
             raise
         return None
     return getattr(module, "recompute_provisional", None)

@@ -7,7 +7,7 @@ event. A profile is an ordered list: the first rule that matches a ticket for a
 stage and start event wins, so specific rules come before general ones.
 
 The profiles below are the standards' defaults (version 0). The admin may save
-an edited list as a new version (``core.deadlines.save_rules``); the defaults
+an edited list as a new version (``core.deadlines.clocks.save_rules``); the defaults
 stay available to restore, and each clock keeps the version it was computed with.
 """
 from __future__ import annotations

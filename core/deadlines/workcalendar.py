@@ -7,7 +7,7 @@ package for the years it covers, and for an imported year the plain week.
 A year none of them knows is never a silent guess: ``is_workday`` refuses it
 (CalendarMissing), and ``working_day_after`` counts it by weekends only and says
 the result is *provisional*, so registration goes on and the deadline engine
-recomputes the deadline once the notice is imported (core.calendar_import).
+recomputes the deadline once the notice is imported (core.deadlines.holiday_notice).
 
 ``current()`` hands out an immutable snapshot, cached per thread until the
 calendar tables change; its methods never touch the database, so the engine can
@@ -37,7 +37,7 @@ from db.connection import raw_connection
 from db.models import CalendarDay
 
 if TYPE_CHECKING:
-    from core.calendar_import import ImportReport
+    from core.deadlines.holiday_notice import ImportReport
 
 log = logging.getLogger("hotline.calendar")
 
@@ -297,8 +297,8 @@ def clear_day(actor: Actor, day: dt.date) -> None:
 
 
 def import_notice(actor: Actor, path: Path) -> ImportReport:
-    """Import a year's State Council notice (.json or .ics); see core.calendar_import."""
-    from core import calendar_import
+    """Import a year's State Council notice (.json or .ics); see core.deadlines.holiday_notice."""
+    from core.deadlines import holiday_notice as calendar_import
 
     return calendar_import.import_notice(actor, path)
 

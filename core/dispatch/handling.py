@@ -12,10 +12,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from core import clock, deadlines, limits
-from core.dispatch import lapse_extensions, load_assignment, load_ticket, not_before, touch, unit_label, when
+from core import clock, limits
+from core.deadlines import clocks as deadlines
+from core.dispatch.sending import lapse_extensions, load_assignment, load_ticket, not_before, touch, unit_label, when
 from core.errors import Conflict, NotFound, ValidationError
-from core.registration import add_event
+from core.tickets.registration import add_event
 from core.roles import Actor, Permission
 from core.service import local_origin, write
 from core.vocab import AssignmentRole, AssignmentStatus, EventKind, FeedbackResult, Stage, StartEvent, Status

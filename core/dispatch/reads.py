@@ -3,7 +3,7 @@
 Queues page from SQL (keyset: each page starts after the last row's ``sort_key``),
 so a center with 50,000 tickets costs what its first page does. Due times carry
 the reminders level (0 in time, 1 临近/催办, 2+ 超期/督办) computed the one way
-``core.reminders`` does, so the lists, the panel and the 工作台 agree. Which steps
+``core.deadlines.reminders`` does, so the lists, the panel and the 工作台 agree. Which steps
 a user may take on an assignment is decided here too (``actions``), from the
 statuses the services accept and the user's rights; the services check again.
 """
@@ -12,10 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from core import clock, deadline_rules, deadlines, reminders, supervision, tickets, topics, units
-from core.dispatch import DISPATCHABLE, EMERGENCY_MGMT_TYPES, LIVE, NEEDS_ACCEPTANCE, POLICE_TYPES
+from core import clock
+from core.deadlines import rules as deadline_rules
+from core.deadlines import clocks as deadlines
+from core.deadlines import reminders
+from core.dispatch import supervision
+from core.tickets import reads as tickets
+from core.center import topics
+from core.units import tree as units
+from core.dispatch.sending import DISPATCHABLE, EMERGENCY_MGMT_TYPES, LIVE, NEEDS_ACCEPTANCE, POLICE_TYPES
 from core.errors import NotFound
-from core.handling import FEEDBACK_ELEMENTS
+from core.dispatch.handling import FEEDBACK_ELEMENTS
 from core.roles import Actor, Permission
 from core.service import require
 from core.store import storage_errors
@@ -402,7 +409,7 @@ def _allowed(actor: Actor, steps: dict[str, bool]) -> frozenset[str]:
 
 
 def assignment_actions(actor: Actor, status: str, waiting_extension: bool) -> frozenset[str]:
-    """The steps core.dispatch / core.handling accept for an assignment in ``status``, for this user."""
+    """The steps core.dispatch.sending / core.dispatch.handling accept for an assignment in ``status``, for this user."""
     live = status in (AssignmentStatus.DISPATCHED.value, AssignmentStatus.SIGNED.value)
     return _allowed(actor, {
         "sign_off": status == AssignmentStatus.DISPATCHED.value,
@@ -566,7 +573,7 @@ class PreviewLine:
 
 def preview_deadlines(ticket_id: int, at: dt.datetime, complex_matter: bool,
                       feedback_due: dt.date | None = None) -> list[PreviewLine]:
-    """The sign-off and feedback deadlines a dispatch at ``at`` would start (core.deadlines.preview)."""
+    """The sign-off and feedback deadlines a dispatch at ``at`` would start (core.deadlines.clocks.preview)."""
     with storage_errors():
         t = Ticket.get_or_none(Ticket.id == ticket_id)
         if t is None:

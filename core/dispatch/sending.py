@@ -12,9 +12,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from core import clock, deadlines, limits
+from core import clock, limits
+from core.deadlines import clocks as deadlines
 from core.errors import Conflict, NotFound, ValidationError
-from core.registration import add_event
+from core.tickets.registration import add_event
 from core.roles import Actor, Permission
 from core.service import local_origin, write
 from core.vocab import (

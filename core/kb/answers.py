@@ -54,7 +54,7 @@ def after_registration(ticket_id: int, category: str, disposition: str, ref: Ans
                        actor: Actor) -> None:
     """Count the article used, or queue a consult nobody answered from the base.
 
-    Called by core.registration inside its write transaction. A consult turned
+    Called by core.tickets.registration inside its write transaction. A consult turned
     away (不予受理) is not a gap in the base; every other consult without an
     article is, whether dispatched or answered from the operator's own knowledge.
     """
@@ -111,7 +111,7 @@ def link_questions(actor: Actor, article_id: int, ticket_ids: list[int]) -> int:
 
 
 def link_inside(article_id: int, ticket_ids: list[int]) -> int:
-    """The link itself, for callers already in a write transaction (core.kb.save_article)."""
+    """The link itself, for callers already in a write transaction (core.kb.articles.save_article)."""
     linked = (OpenQuestion.update(status=QUESTION_ANSWERED, article=article_id, updated_at=clock.stamp())
               .where(OpenQuestion.ticket.in_(ticket_ids), OpenQuestion.status == QUESTION_OPEN).execute())
     if linked != len(set(ticket_ids)):

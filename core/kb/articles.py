@@ -17,7 +17,8 @@ from pathlib import Path
 
 from peewee import fn
 
-from core import attachments, clock, kb_answers, limits
+from core import attachments, clock, limits
+from core.kb import answers as kb_answers
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
 from core.service import local_origin, require, write

@@ -12,7 +12,7 @@ by headings. Columns (Chinese or English headers): 编号/id, 标题/title, 正�
 be lists of text, the 编号 a whole number), and any other value is refused with its line
 and key. A row is the article with that 编号
 (``source_ref``), else the article with the same title; a changed one gets a
-new version through core.kb, an unchanged one is left alone. Categories named
+new version through core.kb.articles, an unchanged one is left alone. Categories named
 by path are created when missing (the file's own classification, listed in the
 report, so a typo is seen at 校核), as an admin sending a unit's file expects.
 
@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from core import clock, files, kb, tabular
-from core.acting import acting_user
-from core.center import current_center
+from core import clock, files, tabular
+from core.kb import articles as kb
+from core.center.acting import acting_user
+from core.center.profile import current_center
 from core.errors import Conflict, HotlineError, ValidationError
-from core.kb import ArticleInput
+from core.kb.articles import ArticleInput
 from core.roles import Actor, Permission
 from core.service import Changes, local_origin, require, write
 from core.tabular import cell_text, clean_line, parse_time
@@ -487,7 +488,7 @@ def _plan(entries: list[_Entry], categories: _Categories, problems: list[Problem
 
 
 def _apply(actor: Actor, step: _Step, categories: _Categories, publish: bool) -> int:
-    """One article written through core.kb's rules, then sent to 校核 or published."""
+    """One article written through core.kb.articles's rules, then sent to 校核 or published."""
     entry = step.entry
     if entry.category:
         entry.data.category_id = categories.ensure(entry.category)

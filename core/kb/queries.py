@@ -1,4 +1,4 @@
-"""SQL for the knowledge base search (core.kb_search): index statistics and candidate articles.
+"""SQL for the knowledge base search (core.kb.search): index statistics and candidate articles.
 
 Statistics come from the index itself: how many articles it holds and how
 long their columns are (apsw.fts5.Table, which reads FTS5's own totals), and

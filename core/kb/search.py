@@ -26,13 +26,15 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from core import clock, kb, text_search
+from core import clock, text_search
+from core.kb import articles as kb
 from core.errors import ValidationError
 from core.roles import Actor, Permission
 from core.service import require
 from core.vocab import ArticleStatus
-from db import kb_queries, search
-from db.kb_queries import Candidate
+from db import search
+from core.kb import queries as kb_queries
+from core.kb.queries import Candidate
 from db.models import Article, ArticleFeedback, Synonym
 
 # Words of the question itself, not of its subject.
@@ -272,7 +274,7 @@ def search_articles(actor: Actor, text: str, limit: int = 10, include_unpublishe
     ranked = _ranked(query, statuses, limit)
     ids = [i for i, _ in ranked]
     articles = {a.id: a for a in Article.select().where(Article.id.in_(ids))}
-    # Reported by an operator and not yet checked again: still in use, but said so (core.kb.flag).
+    # Reported by an operator and not yet checked again: still in use, but said so (core.kb.articles.flag).
     reported = {f.article_id for f in ArticleFeedback.select(ArticleFeedback.article).where(
         ArticleFeedback.article.in_(ids), ArticleFeedback.resolved_at == "")}
     day = today or clock.now().date()

@@ -1,7 +1,7 @@
 """Synonym groups the admin keeps (住房公积金 / 公积金, 燃气 / 煤气 …).
 
 A question using one word of a group also finds articles written with the
-others (core.kb_search expands it). Callers say 煤气 where the policy says
+others (core.kb.search expands it). Callers say 煤气 where the policy says
 燃气; which words a center's callers use is local knowledge, so the admin
 edits the groups rather than the program shipping a fixed list.
 """

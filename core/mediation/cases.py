@@ -13,11 +13,12 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from core import clock, deadlines, limits
-from core.dispatch import LIVE, load_ticket, not_before, touch, when
+from core import clock, limits
+from core.deadlines import clocks as deadlines
+from core.dispatch.sending import LIVE, load_ticket, not_before, touch, when
 from core.errors import Conflict, NotFound, ValidationError
-from core.idnumbers import credit_code_problem, person_id_problem
-from core.registration import add_event
+from core.mediation.idnumbers import credit_code_problem, person_id_problem
+from core.tickets.registration import add_event
 from core.roles import Actor, Permission
 from core.service import write
 from core.vocab import (Category, EventKind, MediationOutcome, PartyKind, PartySide,

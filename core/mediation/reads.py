@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core import clock, mediation
+from core import clock
+from core.mediation import cases as mediation
 from core.errors import NotFound
-from core.mediation import Case
-from core.privacy import mask_name, mask_phone, mask_text
+from core.mediation.cases import Case
+from core.tickets.privacy import mask_name, mask_phone, mask_text
 from core.roles import Actor, Permission
 from core.service import require
 from core.store import storage_errors

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from core import clock, districts
+from core import clock
+from core.center import districts
 from core.errors import ValidationError
 from core.roles import Actor, Permission
 from core.service import require
@@ -31,7 +32,7 @@ class DistrictFigures:
     closed: int = 0
     not_accepted: int = 0
     overdue_open: int = 0   # still open with a step past its deadline
-    handled_late: int = 0   # a step done after its deadline (a stopped clock is not late: core.deadlines.cancel)
+    handled_late: int = 0   # a step done after its deadline (a stopped clock is not late: core.deadlines.clocks.cancel)
 
     @property
     def closed_rate(self) -> float | None:

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, deadlines, limits, registration, tabular
-from core.acting import acting_user
-from core.center import current_center
+from core import clock, limits, tabular
+from core.deadlines import clocks as deadlines
+from core.tickets import registration
+from core.center.acting import acting_user
+from core.center.profile import current_center
 from core.errors import Conflict, HotlineError
 from core.roles import Actor, Permission
 from core.service import Changes, require, require_district, write

@@ -91,7 +91,7 @@ def _where(query: TicketQuery, paging: bool = False) -> tuple[list[str], list[An
             column = "+number" if paging and not _few("ticket WHERE number >= ? AND number < ?", bounds) else "number"
             options.append(f"({column} >= ? AND {column} < ?)")
             params += bounds
-            # A number a ticket carried before it was renumbered (core.renumbering): the caller
+            # A number a ticket carried before it was renumbered (core.tickets.renumbering): the caller
             # was given that one. Looked up first (a partial index of a few rows), so that the
             # list's own query is the same as ever when, as nearly always, there is none.
             former = [row[0] for row in raw_connection().execute(

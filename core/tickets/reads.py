@@ -11,11 +11,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import clock, districts, regions, text_search, topics
-from core.center import current_center
+from core import clock, text_search
+from core.center import districts
+from core.center import regions
+from core.center import topics
+from core.center.profile import current_center
 from core.errors import NotFound, ValidationError
-from core.privacy import mask_name, mask_phone, mask_text
-from core.registration import DETAIL_FIELDS, normalize_phone
+from core.tickets.privacy import mask_name, mask_phone, mask_text
+from core.tickets.registration import DETAIL_FIELDS, normalize_phone
 from core.roles import Actor, Permission
 from core.service import require
 from core.store import storage_errors
@@ -29,7 +32,7 @@ from core.vocab import (
     Status,
     Urgency,
 )
-from db import ticket_queries
+from core.tickets import queries as ticket_queries
 from db.models import Attachment, Ticket, TicketEvent, User
 
 PAGE_SIZE = 200

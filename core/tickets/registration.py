@@ -14,8 +14,11 @@ import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from core import attachments, clock, deadlines, kb_answers, regions
-from core.center import CenterInfo, current_center
+from core import attachments, clock
+from core.deadlines import clocks as deadlines
+from core.kb import answers as kb_answers
+from core.center import regions
+from core.center.profile import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
 from core.service import require, require_district, write
@@ -125,7 +128,7 @@ class TicketInput:
     referral: str = ""
     reply: str = ""
     repeat_of_id: int | None = None
-    # The knowledge-base article the reply was read from (core.kb_answers).
+    # The knowledge-base article the reply was read from (core.kb.answers).
     kb_article_id: int | None = None
     kb_version: int | None = None
     details: dict[str, str] = field(default_factory=dict)

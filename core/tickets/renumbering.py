@@ -20,10 +20,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from core import clock
-from core.center import current_center
-from core.dispatch import touch
+from core.center.profile import current_center
+from core.dispatch.sending import touch
 from core.errors import Conflict
-from core.registration import add_event, next_number
+from core.tickets.registration import add_event, next_number
 from core.roles import Actor, Permission
 from core.service import write
 from core.vocab import EventKind

@@ -7,7 +7,7 @@ last part(s) when they name one unit), 单位类别 (label or code), 联系人, 
 
 A row is the unit at its path (上级单位 + 单位名称): there it is updated or left
 unchanged, elsewhere added. Parents may come after their children. All or
-nothing, as core.kb_io: every row is checked first, under the write lock; one
+nothing, as core.kb.import_export: every row is checked first, under the write lock; one
 rejected row and nothing is written, and every problem is reported with its row.
 """
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import clock, files, tabular, units
+from core import clock, files, tabular
+from core.units import tree as units
 from core.errors import HotlineError
 from core.roles import Actor, Permission
 from core.service import require
 from core.tabular import cell_text, clean_line, clean_text
-from core.units import UnitInput, split_terms
+from core.units.tree import UnitInput, split_terms
 from core.vocab import UnitKind
 from db.models import Unit
 
@@ -243,7 +244,7 @@ def _plan(entries: list[_Entry], tree: _Tree, report: UnitImportReport) -> list[
             steps.append((entry, unit))
         except _Rejected as exc:
             report.rejected.append(RejectedRow(entry.row, str(exc)))
-    # In use under retired is refused, as core.units.retire_unit and restore_unit refuse it.
+    # In use under retired is refused, as core.units.tree.retire_unit and restore_unit refuse it.
     final = {p: u.active for p, u in tree.units.items()} | {
         e.path: (e.active if e.active is not None else (u.active if u else True)) for e, u in steps}
     for entry, unit in steps:

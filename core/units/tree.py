@@ -19,7 +19,7 @@ from peewee import fn
 
 from core import clock, limits, pinyin
 from core.errors import Conflict, NotFound, ValidationError
-from core.registration import normalize_phone
+from core.tickets.registration import normalize_phone
 from core.roles import Actor, Permission
 from core.service import Transaction, local_origin, require_own, write
 from core.vocab import Category, UnitKind

@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import clock, deadlines, reminders, workcalendar
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.deadlines import reminders
+from core.deadlines import workcalendar
 from core.roles import Actor, Permission
 from core.service import current
 from core.vocab import AssignmentStatus, Stage, Urgency

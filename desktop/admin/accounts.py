@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import users
+from core.center import users
 from core.errors import ValidationError
 from core.roles import Actor, Role
 from desktop import theme

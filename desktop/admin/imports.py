@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import units_io
+from core.units import import_export as units_io
 from core.roles import Actor
-from core.units_io import UnitImportReport
+from core.units.import_export import UnitImportReport
 from desktop import theme
-from desktop.admin_widgets import GREEN, GREY, say
+from desktop.widgets.parts import GREEN, GREY, say
 from desktop.errors import show_error
 from desktop.worker import Runner
 

@@ -1,18 +1,18 @@
-"""催办 / 督办 settings (core.reminders.ReminderSettings): when a clock is near, when late escalates."""
+"""催办 / 督办 settings (core.deadlines.reminders.ReminderSettings): when a clock is near, when late escalates."""
 from __future__ import annotations
 
 import dataclasses
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from core import reminders
+from core.deadlines import reminders
 from core.errors import ValidationError
-from core.reminders import ReminderSettings
+from core.deadlines.reminders import ReminderSettings
 from core.roles import Actor
 from desktop import theme
-from desktop.admin_widgets import GREEN, say
+from desktop.widgets.parts import GREEN, say
 from desktop.errors import show_error
-from desktop.inputs import SpinBox
+from desktop.widgets.inputs import SpinBox
 from desktop.worker import Runner
 
 SUFFIX = {"near_percent": " %", "near_cap_hours": " 小时", "escalate_hours": " 小时", "max_level": " 级"}

@@ -1,5 +1,5 @@
-"""系统管理 · 时限规则: the standards' deadlines as the admin may edit them (core.deadlines,
-core.deadline_rules), a 试算 box to check them, and the 催办督办 reminder settings.
+"""系统管理 · 时限规则: the standards' deadlines as the admin may edit them (core.deadlines.clocks,
+core.deadlines.rules), a 试算 box to check them, and the 催办督办 reminder settings.
 
 The table is the profile's rules in force, in order: for each stage the first
 rule that fits a ticket wins. The length, its unit and the start event are
@@ -31,18 +31,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import center, deadline_rules, deadlines
-from core.deadline_rules import Rule
-from core.deadlines import RuleSet
+from core.center import profile as center
+from core.deadlines import rules as deadline_rules
+from core.deadlines import clocks as deadlines
+from core.deadlines.rules import Rule
+from core.deadlines.clocks import RuleSet
 from core.errors import ValidationError
 from core.roles import Actor
 from core.vocab import Category, CenterKind, Channel, ClockUnit, EmergencyType, Stage, StartEvent, Urgency
 from desktop import theme
-from desktop.admin_reminders import ReminderSettingsBox
-from desktop.admin_trial import DeadlineTrial
-from desktop.admin_widgets import GREEN, say
+from desktop.admin.reminders import ReminderSettingsBox
+from desktop.admin.trial import DeadlineTrial
+from desktop.widgets.parts import GREEN, say
 from desktop.errors import show_error
-from desktop.inputs import ComboBox, SpinBox
+from desktop.widgets.inputs import ComboBox, SpinBox
 from desktop.worker import Runner
 
 COLUMNS = ("环节", "适用于", "说明", "时限", "单位", "起算", "依据条款")

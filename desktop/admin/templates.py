@@ -34,8 +34,8 @@ from core import clock
 from core.errors import ValidationError
 from core.roles import Actor
 from desktop import theme
-from desktop.admin_widgets import GREEN, GREY, read_only_table, say
-from desktop.archive_batch_dialog import documents_folder, push_button
+from desktop.widgets.parts import GREEN, GREY, read_only_table, say
+from desktop.documents.archive_batch import documents_folder, push_button
 from desktop.errors import show_error
 from desktop.worker import Runner
 from forms import templates

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import topics
+from core.center import topics
 from core.roles import Actor
 from desktop.errors import show_error
 from desktop.worker import Runner

@@ -1,5 +1,5 @@
 """试算: what the rules in force give for one stage of a ticket like this, started then
-(core.deadlines.preview), so the admin checks an edited rule before trusting it."""
+(core.deadlines.clocks.preview), so the admin checks an edited rule before trusting it."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,14 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, deadlines
-from core.deadline_rules import Facts
-from core.deadlines import Preview
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.deadlines.rules import Facts
+from core.deadlines.clocks import Preview
 from core.vocab import Category, EmergencyType, Stage, Urgency
 from desktop import theme
-from desktop.admin_widgets import GREY, say
+from desktop.widgets.parts import GREY, say
 from desktop.errors import show_error
-from desktop.inputs import ComboBox, DateTimeEdit
+from desktop.widgets.inputs import ComboBox, DateTimeEdit
 from desktop.worker import Runner
 
 

@@ -1,6 +1,6 @@
 """The form beside the unit tree: one handling unit's fields, each with its message under it.
 
-It gathers a core.units.UnitInput and shows what core said was wrong; it
+It gathers a core.units.tree.UnitInput and shows what core said was wrong; it
 decides nothing itself. A refused save keeps every field as typed.
 """
 from __future__ import annotations
@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.units import UnitDetail, UnitInput
+from core.units.tree import UnitDetail, UnitInput
 from core.vocab import UnitKind
 from desktop import theme
-from desktop.admin_widgets import GREEN, error_label, say
-from desktop.inputs import ComboBox
-from desktop.pickers import PinyinPicker, Prepared
+from desktop.widgets.parts import GREEN, error_label, say
+from desktop.widgets.inputs import ComboBox
+from desktop.widgets.pickers import PinyinPicker, Prepared
 
 TERMS_HINT = "多项用顿号、逗号或换行分开"
 # A new unit's likely kind under a parent of this kind: a convenience, the admin may change it.

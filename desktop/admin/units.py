@@ -1,4 +1,4 @@
-"""系统管理 · 承办单位: the admin keeps the tree of handling units (core.units, core.units_io).
+"""系统管理 · 承办单位: the admin keeps the tree of handling units (core.units.tree, core.units.import_export).
 
 Left the tree with a filter (name, pinyin initials, matter or keyword), right the
 chosen unit's form. Units are retired with a reason, never deleted. An Excel or
@@ -28,16 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import units, units_io
+from core.units import tree as units
+from core.units import import_export as units_io
 from core.errors import ValidationError
 from core.roles import Actor
-from core.units import UnitNode
+from core.units.tree import UnitNode
 from desktop import theme
-from desktop.admin_import import UnitFiles
-from desktop.admin_widgets import GREY
-from desktop.admin_unit_form import UnitForm
+from desktop.admin.imports import UnitFiles
+from desktop.widgets.parts import GREY
+from desktop.admin.unit_form import UnitForm
 from desktop.errors import show_error
-from desktop.pickers import Prepared, prepare
+from desktop.widgets.pickers import Prepared, prepare
 from desktop.worker import Runner
 
 ID_ROLE = Qt.ItemDataRole.UserRole

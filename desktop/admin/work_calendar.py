@@ -1,7 +1,7 @@
 """系统管理 · 工作日历: a year's holidays and make-up working days, the State Council notice
-imported, and the admin's own corrections (core.workcalendar, core.calendar_import).
+imported, and the admin's own corrections (core.deadlines.workcalendar, core.deadlines.holiday_notice).
 
-A red banner says what to import now (core.workcalendar.alerts): deadlines that
+A red banner says what to import now (core.deadlines.workcalendar.alerts): deadlines that
 run into a year nobody has given us are provisional until its notice arrives.
 """
 from __future__ import annotations
@@ -28,16 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, workcalendar
-from core.calendar_import import ImportReport
+from core import clock
+from core.deadlines import workcalendar
+from core.deadlines.holiday_notice import ImportReport
 from core.errors import ValidationError
 from core.roles import Actor
-from core.workcalendar import DayInfo, YearInfo
+from core.deadlines.workcalendar import DayInfo, YearInfo
 from desktop import theme
-from desktop.admin_import import ImportReportDialog
-from desktop.admin_widgets import GREEN, GREY, error_label, say
+from desktop.admin.imports import ImportReportDialog
+from desktop.widgets.parts import GREEN, GREY, error_label, say
 from desktop.errors import show_error
-from desktop.inputs import ComboBox, DateEdit, SpinBox
+from desktop.widgets.inputs import ComboBox, DateEdit, SpinBox
 from desktop.worker import Runner
 
 BANNER_SHEET = f"background: {theme.ERROR}; color: white; padding: 8px; font-weight: bold;"

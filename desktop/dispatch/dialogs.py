@@ -1,6 +1,6 @@
-"""派单 and 反馈, the two big forms of the handling (the smaller steps are in desktop.dispatch_steps).
+"""派单 and 反馈, the two big forms of the handling (the smaller steps are in desktop.dispatch.steps).
 
-派单 (12345 5.2.2.1): the lead unit is picked from core.units' suggestions (Alt+1 … Alt+5)
+派单 (12345 5.2.2.1): the lead unit is picked from core.units.tree' suggestions (Alt+1 … Alt+5)
 or by name, pinyin initials or matter; co-handling units are added the same way; urgent
 tickets record the phone call and who else was told (5.2.2.1.4); the deadlines the
 dispatch would start are previewed on a reader as the form changes.
@@ -22,14 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, dispatch, handling, handling_reads
-from core.dispatch import DispatchInput
-from core.handling import FEEDBACK_ELEMENTS, FeedbackInput
-from core.handling_reads import AssignmentView, DispatchContext, PreviewLine
+from core import clock
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.dispatch import reads as handling_reads
+from core.dispatch.sending import DispatchInput
+from core.dispatch.handling import FEEDBACK_ELEMENTS, FeedbackInput
+from core.dispatch.reads import AssignmentView, DispatchContext, PreviewLine
 from core.roles import Actor
 from core.vocab import Category, DispatchMethod, FeedbackResult
 from desktop import theme
-from desktop.dispatch_form import (
+from desktop.widgets.forms import (
     ActionDialog,
     DayEdit,
     KeyButton,
@@ -41,8 +44,8 @@ from desktop.dispatch_form import (
     note,
     text_box,
 )
-from desktop.inputs import ComboBox
-from desktop.pickers import PinyinPicker, prepare
+from desktop.widgets.inputs import ComboBox
+from desktop.widgets.pickers import PinyinPicker, prepare
 from desktop.worker import Runner
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -267,7 +270,7 @@ RECEIVED_VIA = ["电话", "纸质函件", "电子邮件", "传真", "当面报�
 
 
 class FeedbackDialog(ActionDialog):
-    """反馈: the result, then exactly the elements core.handling.FEEDBACK_ELEMENTS asks of it."""
+    """反馈: the result, then exactly the elements core.dispatch.handling.FEEDBACK_ELEMENTS asks of it."""
 
     def __init__(self, actor: Actor, runner: Runner, assignment: AssignmentView, category: str,
                  parent: QWidget | None = None) -> None:

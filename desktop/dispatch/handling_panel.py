@@ -1,8 +1,8 @@
 """One ticket's handling: what it is, each unit's part with its clocks, supervision and the timeline.
 
-The buttons are those of the steps this user may take (core.handling_reads.ACTION_RIGHTS);
+The buttons are those of the steps this user may take (core.dispatch.reads.ACTION_RIGHTS);
 each is enabled only when the selected unit's status allows it, with a tooltip saying
-why not. Steps open a dialog (desktop.dispatch_dialogs, desktop.dispatch_steps); when it
+why not. Steps open a dialog (desktop.dispatch.dialogs, desktop.dispatch.steps); when it
 saves, ``acted`` carries the notice and the panel reads the ticket again.
 """
 from __future__ import annotations
@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, handling_reads
+from core import clock
+from core.dispatch import reads as handling_reads
 from core.errors import HotlineError
-from core.handling_reads import ACTION_RIGHTS, AssignmentView, Handling
+from core.dispatch.reads import ACTION_RIGHTS, AssignmentView, Handling
 from core.roles import Actor, Permission
 from desktop import theme
-from desktop.dispatch_form import KeyButton, done_color, due_color, due_html, due_text
+from desktop.widgets.forms import KeyButton, done_color, due_color, due_html, due_text
 from desktop.errors import show_error
 from desktop.worker import Runner
 
@@ -146,7 +147,7 @@ class HandlingPanel(QWidget):
         self.documents = None
         if documents:
             # 文书: the dispatch and supervision notices to print, the work order, the archive form
-            from desktop.documents_panel import DocumentsPanel
+            from desktop.documents.panel import DocumentsPanel
 
             self.documents = DocumentsPanel(actor, runner)
             self.documents.in_tab()
@@ -369,7 +370,7 @@ class HandlingPanel(QWidget):
         self.assignments.setFocus()
 
     def open_step(self, key: str) -> None:
-        from desktop.dispatch_steps import dialog_for
+        from desktop.dispatch.steps import dialog_for
 
         if self.handling is None:
             return

@@ -15,9 +15,9 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QP
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from core.handling_reads import PAGE, QueueRow
+from core.dispatch.reads import PAGE, QueueRow
 from desktop import theme
-from desktop.dispatch_form import due_color, due_text
+from desktop.widgets.forms import due_color, due_text
 from desktop.worker import Runner
 
 Index = QModelIndex | QPersistentModelIndex

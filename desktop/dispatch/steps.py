@@ -2,7 +2,7 @@
 延期申请 and its approval, 反馈审核, 督办 and its answer, 决定受理 (12365), 集中大话务量.
 
 Each gathers its fields, calls one service on the writer and reports what happened;
-a refused save keeps the dialog open with everything typed (desktop.dispatch_form).
+a refused save keeps the dialog open with everything typed (desktop.widgets.forms).
 """
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ import html
 
 from PySide6.QtWidgets import QWidget
 
-from core import clock, deadlines, dispatch, handling, supervision
-from core.handling_reads import AssignmentView, ExtensionView, Handling
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.dispatch import supervision
+from core.dispatch.reads import AssignmentView, ExtensionView, Handling
 from core.roles import Actor
-from core.supervision import SupervisionInput, SupervisionRow
+from core.dispatch.supervision import SupervisionInput, SupervisionRow
 from core.vocab import AssignmentRole, SupervisionKind
-from desktop.dispatch_form import ActionDialog, DayEdit, TimeEdit, choices, coded, due_html, line, text_box
+from desktop.widgets.forms import ActionDialog, DayEdit, TimeEdit, choices, coded, due_html, line, text_box
 from desktop.worker import Runner
 
 
@@ -234,7 +238,7 @@ UNIT_DIALOGS: dict[str, type[ActionDialog]] = {
 def dialog_for(key: str, actor: Actor, runner: Runner, h: Handling, a: AssignmentView | None,
                row: SupervisionRow | None, parent: QWidget | None = None) -> ActionDialog | None:
     """The dialog of a step on the panel's ticket, its selected unit or supervision; None if it has none."""
-    from desktop.dispatch_dialogs import DispatchDialog, FeedbackDialog
+    from desktop.dispatch.dialogs import DispatchDialog, FeedbackDialog
 
     if key == "dispatch":
         return DispatchDialog(actor, runner, h.ticket_id, parent)

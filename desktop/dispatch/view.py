@@ -23,13 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, deadlines, handling_reads, reminders
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.dispatch import reads as handling_reads
+from core.deadlines import reminders
 from core.roles import Actor, Permission
 from desktop import theme
-from desktop.dispatch_form import KeyButton
-from desktop.dispatch_queues import IN_PROGRESS, PENDING, REMINDERS, REVIEWS, QueuePane
-from desktop.handling_panel import SHORTCUTS, HandlingPanel
-from desktop.inputs import ComboBox
+from desktop.widgets.forms import KeyButton
+from desktop.dispatch.queues import IN_PROGRESS, PENDING, REMINDERS, REVIEWS, QueuePane
+from desktop.dispatch.handling_panel import SHORTCUTS, HandlingPanel
+from desktop.widgets.inputs import ComboBox
 from desktop.worker import Runner
 
 REFRESH_MS = 60_000
@@ -282,7 +285,7 @@ class DispatchView(QWidget):
         self.refresh(panel=False)  # the panel reads its ticket again itself
 
     def declare_surge(self) -> None:
-        from desktop.dispatch_steps import SurgeDialog
+        from desktop.dispatch.steps import SurgeDialog
 
         dialog = SurgeDialog(self.actor, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -39,9 +39,9 @@ from core import clock
 from core.errors import StorageError
 from core.roles import Actor
 from desktop import theme
-from desktop.admin_widgets import GREEN, GREY, error_label, say
+from desktop.widgets.parts import GREEN, GREY, error_label, say
 from desktop.errors import show_error
-from desktop.inputs import DateEdit
+from desktop.widgets.inputs import DateEdit
 from desktop.progress import run_with_progress
 from desktop.worker import Runner
 from forms import batch, pdf

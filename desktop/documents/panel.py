@@ -1,6 +1,6 @@
 """A ticket's issued documents (出具的文书) and the 出具文书 menu of what this user may issue for it.
 
-The menu follows the ticket (core.mediation_reads.document_sources): the 诉求工单 always;
+The menu follows the ticket (core.mediation.reads.document_sources): the 诉求工单 always;
 the archive form of its category (12365 appendices C–E) once it is closed; a 派单通知单 for
 each unit it went to; a 督办通知单 for each supervision; the 调解书 or 终止调解书 once a
 mediation ended. Issuing runs on the runner and opens the preview; looking at an earlier
@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, mediation_reads
+from core import clock
+from core.mediation import reads as mediation_reads
 from core.errors import HotlineError, ValidationError
-from core.mediation_reads import DocumentSources
+from core.mediation.reads import DocumentSources
 from core.roles import Actor
 from core.vocab import MediationOutcome
 from desktop import theme
-from desktop.dispatch_form import KeyButton
+from desktop.widgets.forms import KeyButton
 from desktop.errors import show_error
 from desktop.worker import Runner
 from forms import issue
@@ -272,7 +273,7 @@ class DocumentsPanel(QWidget):
         self._open_preview(replace(doc, content=data), lambda: issue.reissue(actor, doc.id))
 
     def _open_preview(self, doc: Issued, reissue: Callable[[], Issued] | None) -> None:
-        from desktop.document_preview import DocumentPreview
+        from desktop.documents.preview import DocumentPreview
 
         dialog = DocumentPreview(doc, self.runner, self, reissue=reissue)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

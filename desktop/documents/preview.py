@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QMessag
 
 from core.errors import HotlineError, StorageError
 from desktop import theme
-from desktop.dispatch_form import KeyButton
+from desktop.widgets.forms import KeyButton
 from desktop.errors import show_error
 from desktop.worker import Runner
 from forms.issue import Issued

@@ -17,7 +17,7 @@ class ExchangeView(QTabWidget):
         super().__init__(parent)
         self.setObjectName("exchangeTabs")
         if province and actor.can(Permission.SYNC_IMPORT):
-            from desktop.exchange_import import DistrictsPanel, ImportPanel
+            from desktop.exchange.importing import DistrictsPanel, ImportPanel
 
             self.import_panel = ImportPanel(actor, runner)
             self.districts_panel = DistrictsPanel(actor, runner)
@@ -27,13 +27,13 @@ class ExchangeView(QTabWidget):
             self.currentChanged.connect(lambda i: self.widget(i) is self.districts_panel
                                         and self.districts_panel.refresh())
         if not province and actor.can(Permission.SYNC_EXPORT):
-            from desktop.exchange_export import ExportPanel
+            from desktop.exchange.exporting import ExportPanel
 
             self.export_panel = ExportPanel(actor, runner)
             self.addTab(self.export_panel, "上报")
             self.currentChanged.connect(lambda i: self.widget(i) is self.export_panel and self.export_panel.refresh())
         if actor.can(Permission.SYNC_KEYS):
-            from desktop.keys_view import KeysPanel
+            from desktop.exchange.keys import KeysPanel
 
             self.keys_panel = KeysPanel(actor, runner)
             self.addTab(self.keys_panel, "密钥")

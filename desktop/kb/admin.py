@@ -1,7 +1,7 @@
 """知识库 housekeeping: the queue of questions the base could not answer, and synonym groups.
 
 12365 6.1.4: questions met in calls that the base lacks are written up as
-articles; the article links back to the tickets (core.kb_answers). Synonyms
+articles; the article links back to the tickets (core.kb.answers). Synonyms
 (燃气 / 煤气) are the admin's, because which words callers use is local.
 """
 from __future__ import annotations
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import kb_answers, kb_synonyms
+from core.kb import answers as kb_answers
+from core.kb import synonyms as kb_synonyms
 from core.errors import ValidationError
 from core.roles import Actor
 from desktop import theme

@@ -2,7 +2,7 @@
 
 The body is Markdown (headings, lists, paragraphs) with a live preview, so an
 editor sees what an operator will read. Saving makes a new version; an edit to
-a published article goes back to 校核 (core.kb). A failed save keeps all the
+a published article goes back to 校核 (core.kb.articles). A failed save keeps all the
 text and names each problem under its field.
 """
 from __future__ import annotations
@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import kb
+from core.kb import articles as kb
 from core.errors import ValidationError
-from core.kb import ArticleInput
+from core.kb.articles import ArticleInput
 from core.roles import Actor
 from desktop import theme
-from desktop.admin_widgets import error_label
+from desktop.widgets.parts import error_label
 from desktop.errors import show_error
-from desktop.inputs import ComboBox
+from desktop.widgets.inputs import ComboBox
 from desktop.worker import Runner
 
 DATE_HINT = "如 2026-01-31，可不填"

@@ -1,6 +1,6 @@
 """Search-as-you-type over the knowledge base, shared by the 知识库 area and the registration panel.
 
-Searches run on a reader thread (core.kb_search); only the newest request's
+Searches run on a reader thread (core.kb.search); only the newest request's
 answer is shown, so typing on never waits for, nor is overwritten by, an
 older search. Hits are drawn with the snippet's matches in bold and any flag
 (已失效, 逾期未复核, 待校核 …) in red, never as if current.
@@ -13,9 +13,9 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, 
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from core import kb_search
+from core.kb import search as kb_search
 from core.errors import ValidationError
-from core.kb_search import KbHit
+from core.kb.search import KbHit
 from core.roles import Actor
 from desktop import theme
 from desktop.worker import Runner

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget
 
-from core import kb
-from core.kb_search import KbHit
+from core.kb import articles as kb
+from core.kb.search import KbHit
 from core.roles import Actor
 from desktop import theme
-from desktop.kb_hits import HitList, LiveSearch
+from desktop.kb.hits import HitList, LiveSearch
 from desktop.worker import Runner
 
 SUGGESTIONS = 5

@@ -1,6 +1,6 @@
 """知识库: find an answer while the caller waits; write, check (校核), publish and retire articles.
 
-Typing searches at once (on a reader thread, desktop.kb_hits); with the box
+Typing searches at once (on a reader thread, desktop.kb.hits); with the box
 empty the list shows the newest articles of the chosen status, so a reviewer
 sees what waits for 校核. The article pane shows the body as formatted text,
 its flags (expired, overdue for review, unpublished) in red, and the actions
@@ -30,15 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, kb, kb_answers, kb_search
+from core import clock
+from core.kb import articles as kb
+from core.kb import answers as kb_answers
+from core.kb import search as kb_search
 from core.errors import HotlineError
-from core.kb_search import KbHit
+from core.kb.search import KbHit
 from core.roles import Actor, Permission
 from core.vocab import ArticleStatus, FeedbackKind
 from desktop import theme
 from desktop.errors import show_error
-from desktop.inputs import ComboBox
-from desktop.kb_hits import HitList, LiveSearch
+from desktop.widgets.inputs import ComboBox
+from desktop.kb.hits import HitList, LiveSearch
 from desktop.worker import Runner
 
 STATUS_CHOICES = [("在用（不含已停用）", ""), ("已发布", "published"), ("待校核", "pending"), ("草稿", "draft"),
@@ -330,7 +333,7 @@ class KbBrowser(QWidget):
         return sorted(kb.category_paths().values())
 
     def edit(self, article_id: int | None, answers: list[int] | None = None, title: str = "") -> None:
-        from desktop.kb_editor import ArticleEditor
+        from desktop.kb.editor import ArticleEditor
 
         def read() -> tuple:
             if article_id is None:
@@ -429,7 +432,7 @@ class KbBrowser(QWidget):
     def show_history(self) -> None:
         if self.current is None:
             return
-        from desktop.kb_editor import HistoryDialog
+        from desktop.kb.editor import HistoryDialog
 
         HistoryDialog(self.actor, self.runner, self.current.article.id, self.current.article.title, self).open()
 
@@ -444,7 +447,7 @@ class KbView(QTabWidget):
         self.addTab(self.browser, "查找与编写")
         self.questions = None
         if actor.can(Permission.KB_EDIT):
-            from desktop.kb_admin import QuestionsView
+            from desktop.kb.admin import QuestionsView
 
             self.questions = QuestionsView(actor, runner, self.browser)
             self.questions.counted.connect(lambda n: self.setTabText(1, f"待答问题（{n}）"))
@@ -452,7 +455,7 @@ class KbView(QTabWidget):
             self.questions.write_article.connect(self._write_for)
             self.addTab(self.questions, "待答问题")
         if actor.can(Permission.KB_REVIEW):
-            from desktop.kb_admin import SynonymsView
+            from desktop.kb.admin import SynonymsView
 
             self.addTab(SynonymsView(actor, runner), "同义词")
 

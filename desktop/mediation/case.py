@@ -1,9 +1,9 @@
 """One complaint in the 调解与文书 area: what it is, its mediation (12365 6.3.5.2.2), its documents.
 
 The case editor holds 争议事实, 投诉请求 and the parties as typed until 保存 (Ctrl+S) hands them
-to core.mediation.save_case; a refused save marks the rows and fields it names
+to core.mediation.cases.save_case; a refused save marks the rows and fields it names
 (``parties.N.field``) and keeps every value. Sessions, the end and the head's close are
-dialogs (desktop.mediation_dialogs) that save at once.
+dialogs (desktop.mediation.dialogs) that save at once.
 """
 from __future__ import annotations
 
@@ -27,16 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, mediation
+from core import clock
+from core.mediation import cases as mediation
 from core.errors import ValidationError
-from core.mediation import Case, PartyInput
-from core.mediation_reads import Complaint
+from core.mediation.cases import Case, PartyInput
+from core.mediation.reads import Complaint
 from core.roles import Actor
 from core.vocab import MediationOutcome, PartyKind, PartySide, RepresentativeRole
 from desktop import theme
-from desktop.dispatch_form import KeyButton, text_box
+from desktop.widgets.forms import KeyButton, text_box
 from desktop.errors import show_error
-from desktop.mediation_dialogs import PARTY_FIELDS, CloseDialog, ConcludeDialog, PartyDialog, SessionDialog
+from desktop.mediation.dialogs import PARTY_FIELDS, CloseDialog, ConcludeDialog, PartyDialog, SessionDialog
 from desktop.worker import Runner
 
 PARTY_COLUMNS = [("当事人", 66), ("类型", 40), ("姓名或名称", 128), ("性别", 38), ("证件号码", 152), ("电话", 102),

@@ -2,18 +2,19 @@
 
 A party is edited here and kept in the case editor's table until 保存 saves the case;
 the others call their service on the writer and keep everything typed when it refuses
-(desktop.dispatch_form.ActionDialog).
+(desktop.widgets.forms.ActionDialog).
 """
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QWidget
 
-from core import clock, mediation
-from core.mediation import PartyInput, SessionInput
+from core import clock
+from core.mediation import cases as mediation
+from core.mediation.cases import PartyInput, SessionInput
 from core.roles import Actor
 from core.vocab import MediationOutcome, PartyKind, PartySide, RepresentativeRole
-from desktop.dispatch_form import ActionDialog, TimeEdit, choices, coded, line, text_box
+from desktop.widgets.forms import ActionDialog, TimeEdit, choices, coded, line, text_box
 from desktop.worker import Runner
 
 GENDERS = [("（不填）", ""), ("男", "男"), ("女", "女")]

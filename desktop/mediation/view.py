@@ -1,7 +1,7 @@
 """调解与文书: complaints on the left (by mediation state, searchable), the chosen one on the right
-with its mediation (desktop.mediation_case) and its documents (desktop.documents_panel).
+with its mediation (desktop.mediation.case) and its documents (desktop.documents.panel).
 
-The list pages from SQL (core.mediation_reads) as it is scrolled; every read and write runs
+The list pages from SQL (core.mediation.reads) as it is scrolled; every read and write runs
 on the runner. Edits of a case not yet saved are asked about (保存 / 放弃 / 取消) before
 another complaint is shown.
 """
@@ -27,17 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import mediation, mediation_reads
+from core.mediation import cases as mediation
+from core.mediation import reads as mediation_reads
 from core.errors import HotlineError
-from core.mediation_reads import ComplaintRow, Complaint
+from core.mediation.reads import ComplaintRow, Complaint
 from core.roles import Actor, Permission
 from core.vocab import MediationOutcome
 from desktop import theme
-from desktop.dispatch_form import KeyButton
-from desktop.documents_panel import DocumentsPanel
+from desktop.widgets.forms import KeyButton
+from desktop.documents.panel import DocumentsPanel
 from desktop.errors import show_error
-from desktop.inputs import ComboBox
-from desktop.mediation_case import CaseEditor
+from desktop.widgets.inputs import ComboBox
+from desktop.mediation.case import CaseEditor
 from desktop.worker import Runner
 
 Index = QModelIndex | QPersistentModelIndex

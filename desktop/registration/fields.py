@@ -1,7 +1,7 @@
 """The registration form's fields: one row each, with label, widget and inline error.
 
 Values go in and out as plain Python values so the form, drafts and
-``core.registration.TicketInput`` share one shape.
+``core.tickets.registration.TicketInput`` share one shape.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from core import clock
 from desktop import theme
-from desktop.inputs import DateTimeEdit
-from desktop.pickers import PinyinPicker
+from desktop.widgets.inputs import DateTimeEdit
+from desktop.widgets.pickers import PinyinPicker
 
 
 # Alt+key jumps to each field: its label's mnemonic (or its check box's), in the form's order.
@@ -31,7 +31,7 @@ from desktop.pickers import PinyinPicker
 # fields never shown together share one (前期处理情况/建议理由: by category; 答复内容/不予受理原因:
 # by disposition; the 不稳定因素 and 突发事件 elements: by emergency type), and those elements
 # take Alt+6…9, 0, next to the knowledge base's Alt+1…5. The menus give up their Alt letters
-# to make room (F10 opens them). tests/desktop/test_registration_keys.py checks every state.
+# to make room (F10 opens them). tests/desktop/registration/test_registration_keys.py checks every state.
 JUMP_KEYS: dict[str, str] = {
     "caller_phone": "H", "caller_name": "X", "channel": "Q", "received_at": "S", "hotline": "R",
     "caller_contact": "L", "caller_org": "G", "caller_address": "Z", "confidential": "B", "visit_consent": "V",

@@ -3,7 +3,7 @@
 Keyboard first: fields in the order a call goes (number, caller, matter,
 disposition), Tab moves on, pickers filter by pinyin initials, Ctrl+S saves,
 Ctrl+N starts the next call. What the call type requires is marked and checked
-by ``core.registration`` (12345 appendix C); a failed save keeps everything
+by ``core.tickets.registration`` (12345 appendix C); a failed save keeps everything
 typed and names each problem next to its field. A draft is saved every few
 seconds so a crash mid-call loses nothing.
 """
@@ -34,10 +34,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, drafts, kb, kb_search, regions, registration, tickets, topics
-from core.center import CenterInfo
+from core import clock
+from core.tickets import drafts
+from core.kb import articles as kb
+from core.kb import search as kb_search
+from core.center import regions
+from core.tickets import registration
+from core.tickets import reads as tickets
+from core.center import topics
+from core.center.profile import CenterInfo
 from core.errors import ValidationError
-from core.registration import DETAIL_FIELDS, FIELD_LABELS, TicketInput
+from core.tickets.registration import DETAIL_FIELDS, FIELD_LABELS, TicketInput
 from core.roles import Actor, Permission
 from core.vocab import (
     DEFAULT_REFERRALS,
@@ -53,12 +60,12 @@ from core.vocab import (
 )
 from desktop import settings, theme
 from desktop.errors import show_error
-from desktop.pickers import PinyinPicker, Prepared, prepare
-from desktop.registration_fields import JUMP_KEYS, CallTime, FieldRow, line, picker, text
+from desktop.widgets.pickers import PinyinPicker, Prepared, prepare
+from desktop.registration.fields import JUMP_KEYS, CallTime, FieldRow, line, picker, text
 from desktop.worker import Runner
 
 if TYPE_CHECKING:
-    from desktop.kb_panel import ChosenAnswer, KbSuggestions
+    from desktop.kb.panel import ChosenAnswer, KbSuggestions
 
 log = logging.getLogger("hotline.desktop.register")
 
@@ -274,7 +281,7 @@ class RegistrationView(QWidget):
         side_layout.addWidget(self.repeat_label)
         self.kb_panel: KbSuggestions | None = None
         if self.actor.can(Permission.KB_USE):
-            from desktop.kb_panel import KbSuggestions
+            from desktop.kb.panel import KbSuggestions
 
             self.kb_panel = KbSuggestions(self.actor, self.runner)
             self.kb_panel.chosen.connect(self._answer_from_kb)

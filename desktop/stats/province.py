@@ -7,15 +7,16 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core import clock, province_stats
-from core.province_stats import DistrictFigures
+from core import clock
+from core.stats import province as province_stats
+from core.stats.province import DistrictFigures
 from core.roles import Actor
 from core.vocab import Category
 from desktop import theme
-from desktop.admin_widgets import GREY, fill_table, hint_label, panel_shortcut, read_only_table
-from desktop.archive_batch_dialog import push_button
+from desktop.widgets.parts import GREY, fill_table, hint_label, panel_shortcut, read_only_table
+from desktop.documents.archive_batch import push_button
 from desktop.errors import show_error
-from desktop.inputs import DateEdit
+from desktop.widgets.inputs import DateEdit
 from desktop.worker import LatestRead, Runner
 
 COLUMNS = ["区县", "代码", "受理总量", *(c.label for c in Category), "办理中", "已办结", "不予受理", "办结率",

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.roles import Actor
-from core.tickets import TicketDetail
+from core.tickets.reads import TicketDetail
 from desktop.worker import Runner
 
 
@@ -74,7 +74,7 @@ class TicketDetailDialog(QDialog):
         tabs.addTab(timeline, "办理经过")
         self.documents = None
         if actor is not None and runner is not None:  # 文书: issue, look at and print this ticket's documents
-            from desktop.documents_panel import DocumentsPanel
+            from desktop.documents.panel import DocumentsPanel
 
             self.documents = DocumentsPanel(actor, runner)
             self.documents.in_tab()

@@ -23,16 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import districts, tickets
+from core.center import districts
+from core.tickets import reads as tickets
 from core.roles import Actor
-from core.tickets import TicketFilter
+from core.tickets.reads import TicketFilter
 from core.vocab import Category, Channel, Status, Urgency
 from desktop import theme
-from desktop.dispatch_form import KeyButton
+from desktop.widgets.forms import KeyButton
 from desktop.errors import show_error
-from desktop.inputs import ComboBox, DateEdit
-from desktop.ticket_detail import TicketDetailDialog
-from desktop.ticket_model import TicketTableModel
+from desktop.widgets.inputs import ComboBox, DateEdit
+from desktop.tickets.detail import TicketDetailDialog
+from desktop.tickets.model import TicketTableModel
 from desktop.worker import Runner
 
 NO_DATE = QDate(2000, 1, 1)

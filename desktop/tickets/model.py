@@ -13,9 +13,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from core import tickets
+from core.tickets import reads as tickets
 from core.roles import Actor
-from core.tickets import TicketFilter, TicketRow
+from core.tickets.reads import TicketFilter, TicketRow
 from desktop.worker import Runner
 
 Index = QModelIndex | QPersistentModelIndex

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 
 from core import clock
 from core.errors import ValidationError
-from core.handling_reads import DueMark
+from core.dispatch.reads import DueMark
 from desktop import theme
 from desktop.errors import show_error
-from desktop.inputs import ComboBox, DateEdit, DateTimeEdit
+from desktop.widgets.inputs import ComboBox, DateEdit, DateTimeEdit
 from desktop.worker import Runner
 
 NO_DAY = QDate(2000, 1, 1)

@@ -5,7 +5,7 @@ Qt's QComboBox and QAbstractSpinBox take focus from a passing wheel and step the
 with it: scrolling the registration form over 处理方式 turned it into 不予受理. These take
 focus only by a click, Tab or a jump key (StrongFocus) and, while not focused, pass the wheel
 on to what holds them, so the scroll area scrolls. Every such field in ``desktop/`` is one of
-these (tests/desktop/test_inputs.py walks the screens to see).
+these (tests/desktop/widgets/test_inputs.py walks the screens to see).
 
 A subclass, not an application-wide event filter: a Python filter runs for every event of
 the program, and each call waits for the GIL while a worker thread runs Python (the

@@ -5,7 +5,7 @@ from PySide6.QtCore import QAbstractProxyModel, QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
-from desktop.inputs import ComboBox
+from desktop.widgets.inputs import ComboBox
 
 Prepared = list[tuple[str, object, str]]  # (label, value, search key)
 

@@ -1,4 +1,4 @@
-"""工作台: what the logged-in user has to do next, the most urgent first (core.workbench).
+"""工作台: what the logged-in user has to do next, the most urgent first (core.workbench.items).
 
 Refreshed every minute and on F5. Enter or a double click on a row asks the
 main window to open its ticket. Items without a ticket (a calendar to import)
@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import clock, reminders, workbench
+from core import clock
+from core.deadlines import reminders
+from core.workbench import items as workbench
 from core.roles import Actor
-from core.workbench import WorkItem
+from core.workbench.items import WorkItem
 from desktop import theme
 from desktop.errors import message_for, show_error
 from desktop.worker import Runner
@@ -82,7 +84,7 @@ def counts_line(items: list[WorkItem]) -> str:
 
 
 class WorkItemsModel(QAbstractTableModel):
-    """The user's work items (at most core.workbench.LIMIT), in the order core gives them."""
+    """The user's work items (at most core.workbench.items.LIMIT), in the order core gives them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

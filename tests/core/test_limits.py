@@ -8,14 +8,20 @@ import datetime as dt
 
 import pytest
 
-from core import clock, deadline_rules, dispatch, handling, kb, limits, mediation, supervision
-from core import units as unit_rules
+from core import clock, limits
+from core.deadlines import rules as deadline_rules
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.kb import articles as kb
+from core.mediation import cases as mediation
+from core.dispatch import supervision
+from core.units import tree as unit_rules
 from core.errors import ValidationError
-from core.handling import FeedbackInput
-from core.ledger_import import LEDGER_REF, import_ledger
-from core.mediation import PartyInput
-from tests.core.test_dispatch import make_unit, register, send
-from tests.core.test_ledger_import import CSV_HEADER, _write_csv
+from core.dispatch.handling import FeedbackInput
+from core.tickets.ledger_import import LEDGER_REF, import_ledger
+from core.mediation.cases import PartyInput
+from tests.core.dispatch.test_dispatch import make_unit, register, send
+from tests.core.tickets.test_ledger_import import CSV_HEADER, _write_csv
 
 
 def over(limit: int) -> str:

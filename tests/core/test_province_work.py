@@ -8,12 +8,20 @@ import datetime as dt
 
 import pytest
 
-from core import clock, deadlines, dispatch, handling, ledger_import, mediation, registration, supervision, users
-from core.dispatch import DispatchInput
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.tickets import ledger_import
+from core.mediation import cases as mediation
+from core.tickets import registration
+from core.dispatch import supervision
+from core.center import users
+from core.dispatch.sending import DispatchInput
 from core.errors import Conflict
-from core.registration import TicketInput
+from core.tickets.registration import TicketInput
 from core.roles import Role
-from core.supervision import SupervisionInput
+from core.dispatch.supervision import SupervisionInput
 from db.connection import raw_connection
 from db.models import Assignment, Ticket, Unit
 from forms import issue

@@ -1,7 +1,7 @@
 """Reads check the account as it is stored now, not the Actor made at login (core.service.require).
 
 An admin who disables an account or takes a role away expects it to stop at once: not only
-its writes (tests/core/test_users.py) but the ticket list, a ticket's detail, the caller
+its writes (tests/core/center/test_users.py) but the ticket list, a ticket's detail, the caller
 look-up, knowledge-base search and export, and the units export too.
 """
 from __future__ import annotations
@@ -11,13 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from core import kb, kb_io, kb_search, registration, tickets, units, units_io, users, workbench
+from core.kb import articles as kb
+from core.kb import import_export as kb_io
+from core.kb import search as kb_search
+from core.tickets import registration
+from core.tickets import reads as tickets
+from core.units import tree as units
+from core.units import import_export as units_io
+from core.center import users
+from core.workbench import items as workbench
 from core.errors import PermissionDenied
-from core.kb import ArticleInput
-from core.registration import TicketInput
+from core.kb.articles import ArticleInput
+from core.tickets.registration import TicketInput
 from core.roles import Actor, Role
-from core.tickets import TicketFilter
-from core.units import UnitInput
+from core.tickets.reads import TicketFilter
+from core.units.tree import UnitInput
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 

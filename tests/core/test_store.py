@@ -16,7 +16,10 @@ import pytest
 
 from tests.helpers import file_sha256
 
-from core import center, registration, store, users
+from core import store
+from core.center import profile as center
+from core.tickets import registration
+from core.center import users
 from core.errors import HotlineError, StorageError
 from core.roles import Role
 from db import connection

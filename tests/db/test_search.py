@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import registration, store
-from core.registration import TicketInput
+from core import store
+from core.tickets import registration
+from core.tickets.registration import TicketInput
 from db import connection, schema, search
 from db.connection import raw_connection
 from db.models import Ticket

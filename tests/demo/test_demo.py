@@ -1,10 +1,10 @@
-"""core.demo, core.demo_dispatch: the demo center, its tickets and what became of them (演示数据).
+"""demo.fill, demo.dispatch: the demo center, its tickets and what became of them (演示数据).
 
 The demo database is what people try the program on and what bench/ measures,
 so it must be as consistent as a real one: numbers that registration continues,
 an event for every step, every ticket valid by the registration rules, and the
 dispatch state (assignments, clocks, extensions, supervision) as the services
-core.dispatch and core.handling would have left it.
+core.dispatch.sending and core.dispatch.handling would have left it.
 """
 from __future__ import annotations
 
@@ -15,21 +15,18 @@ from collections import Counter
 
 import pytest
 
-from core import (
-    clock,
-    deadlines,
-    demo,
-    dispatch,
-    handling,
-    handling_reads,
-    registration,
-    reminders,
-    store,
-    tickets,
-    users,
-    workcalendar,
-)
-from core.center import current_center
+from core import clock, store
+from core.deadlines import clocks as deadlines
+from demo import fill as demo
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.dispatch import reads as handling_reads
+from core.tickets import registration
+from core.deadlines import reminders
+from core.tickets import reads as tickets
+from core.center import users
+from core.deadlines import workcalendar
+from core.center.profile import current_center
 from core.roles import Role
 from core.vocab import (
     AssignmentRole,
@@ -136,7 +133,7 @@ def test_fresh_database_gets_demo_center_and_accounts(filled):
 
 def test_the_demo_center_has_a_knowledge_base_with_synonyms_and_flags(filled):
     """So the 知识库 area and the registration panel have something real to show."""
-    from core import kb_search
+    from core.kb import search as kb_search
 
     operator = users.authenticate("op1", demo.DEMO_PASSWORD)
     hits = kb_search.search_articles(operator, "家里有煤气味怎么办", today=dt.date(2026, 11, 22))
@@ -553,7 +550,8 @@ def test_the_services_carry_on_from_the_demo_state(big_copy):
 
 def test_a_center_running_both_lines_shows_every_status(db_path, now):
     """12365 complaints and reports are accepted (决定受理) before they are transferred."""
-    from core import center, demo_units
+    from core.center import profile as center
+    from demo import units as demo_units
 
     store.open_center(db_path)
     try:

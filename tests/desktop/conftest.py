@@ -6,7 +6,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from core import center
+from core.center import profile as center
 from desktop.main_window import MainWindow
 
 

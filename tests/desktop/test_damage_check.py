@@ -9,9 +9,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
 
-from core import clock, drafts, registration, reminders, store
+from core import clock, store
+from core.tickets import drafts
+from core.tickets import registration
+from core.deadlines import reminders
 from core.errors import StorageError
-from core.registration import TicketInput
+from core.tickets.registration import TicketInput
 from db.connection import raw_connection
 from desktop import damage_check
 from desktop.damage_check import DamageCheck

@@ -4,9 +4,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from core import center, store, users
+from core import store
+from core.center import profile as center
+from core.center import users
 from core.roles import Role
-from desktop.accounts_view import AccountsView
+from desktop.admin.accounts import AccountsView
 from desktop.login_dialog import LoginDialog
 from desktop.setup_dialog import SetupDialog
 from desktop.worker import Runner

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from core import center, clock
+from core import clock
+from core.center import profile as center
 from desktop.main_window import MainWindow
 
 

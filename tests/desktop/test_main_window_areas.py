@@ -4,9 +4,9 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
-from core import center
+from core.center import profile as center
 from desktop.main_window import MainWindow
-from tests.core.test_dispatch import register
+from tests.core.dispatch.test_dispatch import register
 
 
 def _window(qtbot, actor, db_path) -> MainWindow:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from core import reminders
+from core.deadlines import reminders
 from desktop.tray import MANY, ReminderTray
 from desktop.worker import Runner
-from tests.core.test_dispatch import register
-from tests.desktop.test_workbench_view import URGENT
+from tests.core.dispatch.test_dispatch import register
+from tests.desktop.workbench.test_workbench_view import URGENT
 
 
 def test_a_late_urgent_ticket_is_announced_once(qtbot, operator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize
 
-from core import center
+from core.center import profile as center
 from desktop.main_window import PREFERRED_SIZE, MainWindow, first_size
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing", "themed")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.core.test_calendar_import import notice_2027
+from tests.core.deadlines.test_calendar_import import notice_2027
 from tests.e2e.test_kb_cli import center_file  # noqa: F401 (fixture)
 from tests.e2e.test_program import run
 

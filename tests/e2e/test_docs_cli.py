@@ -13,7 +13,7 @@ import pytest
 from core import clock
 from tests.e2e.test_program import run
 from tests.forms.test_issue import closed_consult
-from tests.core.test_dispatch import register
+from tests.core.dispatch.test_dispatch import register
 
 pytestmark = pytest.mark.slow
 

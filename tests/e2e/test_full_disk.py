@@ -22,9 +22,11 @@ OLD = b"an earlier export of the same name"
 @pytest.fixture
 def center_file(center_db, operator, db_path):
     """Articles, a unit and a consult answered on the spot; the database closed for the program."""
-    from core import kb, store, units
-    from core.kb import ArticleInput
-    from core.units import UnitInput
+    from core import store
+    from core.kb import articles as kb
+    from core.units import tree as units
+    from core.kb.articles import ArticleInput
+    from core.units.tree import UnitInput
     from db.models import Ticket
 
     for i in range(30):

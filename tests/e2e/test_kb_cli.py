@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def center_file(db_path) -> Path:
     """A set-up center database on disk, closed so only the program under test holds it."""
-    from core import center, store
+    from core import store
+    from core.center import profile as center
 
     store.open_center(db_path)
     center.setup_center("12345", "320102", "南京市玄武区12345热线", "admin", "管理员", "admin-pass-1")

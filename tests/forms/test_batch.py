@@ -15,7 +15,7 @@ from core.errors import StorageError, ValidationError
 from db.models import Center, IssuedDocument
 from core import files as outputs
 from forms import batch
-from tests.core.test_dispatch import register
+from tests.core.dispatch.test_dispatch import register
 from tests.forms.test_issue import closed_consult
 
 

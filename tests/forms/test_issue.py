@@ -17,19 +17,23 @@ import apsw
 import docx
 import pytest
 
-from core import attachments, clock, dispatch, handling, mediation, supervision
+from core import attachments, clock
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.mediation import cases as mediation
+from core.dispatch import supervision
 from core.errors import PermissionDenied, StorageError, ValidationError
 from core.files import FileNotWritten
-from core.handling import FeedbackInput
-from core.supervision import SupervisionInput
+from core.dispatch.handling import FeedbackInput
+from core.dispatch.supervision import SupervisionInput
 from db.models import DocumentCounter, IssuedDocument, TicketEvent
 from forms import issue, templates
 from forms.catalog import SPECS, DocumentKind
 from forms.contexts import MissingData
 from forms.render import TemplateProblem
 from forms.templates import Template
-from tests.core.test_dispatch import register, send, units  # noqa: F401 - fixture
-from tests.core.test_mediation import parties, session
+from tests.core.dispatch.test_dispatch import register, send, units  # noqa: F401 - fixture
+from tests.core.mediation.test_mediation import parties, session
 
 
 def plain_template(kind: DocumentKind, extra: str = "") -> bytes:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core import center, store, users
-from core.acting import acting_user
+from core import store
+from core.center import profile as center
+from core.center import users
+from core.center.acting import acting_user
 from core.roles import Actor
 from db.connection import raw_connection
 from sync import keys, records
@@ -67,7 +69,7 @@ class Pair:
 
 def make_pair(folder: Path, tickets: int, district_db: Path | None = None) -> Pair:
     """A demo district with ``tickets`` tickets (or a copy of ``district_db``) and a fresh province, keys exchanged."""
-    from core import demo
+    from demo import fill as demo
 
     folder.mkdir(parents=True, exist_ok=True)
     d, p = folder / "district.db", folder / "province.db"
@@ -193,7 +195,7 @@ def craft_batch(db: Path, folder: Path, lines: list[bytes], **header) -> Path:
 
 def add_district(pair: Pair, code: str, tickets: int, seed: int = 2) -> Path:
     """Another demo district (every kind of record, under ``code``) whose key the province knows."""
-    from core import demo
+    from demo import fill as demo
 
     db = pair.folder / f"district-{code}.db"
     with pytest.MonkeyPatch.context() as patch:
@@ -214,7 +216,7 @@ def add_district(pair: Pair, code: str, tickets: int, seed: int = 2) -> Path:
 
 def add_paperwork(db: Path) -> None:
     """A ticket with an attachment, and a document issued for it: kinds the demo does not make."""
-    from core import registration
+    from core.tickets import registration
     from db.models import Ticket
     from forms import issue
     from forms.catalog import DocumentKind
@@ -231,7 +233,7 @@ def add_paperwork(db: Path) -> None:
 
 def register(db: Path, title: str) -> tuple[str, str]:
     """A ticket registered at ``db`` by its demo manager now: (uid, number)."""
-    from core import registration
+    from core.tickets import registration
     from db.models import Ticket
 
     with at(db):

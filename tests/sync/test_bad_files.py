@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core import center, store
+from core import store
+from core.center import profile as center
 from db.models import SyncImport
 from db.schema import SCHEMA_VERSION
 from sync import envelope, export, importer, keys

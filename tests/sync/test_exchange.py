@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from core import clock, registration
+from core import clock
+from core.tickets import registration
 from core.roles import Role
 from db.connection import raw_connection
 from db.models import SyncBatchOut, SyncConflict, SyncImport, Ticket
@@ -41,7 +42,7 @@ def _import(pair, path, dry_run=False):
 
 def _register(pair, **fields) -> str:
     """A ticket registered at the district by its head (the demo's ``manager``); returns its uid."""
-    from core import users
+    from core.center import users
 
     values = dict(channel="phone", caller_name="赵先生", caller_phone="13905150000", title="路灯不亮",
                   content="小区门口路灯坏了一周。", category="complaint", hotline="12345", occurred_at="上周起",
@@ -223,7 +224,7 @@ def test_the_import_report_counts_add_up(pair):
 
 
 def test_staff_arrive_as_names_that_cannot_log_in(pair):
-    from core import users
+    from core.center import users
     from core.errors import AuthenticationFailed
 
     _import(pair, _export(pair).path)
@@ -260,7 +261,7 @@ def test_a_province_cannot_export_and_a_district_cannot_import(pair):
 
 
 def test_only_sync_roles_may_export(pair):
-    from core import users
+    from core.center import users
     from core.errors import PermissionDenied
 
     with at(pair.district) as actor:
@@ -307,7 +308,7 @@ def test_a_file_imported_meanwhile_by_another_window_is_a_repeat(pair, monkeypat
 
 
 def test_at_the_province_a_districts_ticket_is_read_only(pair):
-    from core import dispatch
+    from core.dispatch import sending as dispatch
     from core.errors import Conflict
 
     _import(pair, _export(pair).path)

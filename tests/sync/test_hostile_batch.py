@@ -12,12 +12,15 @@ import uuid
 
 import pytest
 
-from core import clock, limits, province_stats, registration, tickets
+from core import clock, limits
+from core.stats import province as province_stats
+from core.tickets import registration
+from core.tickets import reads as tickets
 from core.errors import HotlineError
 from core.roles import Role
 from db.connection import raw_connection
 from db.models import Ticket
-from db.ticket_queries import SORT_COLUMNS
+from core.tickets.queries import SORT_COLUMNS
 from forms import contexts, issue
 from forms.catalog import DocumentKind
 from sync import importer, overview, records, validate
@@ -170,7 +173,12 @@ def test_a_hostile_batch_is_refused_field_by_field_and_nothing_it_leaves_breaks_
 
 def _every_provincial_read(actor, odd_ticket: int) -> None:
     """Each read the province's screens make, over what the batch left; a typed refusal is fine, a crash is not."""
-    from core import handling_reads, kb, mediation_reads, topics, units, users
+    from core.dispatch import reads as handling_reads
+    from core.kb import articles as kb
+    from core.mediation import reads as mediation_reads
+    from core.center import topics
+    from core.units import tree as units
+    from core.center import users
 
     users.create_user(actor, "viewer", "查看员", "viewer-pass-1", {Role.MANAGER})
     readers = [actor, users.authenticate("viewer", "viewer-pass-1")]
@@ -318,7 +326,9 @@ def test_a_tree_record_that_is_its_own_parent_or_comes_back_to_itself_is_refused
             f'SELECT t.uid, p.uid FROM "{table}" t LEFT JOIN "{table}" p ON p.id = t.parent_id'))
         assert stored[itself["uid"]] == by_uid[itself["uid"]]["parent"] and new["uid"] not in stored
         assert stored[parent["uid"]] == parent["parent"] and stored[child["uid"]] == parent["uid"]
-        from core import kb, topics, units
+        from core.kb import articles as kb
+        from core.center import topics
+        from core.units import tree as units
 
         assert len(kb.category_paths()) and len(topics.topic_tree())
         assert {u.id for u in units.unit_tree(include_retired=True)} == {
@@ -332,7 +342,7 @@ def test_a_tree_turned_over_within_one_file_is_taken(trio, tmp_path):
                                       line(records.UNIT, _moved(child, None, 20))])
     assert report.counts["updated"] == 2 and report.counts["rejected"] == 0, report.summary()
     with at(trio.province):
-        from core import units
+        from core.units import tree as units
 
         ids = dict(raw_connection().execute("SELECT uid, id FROM unit WHERE uid IN (?, ?)",
                                             (parent["uid"], child["uid"])).fetchall())
@@ -365,7 +375,7 @@ def test_a_key_the_provinces_reads_take_out_of_event_data_is_held_to_its_rule(tr
 
 def test_bad_values_stored_in_event_data_a_feedback_or_details_show_blank_never_raise(trio):
     """What a province stored before a key had its rule: every read that takes it out shows a blank."""
-    from core import handling_reads
+    from core.dispatch import reads as handling_reads
 
     ticket_id, aid, _uid = _lead(trio)
     with at(trio.province) as actor:
@@ -398,7 +408,7 @@ def test_bad_values_stored_in_event_data_a_feedback_or_details_show_blank_never_
 
 
 def test_the_unit_list_shows_what_an_import_on_the_same_connection_brought(trio, tmp_path):
-    from core import units
+    from core.units import tree as units
 
     unit = records_by_kind(trio.district, DISTRICT)[records.UNIT][-1]
     renamed = dict(unit, name=unit["name"] + "（更名）", rev=unit["rev"] + 30)
@@ -436,7 +446,7 @@ def _over(check) -> str:
 
 def test_a_field_whose_limit_is_new_in_issue_15_is_held_at_the_province_only_to_a_sanity_bound(trio, tmp_path):
     """What a district wrote before its program had the limit still arrives, and what names it with it."""
-    from core.handling import FEEDBACK_ELEMENTS
+    from core.dispatch.handling import FEEDBACK_ELEMENTS
 
     rules, nested = validate._rules(DISTRICT), validate.child_rules()
     samples = records_by_kind(trio.district, DISTRICT)

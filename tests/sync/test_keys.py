@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from core import center, store
+from core import store
+from core.center import profile as center
 from core.errors import Conflict, ValidationError
 from sync import export, importer, keys
 from tests.sync.exchange import DISTRICT, at, fast_hashing, make_pair, make_province

@@ -8,11 +8,16 @@ import shutil
 
 import pytest
 
-from core import center, store, tickets, topics, units, users
+from core import store
+from core.center import profile as center
+from core.tickets import reads as tickets
+from core.center import topics
+from core.units import tree as units
+from core.center import users
 from core.errors import Conflict, PermissionDenied
 from core.roles import Role
-from core.tickets import TicketFilter
-from core.units import UnitInput
+from core.tickets.reads import TicketFilter
+from core.units.tree import UnitInput
 from db.models import Ticket, Topic, Unit
 from sync import export, importer, keys, overview, receipts
 from tests.sync.exchange import DISTRICT, PROVINCE, at, fast_hashing, make_pair
@@ -23,7 +28,7 @@ XUANWU, QINHUAI = "南京市玄武区", "南京市秦淮区"
 
 def _other_district(pair) -> None:
     """A second district, known to the province, that exported one batch (kept as ``pair.other_batch``)."""
-    from core import registration
+    from core.tickets import registration
 
     other = pair.folder / "other.db"
     store.open_center(other)

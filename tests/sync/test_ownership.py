@@ -146,7 +146,8 @@ def test_a_case_cannot_take_over_another_districts_party(trio):
 
 def _register_at(db, **fields) -> tuple[str, str]:
     """A ticket registered at ``db`` by its demo manager: (uid, number)."""
-    from core import registration, users
+    from core.tickets import registration
+    from core.center import users
     from db.models import Ticket
 
     values = dict(channel="phone", caller_name="孙先生", caller_phone="13905152222", title="噪声扰民",

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from core import tickets
+from core.tickets import reads as tickets
 from core.vocab import EventKind
 from db.connection import raw_connection
 from db.models import Ticket, TicketEvent

@@ -1,11 +1,14 @@
-"""The center and its first-launch setup (core.center): validation, one-time setup, default topics."""
+"""The center and its first-launch setup (core.center.profile): validation, one-time setup, default topics."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from core import center, store, topics, users
+from core import store
+from core.center import profile as center
+from core.center import topics
+from core.center import users
 from core.errors import Conflict, ValidationError
 from core.roles import Role
 from core.vocab import CenterKind

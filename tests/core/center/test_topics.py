@@ -1,12 +1,14 @@
-"""问题分类 (core.topics): the default tree, and the admin's edits to it (issue 2: "a
+"""问题分类 (core.center.topics): the default tree, and the admin's edits to it (issue 2: "a
 configurable 问题分类 tree with a sensible default")."""
 from __future__ import annotations
 
 import pytest
 
-from core import registration, tickets, topics
+from core.tickets import registration
+from core.tickets import reads as tickets
+from core.center import topics
 from core.errors import PermissionDenied, ValidationError
-from core.registration import TicketInput
+from core.tickets.registration import TicketInput
 from db.models import Audit, Topic
 
 

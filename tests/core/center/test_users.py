@@ -1,4 +1,4 @@
-"""Local accounts (core.users): argon2 hashes, login, roles, and who may manage accounts."""
+"""Local accounts (core.center.users): argon2 hashes, login, roles, and who may manage accounts."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from argon2 import PasswordHasher
 
-from core import users
+from core.center import users
 from core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 from core.roles import Permission, Role
 from db.models import Audit, User, UserRole
@@ -256,8 +256,8 @@ def test_has_users(center_db):
 
 
 def test_a_disabled_account_stops_writing_at_once_not_at_next_login(center_db, operator):
-    from core import registration
-    from core.registration import TicketInput
+    from core.tickets import registration
+    from core.tickets.registration import TicketInput
 
     users.update_user(center_db, operator.user_id, "王小丽", {Role.OPERATOR}, active=False)
     with pytest.raises(PermissionDenied, match="已被停用"):
@@ -265,8 +265,8 @@ def test_a_disabled_account_stops_writing_at_once_not_at_next_login(center_db, o
 
 
 def test_a_role_taken_away_stops_its_writes_at_once(center_db, operator):
-    from core import registration
-    from core.registration import TicketInput
+    from core.tickets import registration
+    from core.tickets.registration import TicketInput
 
     users.update_user(center_db, operator.user_id, "王小丽", {Role.DISPATCHER}, active=True)
     with pytest.raises(PermissionDenied, match="受理登记"):

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core import clock, workcalendar
-from core.calendar_import import NoticeRefused, import_notice, read_notice
+from core import clock
+from core.deadlines import workcalendar
+from core.deadlines.holiday_notice import NoticeRefused, import_notice, read_notice
 from core.errors import PermissionDenied
 from db.connection import raw_connection
 from tests.conftest import shared_file
@@ -61,7 +62,7 @@ def _state() -> tuple[list, list, int]:
 @pytest.fixture
 def no_engine(monkeypatch):
     """Imports without the deadline engine (it is built beside this module)."""
-    monkeypatch.setitem(sys.modules, "core.deadlines", None)
+    monkeypatch.setitem(sys.modules, "core.deadlines.clocks", None)
 
 
 def test_official_2026_notice_agrees_with_the_package_and_reimport_changes_nothing(center_db, no_engine):
@@ -246,7 +247,7 @@ def test_the_deadline_engine_recomputes_inside_the_import(center_db, tmp_path, m
         seen.append((actor.user_id, calendar.has_year(2027), calendar.is_workday(D(2027, 2, 8))))
         return 7
 
-    monkeypatch.setitem(sys.modules, "core.deadlines", types.SimpleNamespace(recompute_provisional=recompute_provisional))
+    monkeypatch.setitem(sys.modules, "core.deadlines.clocks", types.SimpleNamespace(recompute_provisional=recompute_provisional))
     report = import_notice(center_db, notice_2027(tmp_path))
     assert seen == [(center_db.user_id, True, False)]
     assert report.recomputed == 7 and "重新计算 7 个临时时限" in report.summary()
@@ -259,10 +260,10 @@ def test_the_deadline_engine_recomputes_inside_the_import(center_db, tmp_path, m
 
 def test_a_provisional_deadline_becomes_final_when_the_notice_arrives(center_db, operator, tmp_path):
     """With the real engine: any working-day clock started on 31 December 2026 runs into 2027."""
-    from core import deadlines
+    from core.deadlines import clocks as deadlines
     from core.vocab import ClockUnit
     from db.models import Deadline
-    from tests.core.test_dispatch import register
+    from tests.core.dispatch.test_dispatch import register
 
     rules = deadlines.rule_set("12345")
     rule = next(r for r in rules.rules if r.clock == ClockUnit.WORKING_DAYS.value)
@@ -285,7 +286,7 @@ def test_a_failing_recomputation_leaves_the_calendar_untouched(center_db, tmp_pa
     def recompute_provisional(actor):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setitem(sys.modules, "core.deadlines", types.SimpleNamespace(recompute_provisional=recompute_provisional))
+    monkeypatch.setitem(sys.modules, "core.deadlines.clocks", types.SimpleNamespace(recompute_provisional=recompute_provisional))
     with pytest.raises(RuntimeError):
         import_notice(center_db, notice_2027(tmp_path))
     assert _state() == ([], [], 0)

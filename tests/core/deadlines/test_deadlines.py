@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
-from core import clock, deadline_rules, deadlines
-from core.deadline_rules import Facts, Rule
+from core import clock
+from core.deadlines import rules as deadline_rules
+from core.deadlines import clocks as deadlines
+from core.deadlines.rules import Facts, Rule
 from core.errors import PermissionDenied, ValidationError
 from core.vocab import ClockUnit, EmergencyType, Stage
 

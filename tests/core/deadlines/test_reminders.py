@@ -5,12 +5,17 @@ import datetime as dt
 
 import pytest
 
-from core import clock, dispatch, handling, reminders, supervision, workbench
+from core import clock
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.deadlines import reminders
+from core.dispatch import supervision
+from core.workbench import items as workbench
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.reminders import ReminderSettings
-from core.supervision import SupervisionInput
+from core.deadlines.reminders import ReminderSettings
+from core.dispatch.supervision import SupervisionInput
 from db.models import Deadline, Supervision, Ticket
-from tests.core.test_dispatch import make_unit, register, send
+from tests.core.dispatch.test_dispatch import make_unit, register, send
 
 CONF = ReminderSettings(near_percent=25, near_cap_hours=48, escalate_hours=24, max_level=4)
 

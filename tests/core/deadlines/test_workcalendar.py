@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from core import store, workcalendar
+from core import store
+from core.deadlines import workcalendar
 from core.errors import NotFound, PermissionDenied, ValidationError
-from core.workcalendar import CalendarMissing, DayInfo, WorkCalendar
+from core.deadlines.workcalendar import CalendarMissing, DayInfo, WorkCalendar
 from db.connection import connect, raw_connection
 from tests.conftest import shared_file
 

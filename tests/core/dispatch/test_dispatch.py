@@ -7,11 +7,14 @@ import uuid
 
 import pytest
 
-from core import clock, dispatch, handling, registration
-from core.dispatch import DispatchInput
+from core import clock
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.tickets import registration
+from core.dispatch.sending import DispatchInput
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.handling import FeedbackInput
-from core.registration import TicketInput
+from core.dispatch.handling import FeedbackInput
+from core.tickets.registration import TicketInput
 from core.vocab import AssignmentStatus, EventKind, Stage, Status
 from db.connection import raw_connection
 from db.models import Assignment, Center, Deadline, ExtensionRequest, Ticket, TicketEvent, Unit

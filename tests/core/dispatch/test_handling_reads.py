@@ -5,13 +5,18 @@ import datetime as dt
 
 import pytest
 
-from core import clock, dispatch, handling, handling_reads, supervision, units
-from core.handling import FeedbackInput
-from core.supervision import SupervisionInput
-from core.units import UnitInput
+from core import clock
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.dispatch import reads as handling_reads
+from core.dispatch import supervision
+from core.units import tree as units
+from core.dispatch.handling import FeedbackInput
+from core.dispatch.supervision import SupervisionInput
+from core.units.tree import UnitInput
 from core.vocab import UnitKind
 from db.models import Center, Deadline, Topic
-from tests.core.test_dispatch import register, send
+from tests.core.dispatch.test_dispatch import register, send
 
 
 def make_city(admin) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""知识库 (core.kb, core.kb_search): versions, 校核, flags, Chinese search and its bad input.
+"""知识库 (core.kb.articles, core.kb.search): versions, 校核, flags, Chinese search and its bad input.
 
 12345 6.3.4 (checked before entered), 12365 6.2.3.1 (look the question up at once).
 """
@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
-from core import kb, kb_search
+from core.kb import articles as kb
+from core.kb import search as kb_search
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.kb import ArticleInput
+from core.kb.articles import ArticleInput
 from core.vocab import ArticleStatus, FeedbackKind
 from db.models import Article, Audit, Synonym
 

@@ -10,10 +10,14 @@ import json
 
 import pytest
 
-from core import kb, kb_answers, kb_search, kb_synonyms, registration
+from core.kb import articles as kb
+from core.kb import answers as kb_answers
+from core.kb import search as kb_search
+from core.kb import synonyms as kb_synonyms
+from core.tickets import registration
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.kb import ArticleInput
-from core.registration import TicketInput
+from core.kb.articles import ArticleInput
+from core.tickets.registration import TicketInput
 from core.vocab import Status
 from db.models import Article, ArticleUse, OpenQuestion, Ticket, TicketEvent
 

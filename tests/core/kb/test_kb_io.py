@@ -1,4 +1,4 @@
-"""知识库批量导入导出 (core.kb_io): every format, round trips, versions, and all-or-nothing on bad input.
+"""知识库批量导入导出 (core.kb.import_export): every format, round trips, versions, and all-or-nothing on bad input.
 
 12345 6.3.4: units' files are checked (校核) before they are entered, so imports land as 待校核.
 """
@@ -15,11 +15,13 @@ import docx
 import openpyxl
 import pytest
 
-from core import kb, kb_io, tabular
+from core import tabular
+from core.kb import articles as kb
+from core.kb import import_export as kb_io
 from core.errors import PermissionDenied
 from core.files import FileNotWritten
-from core.kb import ArticleInput
-from core.kb_io import export_articles, import_articles
+from core.kb.articles import ArticleInput
+from core.kb.import_export import export_articles, import_articles
 from core.vocab import ArticleStatus
 from db.models import Article, ArticleVersion, Audit, KbCategory
 

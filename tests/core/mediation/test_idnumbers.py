@@ -1,4 +1,4 @@
-"""The resident ID's birth date (core.idnumbers, GB 11643 出生日期码), besides its check digit.
+"""The resident ID's birth date (core.mediation.idnumbers, GB 11643 出生日期码), besides its check digit.
 
 Each number here is made in the test the way GB 11643 makes one: a region code, the birth
 date YYYYMMDD, a sequence number, and the check digit computed from the 17 digits before it.
@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from core import clock
-from core.idnumbers import person_id_problem, resident_id_problem
+from core.mediation.idnumbers import person_id_problem, resident_id_problem
 
 
 @pytest.fixture(autouse=True)

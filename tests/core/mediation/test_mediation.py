@@ -1,16 +1,17 @@
-"""core.mediation: complaint mediation (12365 6.3.5.2.2) and the head's close (6.3.5.2.3)."""
+"""core.mediation.cases: complaint mediation (12365 6.3.5.2.2) and the head's close (6.3.5.2.3)."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from core import clock, mediation
+from core import clock
+from core.mediation import cases as mediation
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.idnumbers import credit_code_problem, person_id_problem, resident_id_problem
-from core.mediation import PartyInput, SessionInput
+from core.mediation.idnumbers import credit_code_problem, person_id_problem, resident_id_problem
+from core.mediation.cases import PartyInput, SessionInput
 from db.models import Deadline, MediationCase, Ticket, TicketEvent
-from tests.core.test_dispatch import register, send, units  # noqa: F401 - fixture
+from tests.core.dispatch.test_dispatch import register, send, units  # noqa: F401 - fixture
 
 GOOD_ID = "11010519491231002X"  # the GB 11643 example number
 GOOD_USCC = "91350100M000100Y43"
@@ -130,7 +131,8 @@ def test_a_dispatched_complaint_is_closed_through_feedback_review(operator, medi
 
 
 def test_a_demo_center_opens_with_mediations_in_every_state(db_path):
-    from core import demo, store
+    from core import store
+    from demo import fill as demo
 
     store.open_center(db_path)
     try:

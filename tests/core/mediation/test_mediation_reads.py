@@ -1,14 +1,16 @@
-"""core.mediation_reads: the 调解与文书 area's list, one complaint, and what documents can come from."""
+"""core.mediation.reads: the 调解与文书 area's list, one complaint, and what documents can come from."""
 from __future__ import annotations
 
 import pytest
 
-from core import mediation, mediation_reads, supervision
+from core.mediation import cases as mediation
+from core.mediation import reads as mediation_reads
+from core.dispatch import supervision
 from core.errors import PermissionDenied
-from core.mediation_reads import complaint, complaints_count, complaints_page, document_sources
-from core.supervision import SupervisionInput
-from tests.core.test_dispatch import register, send, units  # noqa: F401 - fixture
-from tests.core.test_mediation import parties, session
+from core.mediation.reads import complaint, complaints_count, complaints_page, document_sources
+from core.dispatch.supervision import SupervisionInput
+from tests.core.dispatch.test_dispatch import register, send, units  # noqa: F401 - fixture
+from tests.core.mediation.test_mediation import parties, session
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
@@ -86,7 +88,7 @@ def test_a_confidential_caller_is_masked_and_not_searchable_without_the_right(op
 def test_one_complaint_shows_cases_only_to_those_who_mediate(dispatcher, mediator, manager, three):
     mine = complaint(mediator, three["done"])
     assert mine.case is not None and mine.case.outcome == "success" and mine.case.parties
-    assert mine.can_open  # core.mediation allows another mediation once one ended, while the ticket is open
+    assert mine.can_open  # core.mediation.cases allows another mediation once one ended, while the ticket is open
     assert not mine.can_close  # only the head closes it (12365 6.3.5.2.3)
     assert complaint(manager, three["done"]).can_close
     assert complaint(mediator, three["plain"]).can_open

@@ -1,4 +1,4 @@
-"""Figures across districts at the provincial center (core.province_stats.by_district).
+"""Figures across districts at the provincial center (core.stats.province.by_district).
 
 12345 6.4.1.2 a) 诉求总量 (received, by category, open / closed / not accepted, late) and
 d) 区域分布 (one row per district, by the center the ticket came from).
@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from core import clock, province_stats
+from core import clock
+from core.stats import province as province_stats
 from core.errors import PermissionDenied, ValidationError
 from core.vocab import Category
 from db.models import Deadline, SyncImport, Ticket

@@ -8,9 +8,10 @@ import openpyxl
 import pytest
 
 from tests.conftest import shared_file
-from core import clock, ledger_import
+from core import clock
+from core.tickets import ledger_import
 from core.errors import Conflict, HotlineError, NotFound, PermissionDenied
-from core.ledger_import import LedgerError, RejectedRow, clean_line, clean_text, import_ledger, parse_time
+from core.tickets.ledger_import import LedgerError, RejectedRow, clean_line, clean_text, import_ledger, parse_time
 from db.models import Audit, Ticket, TicketEvent
 
 REAL_LEDGER = "tickets/citizen-messages-with-replies.xlsx"

@@ -1,4 +1,4 @@
-"""受理登记 (core.registration) against the standards.
+"""受理登记 (core.tickets.registration) against the standards.
 
 12345 = 12345-hotline-service-and-management-spec (5.1.2.2 acceptance scope, 5.1.4.1 ticket
 content, appendix C what each call type must record, appendix D the ticket form);
@@ -14,9 +14,12 @@ import uuid
 
 import pytest
 
-from core import center, clock, registration, store, users
+from core import clock, store
+from core.center import profile as center
+from core.tickets import registration
+from core.center import users
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from core.registration import FIELD_LABELS, TicketInput
+from core.tickets.registration import FIELD_LABELS, TicketInput
 from core.roles import Role
 from core.vocab import DEFAULT_REFERRALS, EmergencyType, EventKind, NotAcceptedReason, Status
 from db.models import Audit, Ticket, TicketCounter, TicketEvent, Topic
@@ -765,7 +768,7 @@ def test_validation_lists_every_problem_at_once(operator):
 def test_numbering_continues_past_9999_a_day(operator):
     """Text order puts '…-10000' below '…-9999'; the next number must still be 10001."""
     from core import clock
-    from core.registration import next_number
+    from core.tickets.registration import next_number
     from db.models import Ticket, TicketCounter
 
     day = clock.now().date()

@@ -1,4 +1,4 @@
-"""Reading tickets (core.tickets over db.ticket_queries): list filters, sorting, keyset
+"""Reading tickets (core.tickets.reads over core.tickets.queries): list filters, sorting, keyset
 paging, the repeat-caller look-up, masking of confidential callers, and the detail.
 
 是否保密 (12345 5.1.4.1): a confidential caller's identity is masked for anyone without the
@@ -10,13 +10,15 @@ import datetime as dt
 
 import pytest
 
-from core import clock, registration, tickets
+from core import clock
+from core.tickets import registration
+from core.tickets import reads as tickets
 from core.errors import NotFound, PermissionDenied, ValidationError
-from core.registration import TicketInput
+from core.tickets.registration import TicketInput
 from core.roles import Actor
-from core.tickets import TicketFilter
+from core.tickets.reads import TicketFilter
 from db.models import Ticket, Topic
-from db.ticket_queries import SORT_COLUMNS
+from core.tickets.queries import SORT_COLUMNS
 
 NOW = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=clock.LOCAL_TZ)
 
@@ -443,7 +445,7 @@ def test_reading_needs_the_view_right(operator):
 @pytest.mark.parametrize("few", [2, 10_000])
 def test_text_search_pages_alike_whether_matches_are_few_or_many(operator, monkeypatch, few):
     """Many matches are read in list order, few from the index and sorted: same rows, same order."""
-    from db import ticket_queries
+    from core.tickets import queries as ticket_queries
 
     monkeypatch.setattr(ticket_queries, "FEW_TEXT_MATCHES", few)
     noisy = [reg(operator, title=f"噪音扰民第{i}次", received_at=at(10 + i, 9, 0, 0)) for i in range(5)]

@@ -1,14 +1,16 @@
-"""承办单位 (core.units, core.demo_units): the tree, its rules, and suggestions for dispatch (issue 4)."""
+"""承办单位 (core.units.tree, demo.units): the tree, its rules, and suggestions for dispatch (issue 4)."""
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from core import demo_units, topics, units
+from demo import units as demo_units
+from core.center import topics
+from core.units import tree as units
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.service import write
-from core.units import UnitInput
+from core.units.tree import UnitInput
 from core.vocab import UnitKind
 from db.models import Audit, Unit
 

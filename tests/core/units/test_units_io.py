@@ -1,4 +1,4 @@
-"""承办单位 Excel/CSV import and export (core.units_io): all or nothing, by path, round trips unchanged."""
+"""承办单位 Excel/CSV import and export (core.units.import_export): all or nothing, by path, round trips unchanged."""
 from __future__ import annotations
 
 import csv
@@ -8,11 +8,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from core import demo_units, tabular, units, units_io
+from core import tabular
+from demo import units as demo_units
+from core.units import tree as units
+from core.units import import_export as units_io
 from core.errors import PermissionDenied
 from core.files import FileNotWritten
 from db.models import Audit, Unit
-from tests.core.test_kb_io import no_space
+from tests.core.kb.test_kb_io import no_space
 
 HEADER = ["单位名称", "上级单位", "单位类别", "联系人", "值班电话", "电子邮箱", "地址", "职责事项", "关键词", "排序", "状态"]
 

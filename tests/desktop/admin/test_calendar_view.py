@@ -6,12 +6,12 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 
-from core import workcalendar
+from core.deadlines import workcalendar
 from db.models import Deadline
-from desktop.admin_import import ImportReportDialog
-from desktop.calendar_view import CalendarView
+from desktop.admin.imports import ImportReportDialog
+from desktop.admin.work_calendar import CalendarView
 from desktop.worker import Runner
-from tests.core.test_dispatch import register
+from tests.core.dispatch.test_dispatch import register
 from tests.helpers import commit
 
 # A test fixture shaped like holiday-cn's 2027.json. The 2027 notice is not out yet
@@ -76,7 +76,7 @@ def test_a_malformed_notice_names_the_bad_date_and_changes_nothing(qtbot, view, 
     path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(CalendarView, "_ask_notice_file", lambda self: str(path))
     errors: list[str] = []
-    monkeypatch.setattr("desktop.calendar_view.show_error", lambda parent, exc: errors.append(exc.message))
+    monkeypatch.setattr("desktop.admin.work_calendar.show_error", lambda parent, exc: errors.append(exc.message))
     view.import_notice()
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert "第 2 条" in errors[0] and "2027-02-30" in errors[0] and "整个文件未导入" in errors[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from core import deadlines, reminders
-from core.deadline_rules import PROFILE_12345
-from desktop.rules_view import AMOUNT, RulesView, conditions
+from core.deadlines import clocks as deadlines
+from core.deadlines import reminders
+from core.deadlines.rules import PROFILE_12345
+from desktop.admin.rules import AMOUNT, RulesView, conditions
 from desktop.worker import Runner
 from tests.helpers import commit
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from desktop.templates_view import TemplatesView, placeholder_rows
+from desktop.admin.templates import TemplatesView, placeholder_rows
 from desktop.worker import Runner
 from forms import templates
 from forms.catalog import DocumentKind

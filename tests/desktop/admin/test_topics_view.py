@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from core import topics
-from desktop.topics_view import TopicsView
+from core.center import topics
+from desktop.admin.topics import TopicsView
 from desktop.worker import Runner
 
 
@@ -52,7 +52,7 @@ def test_insert_adds_a_topic_under_the_current_group(qtbot, view, monkeypatch):
 def test_a_refused_name_is_asked_again_with_what_was_typed(qtbot, view, monkeypatch):
     asked = _answer(monkeypatch, "施工扰民", None)  # a name the group already has, then cancel
     errors: list[str] = []
-    monkeypatch.setattr("desktop.topics_view.show_error", lambda parent, exc: errors.append(exc.fields["name"]))
+    monkeypatch.setattr("desktop.admin.topics.show_error", lambda parent, exc: errors.append(exc.fields["name"]))
     qtbot.keyClick(view.tree, Qt.Key.Key_Insert)
     qtbot.waitUntil(lambda: len(asked) == 2, timeout=5000)
     assert "已有" in errors[0]

@@ -6,9 +6,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from core import demo_units, units
-from desktop.admin_import import ImportReportDialog
-from desktop.units_view import UnitsView
+from demo import units as demo_units
+from core.units import tree as units
+from desktop.admin.imports import ImportReportDialog
+from desktop.admin.units import UnitsView
 from desktop.worker import Runner
 from tests.helpers import commit
 

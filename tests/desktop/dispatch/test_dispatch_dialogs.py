@@ -8,14 +8,17 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
-from core import clock, dispatch, handling_reads, supervision
-from core.handling import FEEDBACK_ELEMENTS
-from core.supervision import SupervisionInput
+from core import clock
+from core.dispatch import sending as dispatch
+from core.dispatch import reads as handling_reads
+from core.dispatch import supervision
+from core.dispatch.handling import FEEDBACK_ELEMENTS
+from core.dispatch.supervision import SupervisionInput
 from db.models import Assignment, Supervision, Surge, TicketEvent
-from desktop.dispatch_dialogs import DispatchDialog, FeedbackDialog
-from desktop.dispatch_steps import ReturnReviewDialog, SupervisionAnswerDialog, SupervisionDialog, SurgeDialog
-from tests.core.test_dispatch import register, send
-from tests.desktop.test_dispatch_view import shared_fixtures
+from desktop.dispatch.dialogs import DispatchDialog, FeedbackDialog
+from desktop.dispatch.steps import ReturnReviewDialog, SupervisionAnswerDialog, SupervisionDialog, SurgeDialog
+from tests.core.dispatch.test_dispatch import register, send
+from tests.desktop.dispatch.test_dispatch_view import shared_fixtures
 from tests.helpers import commit
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")

@@ -10,17 +10,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import clock, dispatch, handling
-from core.handling import FeedbackInput
+from core import clock
+from core.dispatch import sending as dispatch
+from core.dispatch import handling
+from core.dispatch import reads as handling_reads
+from core.dispatch.handling import FeedbackInput
 from db.models import Assignment, Deadline, Ticket, Topic
 from desktop import theme
-from desktop.dispatch_dialogs import DispatchDialog, FeedbackDialog
-from desktop.dispatch_queues import PENDING, QueueModel
-from desktop.dispatch_steps import ExtensionDecisionDialog, ExtensionDialog, FeedbackReviewDialog, SignOffDialog
-from desktop.dispatch_view import DispatchView
+from desktop.dispatch.dialogs import DispatchDialog, FeedbackDialog
+from desktop.dispatch.queues import PENDING, QueueModel
+from desktop.dispatch.steps import ExtensionDecisionDialog, ExtensionDialog, FeedbackReviewDialog, SignOffDialog
+from desktop.dispatch.view import DispatchView
 from desktop.worker import Runner
-from tests.core.test_dispatch import register, send
-from tests.core.test_handling_reads import make_city
+from tests.core.dispatch.test_dispatch import register, send
+from tests.core.dispatch.test_handling_reads import make_city
 from tests.helpers import commit
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -245,8 +248,7 @@ def test_a_provisional_deadline_is_marked_and_explained(qtbot, operator, dispatc
 def test_queues_page_from_sql_and_pass_the_model_tester(qtbot, qtmodeltester, operator, dispatcher, runner):
     for hours in range(1, 6):
         register(operator, hours_ago=hours)
-    model = QueueModel(runner, PENDING, lambda after, n: __import__("core.handling_reads").handling_reads
-                       .pending_page(dispatcher, after, n), page=2)
+    model = QueueModel(runner, PENDING, lambda after, n: handling_reads.pending_page(dispatcher, after, n), page=2)
     model.refresh()
     qtbot.waitUntil(lambda: model.rowCount() == 2 and model.canFetchMore(), timeout=5000)
     while model.canFetchMore():
@@ -261,7 +263,7 @@ def test_queues_page_from_sql_and_pass_the_model_tester(qtbot, qtmodeltester, op
 def test_a_12365_complaint_is_accepted_with_ctrl_d_then_dispatched(qtbot, center_db, operator, dispatcher, city,
                                                                     open_view):
     from db.models import Center
-    from desktop.dispatch_steps import AcceptDialog
+    from desktop.dispatch.steps import AcceptDialog
 
     Center.update(kind="both").execute()
     ticket = register(operator, hotline="12365", reported_unit="某超市", risk_level="3",
@@ -327,7 +329,7 @@ def test_a_ticket_chosen_elsewhere_is_shown_even_while_the_lists_load(qtbot, ope
 
 def test_a_supervisor_supervises_with_ctrl_u_and_records_the_answer(qtbot, operator, dispatcher, supervisor, city,
                                                                     open_view):
-    from desktop.dispatch_steps import SupervisionAnswerDialog, SupervisionDialog
+    from desktop.dispatch.steps import SupervisionAnswerDialog, SupervisionDialog
 
     ticket = register(operator, hours_ago=3)
     (lead,) = send(dispatcher, ticket, city["区城市管理局"])

@@ -13,8 +13,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
 from core import clock
-from desktop import archive_batch_dialog
-from desktop.archive_batch_dialog import ArchiveBatchDialog, count_text, previous_month
+from desktop.documents import archive_batch as archive_batch_dialog
+from desktop.documents.archive_batch import ArchiveBatchDialog, count_text, previous_month
 from desktop.worker import Runner
 from core import files as outputs
 from forms import batch, pdf

@@ -15,8 +15,8 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from desktop import document_preview
-from desktop.document_preview import DocumentPreview, print_pdf
+from desktop.documents import preview as document_preview
+from desktop.documents.preview import DocumentPreview, print_pdf
 from desktop.worker import Runner
 from forms import pdf
 from forms.catalog import DocumentKind

@@ -7,20 +7,23 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from core import mediation, mediation_reads, supervision, tickets
-from core.mediation_reads import AssignmentSource, CaseSource, DocumentSources, SupervisionSource
-from core.supervision import SupervisionInput
+from core.mediation import cases as mediation
+from core.mediation import reads as mediation_reads
+from core.dispatch import supervision
+from core.tickets import reads as tickets
+from core.mediation.reads import AssignmentSource, CaseSource, DocumentSources, SupervisionSource
+from core.dispatch.supervision import SupervisionInput
 from db.models import IssuedDocument, TicketEvent
-from desktop.document_preview import DocumentPreview
-from desktop.documents_panel import DocumentsPanel, Offer, may_view, offers
-from desktop.handling_panel import HandlingPanel
-from desktop.ticket_detail import TicketDetailDialog
+from desktop.documents.preview import DocumentPreview
+from desktop.documents.panel import DocumentsPanel, Offer, may_view, offers
+from desktop.dispatch.handling_panel import HandlingPanel
+from desktop.tickets.detail import TicketDetailDialog
 from forms import issue
 from forms.catalog import DocumentKind
-from tests.core.test_dispatch import register, send, units  # noqa: F401 - fixture
-from tests.core.test_mediation import parties, session
-from tests.desktop.test_document_preview import no_office, runner  # noqa: F401 - fixtures
-from tests.desktop.test_mediation_view import choose_from_menu, closed, dialog_of
+from tests.core.dispatch.test_dispatch import register, send, units  # noqa: F401 - fixture
+from tests.core.mediation.test_mediation import parties, session
+from tests.desktop.documents.test_document_preview import no_office, runner  # noqa: F401 - fixtures
+from tests.desktop.mediation.test_mediation_view import choose_from_menu, closed, dialog_of
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing", "no_office")
 

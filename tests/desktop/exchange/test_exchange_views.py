@@ -14,11 +14,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
-from core import center, store
-from core.acting import acting_user
+from core import store
+from core.center import profile as center
+from core.center.acting import acting_user
 from desktop import progress
-from desktop.exchange_view import ExchangeView
-from desktop.keys_view import RegisterKeyDialog
+from desktop.exchange.view import ExchangeView
+from desktop.exchange.keys import RegisterKeyDialog
 from desktop.main_window import MainWindow
 from desktop.worker import Runner
 from sync import export, keys
@@ -268,7 +269,7 @@ def test_the_province_registers_a_districts_key_from_the_keys_tab(qtbot, monkeyp
 
 
 def test_export_is_offered_only_once_the_provinces_key_is_registered(qtbot, tmp_path, monkeypatch):
-    from core import demo
+    from demo import fill as demo
 
     fast_hashing(monkeypatch)
     path = tmp_path / "d.db"

@@ -10,12 +10,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from core import kb, registration
-from core.kb import ArticleInput
-from core.registration import TicketInput
+from core.kb import articles as kb
+from core.tickets import registration
+from core.kb.articles import ArticleInput
+from core.tickets.registration import TicketInput
 from db.models import Article, ArticleUse, OpenQuestion, Ticket
-from desktop.kb_editor import ArticleEditor
-from desktop.kb_view import KbView
+from desktop.kb.editor import ArticleEditor
+from desktop.kb.view import KbView
 from tests.helpers import commit, type_text
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -232,7 +233,7 @@ def test_a_late_choice_never_reaches_the_next_caller(qtbot, base, window, monkey
     """Alt+1 then Ctrl+N before the article has loaded: the new caller's form stays blank."""
     import threading
 
-    from core import kb as kb_module
+    from core.kb import articles as kb_module
 
     gate = threading.Event()
     real = kb_module.load_article

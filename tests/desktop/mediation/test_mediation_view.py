@@ -6,20 +6,21 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
-from core import center, mediation
+from core.center import profile as center
+from core.mediation import cases as mediation
 from db.models import Ticket, TicketEvent
-from desktop.document_preview import DocumentPreview
+from desktop.documents.preview import DocumentPreview
 from desktop.main_window import MainWindow
-from desktop.mediation_dialogs import CloseDialog, ConcludeDialog, PartyDialog, SessionDialog
-from desktop.mediation_view import MediationView
+from desktop.mediation.dialogs import CloseDialog, ConcludeDialog, PartyDialog, SessionDialog
+from desktop.mediation.view import MediationView
 from forms import pdf
-from tests.core.test_dispatch import register
-from tests.core.test_mediation import GOOD_ID, parties, session
-from tests.desktop.test_dispatch_view import closed, dialog_of
-from tests.desktop.test_document_preview import no_office, runner  # noqa: F401 - fixtures
+from tests.core.dispatch.test_dispatch import register
+from tests.core.mediation.test_mediation import GOOD_ID, parties, session
+from tests.desktop.dispatch.test_dispatch_view import closed, dialog_of
+from tests.desktop.documents.test_document_preview import no_office, runner  # noqa: F401 - fixtures
 from tests.helpers import commit
 
-# Previews here say "no LibreOffice" at once (tests/desktop/test_document_preview.py converts).
+# Previews here say "no LibreOffice" at once (tests/desktop/documents/test_document_preview.py converts).
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing", "no_office")
 
 

@@ -10,14 +10,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QCheckBox, QTextBrowser
 
-from core import center
+from core.center import profile as center
 from core.vocab import Category, CenterKind, Disposition, EmergencyType
 from db.models import ArticleUse, Ticket
-from desktop.registration_fields import JUMP_KEYS
-from desktop.registration_view import RegistrationView
+from desktop.registration.fields import JUMP_KEYS
+from desktop.registration.view import RegistrationView
 from desktop.worker import Runner
-from tests.desktop.test_kb_view import _publish, titles
-from tests.desktop.test_registration_view import focused_name
+from tests.desktop.kb.test_kb_view import _publish, titles
+from tests.desktop.registration.test_registration_view import focused_name
 from tests.helpers import type_text
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")

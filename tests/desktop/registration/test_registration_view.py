@@ -7,9 +7,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from core import center, clock, drafts, tickets
-from core.tickets import TicketFilter
-from desktop.registration_view import DRAFT_FORM, RegistrationView
+from core import clock
+from core.center import profile as center
+from core.tickets import drafts
+from core.tickets import reads as tickets
+from core.tickets.reads import TicketFilter
+from desktop.registration.view import DRAFT_FORM, RegistrationView
 from desktop.worker import Runner
 from tests.helpers import type_text
 
@@ -122,8 +125,8 @@ def test_failed_save_names_each_missing_field_and_keeps_everything_typed(qtbot, 
 
 
 def test_caller_history_appears_as_number_is_typed_and_ctrl_d_marks_repeat(qtbot, window, operator):
-    from core import registration
-    from core.registration import TicketInput
+    from core.tickets import registration
+    from core.tickets.registration import TicketInput
 
     first = registration.register(operator, TicketInput(
         caller_phone="13912345678", content="公积金怎么提取", category="consult"))

@@ -7,9 +7,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from core import clock, registration
-from core.registration import TicketInput
-from desktop.ticket_list import TicketListView
+from core import clock
+from core.tickets import registration
+from core.tickets.registration import TicketInput
+from desktop.tickets.list_view import TicketListView
 from desktop.worker import Runner
 from tests.helpers import type_text
 

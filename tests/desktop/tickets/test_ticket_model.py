@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from core import registration
-from core.registration import TicketInput
-from core.tickets import TicketFilter
-from desktop.ticket_model import TicketTableModel
+from core.tickets import registration
+from core.tickets.registration import TicketInput
+from core.tickets.reads import TicketFilter
+from desktop.tickets.model import TicketTableModel
 from desktop.worker import Runner
 
 

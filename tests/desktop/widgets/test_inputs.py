@@ -1,5 +1,5 @@
 """The mouse wheel never changes a combo box, date or number field the user has not focused
-(desktop.inputs): the page scrolls instead; a field the user is in still takes the wheel."""
+(desktop.widgets.inputs): the page scrolls instead; a field the user is in still takes the wheel."""
 from __future__ import annotations
 
 import re
@@ -10,18 +10,18 @@ from PySide6.QtCore import QPoint
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCalendarWidget, QComboBox, QMessageBox, QWidget
 
-from core import center
-from desktop.accounts_view import AccountDialog
-from desktop.archive_batch_dialog import ArchiveBatchDialog
-from desktop.dispatch_dialogs import DispatchDialog
-from desktop.dispatch_steps import SurgeDialog
-from desktop.inputs import WheelOnlyWhenFocused
-from desktop.kb_editor import ArticleEditor
+from core.center import profile as center
+from desktop.admin.accounts import AccountDialog
+from desktop.documents.archive_batch import ArchiveBatchDialog
+from desktop.dispatch.dialogs import DispatchDialog
+from desktop.dispatch.steps import SurgeDialog
+from desktop.widgets.inputs import WheelOnlyWhenFocused
+from desktop.kb.editor import ArticleEditor
 from desktop.main_window import MainWindow
-from desktop.mediation_dialogs import PartyDialog
+from desktop.mediation.dialogs import PartyDialog
 from desktop.setup_dialog import SetupDialog
 from desktop.worker import Runner
-from tests.core.test_dispatch import register
+from tests.core.dispatch.test_dispatch import register
 
 DESKTOP = Path(__file__).resolve().parents[2] / "desktop"
 
@@ -120,7 +120,7 @@ def test_every_screen_and_dialog_uses_the_guarded_fields(qtbot, center_db, opera
 
 
 def test_no_screen_builds_a_bare_qt_combo_or_spin_box():
-    """The source too: a field added later uses desktop.inputs, or this names it."""
+    """The source too: a field added later uses desktop.widgets.inputs, or this names it."""
     bare = re.compile(r"(?<![\w.])Q(ComboBox|DateEdit|DateTimeEdit|TimeEdit|SpinBox|DoubleSpinBox)\(")
     found = [f"{path.name}:{n}" for path in sorted(DESKTOP.glob("*.py")) if path.name != "inputs.py"
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if bare.search(line)]

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QPushButton
 
 from core import clock
 from db.models import Deadline
-from desktop.workbench_view import WorkbenchView, WorkItemsModel, time_left
+from desktop.workbench.view import WorkbenchView, WorkItemsModel, time_left
 from desktop.worker import Runner
-from tests.core.test_dispatch import register
+from tests.core.dispatch.test_dispatch import register
 
 URGENT = dict(urgency="urgent", emergency_type="utilities",
               details={"prior_handling": "无", "incident_status": "停水", "incident_scope": "整栋楼"})
@@ -119,7 +119,7 @@ def test_time_left_reads_in_days_and_hours():
 
 @pytest.mark.usefixtures("center_db")
 def test_the_model_passes_the_model_tester(qtmodeltester, operator, dispatcher):
-    from core import workbench
+    from core.workbench import items as workbench
 
     register(operator, hours_ago=20)
     register(operator, hours_ago=3, **URGENT)
