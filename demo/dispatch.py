@@ -223,7 +223,7 @@ class _Clock:
 
 
 class _Record:
-    """A travelling record: each change raises its rev and moves updated_at (core.dispatch.sending.touch)."""
+    """A travelling record: each change raises its rev and moves updated_at (core.tickets.timeline.touch)."""
 
     __slots__ = ("rev", "status", "updated")
 
@@ -482,7 +482,7 @@ class _Story:
         return start + MINUTE + int(span * rng.random() ** skew)
 
     def event(self, kind: EventKind, at: int, actor: int | None, summary: str, data: dict | str | None = None) -> None:
-        """core.tickets.registration.add_event; ``data`` as a dict, or already JSON where every value is our own."""
+        """core.tickets.timeline.add_event; ``data`` as a dict, or already JSON where every value is our own."""
         text = "{}" if data is None else data if isinstance(data, str) else _JSON(data)
         self.events.append((self.sim.uid(), self.sim.origin, self.t.id, kind._value_, self.sim.stamp(at), actor,
                             summary, text))

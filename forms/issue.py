@@ -20,7 +20,7 @@ from pathlib import Path
 
 from core import attachments, clock
 from core.errors import NotFound, PermissionDenied, StorageError
-from core.tickets.registration import add_event
+from core.tickets.timeline import add_event
 from core.roles import Actor, Permission
 from core.service import Transaction, require, write
 from core.vocab import EventKind

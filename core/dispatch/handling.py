@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from core import clock, limits
 from core.deadlines import clocks as deadlines
-from core.dispatch.sending import lapse_extensions, load_assignment, load_ticket, not_before, touch, unit_label, when
+from core.dispatch.sending import lapse_extensions, load_assignment, unit_label
 from core.errors import Conflict, NotFound, ValidationError
-from core.tickets.registration import add_event
+from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
 from core.service import local_origin, write
 from core.vocab import AssignmentRole, AssignmentStatus, EventKind, FeedbackResult, Stage, StartEvent, Status

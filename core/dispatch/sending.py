@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from core import clock, limits
 from core.deadlines import clocks as deadlines
 from core.errors import Conflict, NotFound, ValidationError
-from core.tickets.registration import add_event
+from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
 from core.service import local_origin, write
 from core.vocab import (
@@ -32,7 +32,6 @@ from core.vocab import (
 )
 from db.models import Assignment, ExtensionRequest, Ticket, Unit
 
-CLOCK_SKEW = dt.timedelta(minutes=5)  # a time typed "now" on a PC whose clock runs a little fast
 
 # 12345 5.2.2.1.4: who must be told, by emergency type.
 POLICE_TYPES = (EmergencyType.INSTABILITY.value,)
@@ -66,46 +65,11 @@ class Dispatched:
     assignment_ids: list[int]
 
 
-def when(value: dt.datetime | None, field_name: str, label: str, now: dt.datetime) -> dt.datetime:
-    """A time recorded after the fact: never in the future."""
-    if value is None:
-        return now
-    value = clock.to_local(value).replace(microsecond=0)
-    if value > now + CLOCK_SKEW:
-        raise ValidationError.single(field_name, f"{label}（{value:%Y-%m-%d %H:%M}）晚于现在，请检查日期和时间。")
-    return value
-
-
-def not_before(value: dt.datetime, earlier: str, field_name: str, label: str, earlier_label: str) -> None:
-    if earlier and value < clock.parse_stamp(earlier):
-        raise ValidationError.single(
-            field_name, f"{label}（{value:%Y-%m-%d %H:%M}）早于{earlier_label}（{clock.display(earlier)}），请检查。")
-
-
-def load_ticket(ticket_id: int) -> Ticket:
-    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-    if ticket is None:
-        raise NotFound("工单不存在，可能已被删除或作废。")
-    return ticket
-
-
 def load_assignment(assignment_id: int) -> Assignment:
     row = Assignment.get_or_none(Assignment.id == assignment_id)
     if row is None:
         raise NotFound("这条派单记录不存在。")
     return row
-
-
-def touch(row: Ticket | Assignment, now: dt.datetime, **changes: object) -> None:
-    """Change a travelling record: its rev rises so the province takes the new state (DESIGN "Data").
-
-    Only the owning center changes a record: at a province, a district's tickets are read-only
-    (its copy would drift from the district's, and the next batch would overwrite it anyway).
-    """
-    if row.origin != local_origin():
-        raise Conflict(f"这张工单属于中心 {row.origin}，由该中心办理；本中心只能查看。")
-    model = type(row)
-    model.update(rev=model.rev + 1, updated_at=clock.stamp(now), **changes).where(model.id == row.id).execute()
 
 
 def unit_label(unit_id: int) -> str:

@@ -8,9 +8,9 @@ import uuid
 from dataclasses import dataclass
 
 from core import clock, limits
-from core.dispatch.sending import load_ticket, not_before, touch, unit_label, when
+from core.dispatch.sending import unit_label
 from core.errors import Conflict, NotFound, ValidationError
-from core.tickets.registration import add_event
+from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
 from core.service import local_origin, write
 from core.vocab import EventKind, Status, SupervisionKind

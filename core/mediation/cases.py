@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from core import clock, limits
 from core.deadlines import clocks as deadlines
-from core.dispatch.sending import LIVE, load_ticket, not_before, touch, when
+from core.dispatch.sending import LIVE
 from core.errors import Conflict, NotFound, ValidationError
 from core.mediation.idnumbers import credit_code_problem, person_id_problem
-from core.tickets.registration import add_event
+from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
 from core.service import write
 from core.vocab import (Category, EventKind, MediationOutcome, PartyKind, PartySide,

@@ -21,7 +21,7 @@ from typing import Any
 
 from core import clock, limits, tabular
 from core.deadlines import clocks as deadlines
-from core.tickets import registration
+from core.tickets import registration, timeline
 from core.center.acting import acting_user
 from core.center.profile import current_center
 from core.errors import Conflict, HotlineError
@@ -397,7 +397,7 @@ def _insert(row: _Row, origin: str, hotline: str, actor: Actor, file_name: str) 
         created_by=actor.user_id,
     )
     where = f"，原编号 {row.legacy_number}" if row.legacy_number else ""
-    registration.add_event(
+    timeline.add_event(
         ticket.id, origin, EventKind.IMPORTED, actor, f"从台账《{file_name}》第 {row.row} 行导入{where}",
         {"file": file_name, "row": row.row, "legacy_number": row.legacy_number, "source_ref": row.key}
         | {f"ledger_{k}": v for k, v in row.legacy_words.items()},
@@ -412,4 +412,4 @@ def _insert(row: _Row, origin: str, hotline: str, actor: Actor, file_name: str) 
             summary = summary[: REPLY_EVENT_CHARS - 1] + "…"
         # Without a reply time the ledger only says it was answered: date it at receipt.
         at = clock.stamp(row.replied) if row.replied else received_at
-        registration.add_event(ticket.id, origin, EventKind.CLOSED, actor, summary, {"reply_time_known": row.replied is not None}, at=at)
+        timeline.add_event(ticket.id, origin, EventKind.CLOSED, actor, summary, {"reply_time_known": row.replied is not None}, at=at)

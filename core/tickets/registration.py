@@ -22,6 +22,7 @@ from core.center.profile import CenterInfo, current_center
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
 from core.service import require, require_district, write
+from core.tickets.timeline import add_event
 from core.vocab import (
     Category,
     Channel,
@@ -36,7 +37,7 @@ from core.vocab import (
 )
 from db import bulk
 from db.connection import raw_connection
-from db.models import Ticket, TicketCounter, TicketEvent, Topic
+from db.models import Ticket, TicketCounter, Topic
 
 # Elements of 12345 appendix C kept in the ticket's ``details``; the label is the
 # standard's wording, shown next to the field and in error messages.
@@ -289,22 +290,6 @@ def next_number(center_code: str, today: dt.date) -> str:
 def derive_title(content: str) -> str:
     first = content.strip().splitlines()[0] if content.strip() else ""
     return first[:TITLE_FROM_CONTENT] + ("…" if len(first) > TITLE_FROM_CONTENT else "")
-
-
-def add_event(
-    ticket_id: int, origin: str, kind: EventKind, actor: Actor | None, summary: str, data: dict | None = None, at: str = ""
-) -> None:
-    """Append an event; callers are inside a write transaction."""
-    TicketEvent.create(
-        uid=str(uuid.uuid4()),
-        origin=origin,
-        ticket=ticket_id,
-        kind=kind.value,
-        at=at or clock.stamp(),
-        actor=actor.user_id if actor else None,
-        summary=summary,
-        data=json.dumps(data or {}, ensure_ascii=False),
-    )
 
 
 def register(actor: Actor, data: TicketInput) -> Registered:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from core import clock
 from core.center.profile import current_center
-from core.dispatch.sending import touch
 from core.errors import Conflict
-from core.tickets.registration import add_event, next_number
+from core.tickets.registration import next_number
+from core.tickets.timeline import add_event, touch
 from core.roles import Actor, Permission
 from core.service import write
 from core.vocab import EventKind

@@ -308,14 +308,14 @@ def test_a_file_imported_meanwhile_by_another_window_is_a_repeat(pair, monkeypat
 
 
 def test_at_the_province_a_districts_ticket_is_read_only(pair):
-    from core.dispatch import sending as dispatch
+    from core.tickets import timeline
     from core.errors import Conflict
 
     _import(pair, _export(pair).path)
     with at(pair.province):
         row = Ticket.select().where(Ticket.origin == DISTRICT).first()
         with pytest.raises(Conflict, match="只能查看"):
-            dispatch.touch(row, clock.now(), status="closed")
+            timeline.touch(row, clock.now(), status="closed")
         assert Ticket.get_by_id(row.id).status == row.status
 
 
