@@ -35,7 +35,8 @@ from core.errors import ValidationError
 from core.roles import Actor
 from desktop import theme
 from desktop.widgets.parts import GREEN, GREY, read_only_table, say
-from desktop.documents.archive_batch import documents_folder, push_button
+from desktop.widgets.forms import push_button
+from desktop.widgets.parts import documents_folder
 from desktop.errors import show_error
 from desktop.worker import Runner
 from forms import templates

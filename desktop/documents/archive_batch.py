@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QDate, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,7 +38,8 @@ from core import clock
 from core.errors import StorageError
 from core.roles import Actor
 from desktop import theme
-from desktop.widgets.parts import GREEN, GREY, error_label, say
+from desktop.widgets.forms import push_button
+from desktop.widgets.parts import GREEN, GREY, documents_folder, error_label, say
 from desktop.errors import show_error
 from desktop.widgets.inputs import DateEdit
 from desktop.progress import run_with_progress
@@ -51,13 +51,6 @@ from core.files import check_folder_writable
 
 Progress = Callable[[int, int], None]
 PDF_CHUNK = pdf.FILES_PER_RUN  # converted and kept a run at a time, so a cancel keeps the runs done
-
-
-def documents_folder() -> Path:
-    """The person's 文档 folder, where a file dialog starts; the home folder if there is none."""
-    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    path = Path(found) if found else Path.home()
-    return path if path.is_dir() else Path.home()
 
 
 def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -72,16 +65,6 @@ def count_text(tickets: list[tuple[int, str, str, str]]) -> str:
     forms = Counter(archive_kind(hotline, category).label for _id, _number, hotline, category in tickets)
     parts = "、".join(f"{label} {n} 份" for label, n in forms.most_common())
     return f"这段时间办结了 {len(tickets)} 张工单（{parts}）。"
-
-
-def push_button(text: str, slot: Callable[[], Any], primary: bool = False) -> QPushButton:
-    """A plain button: Enter in a field never presses it (no auto-default)."""
-    button = QPushButton(text)
-    button.setAutoDefault(False)
-    if primary:
-        button.setStyleSheet(theme.PRIMARY_SHEET)
-    button.clicked.connect(slot)
-    return button
 
 
 def _qdate(day: dt.date) -> QDate:

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QL
 from core.roles import Actor, Permission
 from desktop import settings
 from desktop.widgets.parts import GREEN, GREY, fill_table, hint_label, panel_shortcut, read_only_table, say
-from desktop.documents.archive_batch import documents_folder, push_button
+from desktop.widgets.forms import push_button
+from desktop.widgets.parts import documents_folder
 from desktop.errors import show_error
 from desktop.progress import CANCELLED, DONE, one_at_a_time, run_cancellable, run_with_progress
 from desktop.worker import LatestRead, Runner

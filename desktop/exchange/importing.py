@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from core.roles import Actor
 from desktop import theme
 from desktop.widgets.parts import GREEN, GREY, fill_table, hint_label, panel_shortcut, read_only_table, say
-from desktop.documents.archive_batch import push_button
+from desktop.widgets.forms import push_button
 from desktop.errors import show_error
 from desktop.exchange.exporting import exchange_folder, remember_folder
 from desktop.progress import CANCELLED, DONE, one_at_a_time, run_cancellable, run_with_progress

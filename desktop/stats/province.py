@@ -14,7 +14,7 @@ from core.roles import Actor
 from core.vocab import Category
 from desktop import theme
 from desktop.widgets.parts import GREY, fill_table, hint_label, panel_shortcut, read_only_table
-from desktop.documents.archive_batch import push_button
+from desktop.widgets.forms import push_button
 from desktop.errors import show_error
 from desktop.widgets.inputs import DateEdit
 from desktop.worker import LatestRead, Runner

@@ -113,6 +113,16 @@ class DayEdit(DateEdit):
             self.setDate(QDate(day.year, day.month, day.day))
 
 
+def push_button(text: str, slot: Callable[[], Any], primary: bool = False) -> QPushButton:
+    """A plain button: Enter in a field never presses it (no auto-default)."""
+    button = QPushButton(text)
+    button.setAutoDefault(False)
+    if primary:
+        button.setStyleSheet(theme.PRIMARY_SHEET)
+    button.clicked.connect(slot)
+    return button
+
+
 def text_box(placeholder: str = "", text: str = "", lines: int = 3) -> QPlainTextEdit:
     """Several lines: Enter is a new line, Tab moves on."""
     box = QPlainTextEdit(text)

@@ -1,10 +1,11 @@
-"""Small pieces the admin and exchange tabs share: a field's error line, a coloured status
-line, a read-only table."""
+"""Small pieces the areas share: a field's error line, a coloured status line, a read-only
+table, the folder a file dialog starts in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QTableWidgetItem, QWidget
 
@@ -63,3 +64,10 @@ def hint_label(text: str) -> QLabel:
 def panel_shortcut(panel: QWidget, keys: str, slot: Callable[[], object]) -> QShortcut:
     """A key for one tab's panel: tabs side by side each have their own F5 without stealing it."""
     return QShortcut(QKeySequence(keys), panel, activated=slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+
+def documents_folder() -> Path:
+    """The person's 文档 folder, where a file dialog starts; the home folder if there is none."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    path = Path(found) if found else Path.home()
+    return path if path.is_dir() else Path.home()
