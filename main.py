@@ -283,7 +283,9 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
     store.open_existing(args.db)
     if args.calendar_command == "import":
-        report = workcalendar.import_notice(acting_user(args.username, "导入放假通知"), Path(args.file))
+        from core.deadlines import holiday_notice
+
+        report = holiday_notice.import_notice(acting_user(args.username, "导入放假通知"), Path(args.file))
         return _print_report(report, args.json, [])
     info = workcalendar.year_info(args.year)
     print(info.describe())

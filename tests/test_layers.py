@@ -61,3 +61,84 @@ def test_desktop_never_touches_storage():
 def test_db_never_imports_core():
     for path in (ROOT / "db").rglob("*.py"):
         assert "core" not in _imports(path), f"{path.name}: arrows point down only"
+
+
+# The feature packages of core, lowest first (issue 16; README "Where things are"): a package
+# may import the kernel (core's own top-level modules), db, and the packages before it.
+FEATURES = ["center", "deadlines", "kb", "tickets", "units", "dispatch", "mediation", "stats", "workbench"]
+
+
+def _module_imports(path: Path) -> set[str]:
+    """Every module a file imports, at its top or inside a function, fully named."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def _core_package(name: str) -> str | None:
+    """'core' for the kernel, the feature's name for core.<feature>..., None outside core."""
+    parts = name.split(".")
+    if parts[0] != "core" or len(parts) < 2:
+        return None
+    return parts[1] if (ROOT / "core" / parts[1]).is_dir() else "core"
+
+
+def test_every_core_package_is_in_the_feature_order():
+    packages = sorted(p.name for p in (ROOT / "core").iterdir() if (p / "__init__.py").exists())
+    assert packages == sorted(FEATURES)
+
+
+def test_feature_packages_import_only_the_kernel_db_and_the_packages_below():
+    wrong = []
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        mine = _core_package(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        allowed = {"core"} | set(FEATURES[: FEATURES.index(mine)] if mine != "core" else [])
+        for name in _module_imports(path):
+            top = name.split(".")[0]
+            if top in ("desktop", "demo", "sync", "forms"):
+                wrong.append(f"{path.relative_to(ROOT)} imports {name}")
+            other = _core_package(name)
+            if other is not None and other != mine and other not in allowed:
+                wrong.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _project_modules() -> dict[str, Path]:
+    found = {}
+    for top in ("core", "db", "sync", "forms", "desktop", "demo"):
+        for path in (ROOT / top).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def test_no_import_circles():
+    """No module imports one that imports it back, even lazily inside a function (issue 16 cut
+    the one there was, between the working calendar and the holiday notice's import)."""
+    modules = _project_modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        deps = set()
+        for imported in _module_imports(path):
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and not name.startswith(imported + "."):
+                deps.add(imported)
+        graph[name] = deps
+    circles = []
+    for start in graph:  # a path back to start through the graph is a circle
+        seen, todo = set(), list(graph[start])
+        while todo:
+            node = todo.pop()
+            if node == start:
+                circles.append(start)
+                break
+            if node not in seen:
+                seen.add(node)
+                todo.extend(graph[node])
+    assert not circles, f"modules in an import circle: {sorted(circles)}"

@@ -22,8 +22,6 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import apsw
 import chinese_calendar
@@ -35,9 +33,6 @@ from core.service import Transaction, write
 from core.tabular import clean_line, clean_text
 from db.connection import raw_connection
 from db.models import CalendarDay
-
-if TYPE_CHECKING:
-    from core.deadlines.holiday_notice import ImportReport
 
 log = logging.getLogger("hotline.calendar")
 
@@ -294,13 +289,6 @@ def clear_day(actor: Actor, day: dt.date) -> None:
             raise NotFound(f"{day.isoformat()} 没有放假通知或管理员的设置，无需清除。")
         row.delete_instance()
         tx.detail = {"off": bool(row.off), "name": row.name, "source": row.source}
-
-
-def import_notice(actor: Actor, path: Path) -> ImportReport:
-    """Import a year's State Council notice (.json or .ics); see core.deadlines.holiday_notice."""
-    from core.deadlines import holiday_notice as calendar_import
-
-    return calendar_import.import_notice(actor, path)
 
 
 # ---------------------------------------------------------------- reads

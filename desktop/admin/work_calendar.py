@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from core import clock
 from core.deadlines import workcalendar
+from core.deadlines import holiday_notice
 from core.deadlines.holiday_notice import ImportReport
 from core.errors import ValidationError
 from core.roles import Actor
@@ -303,4 +304,4 @@ class CalendarView(QWidget):
             say(self.status, f"《{path.name}》未导入。", theme.ERROR)
             show_error(self, exc)
 
-        self.runner.write(lambda: workcalendar.import_notice(self.actor, path), done, failed, owner=self)
+        self.runner.write(lambda: holiday_notice.import_notice(self.actor, path), done, failed, owner=self)
