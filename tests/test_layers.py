@@ -142,3 +142,77 @@ def test_no_import_circles():
                 seen.add(node)
                 todo.extend(graph[node])
     assert not circles, f"modules in an import circle: {sorted(circles)}"
+
+
+def _names_desktop_uses() -> set[tuple[str, str]]:
+    """(module, name) of every core/forms/sync function or class desktop/ imports or calls."""
+    import importlib
+
+    used: set[tuple[str, str]] = set()
+    for path in (ROOT / "desktop").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("core", "forms", "sync"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    if (ROOT / (full.replace(".", "/") + ".py")).exists() or (ROOT / full.replace(".", "/")).is_dir():
+                        modules[alias.asname or alias.name] = full
+                    else:
+                        used.add((node.module, alias.name))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+                used.add((modules[node.value.id], node.attr))
+    for module, _name in used:
+        importlib.import_module(module)
+    return used
+
+
+def _classes_named(annotation: object, namespace: dict) -> list[type]:
+    import inspect
+
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return []
+    found = [namespace.get(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    return [c for c in found if inspect.isclass(c)]
+
+
+def test_nothing_in_desktop_receives_a_peewee_model_instance():
+    """Reads hand screens plain values (issue 16): no function or class of core, forms or sync that
+    desktop/ uses returns, or holds in a dataclass field, a peewee model; and each such function
+    says what it returns, so the check sees everything desktop can receive."""
+    import dataclasses
+    import importlib
+    import inspect
+
+    import peewee
+
+    wrong: list[str] = []
+
+    def check(cls: type, where: str, seen: set[type]) -> None:
+        if cls in seen:
+            return
+        seen.add(cls)
+        if issubclass(cls, peewee.Model):
+            wrong.append(f"{where} is a peewee model ({cls.__name__})")
+        elif dataclasses.is_dataclass(cls):
+            namespace = vars(importlib.import_module(cls.__module__))
+            for field in dataclasses.fields(cls):
+                for inner in _classes_named(field.type, namespace):
+                    check(inner, f"{where}.{field.name}", seen)
+
+    for module, name in sorted(_names_desktop_uses()):
+        namespace = vars(importlib.import_module(module))
+        thing = namespace.get(name)
+        if inspect.isfunction(thing):
+            annotations = inspect.get_annotations(thing)
+            if "return" not in annotations:
+                wrong.append(f"{module}.{name} does not say what it returns")
+            for cls in _classes_named(annotations.get("return"), namespace):
+                check(cls, f"{module}.{name}()", set())
+        elif inspect.isclass(thing):
+            check(thing, f"{module}.{name}", set())
+    assert not wrong, "\n".join(wrong)

@@ -337,8 +337,32 @@ def list_articles(actor: Actor, status: str | None = None, limit: int = 1000) ->
             for a in query]
 
 
-def load_article(actor: Actor, article_id: int) -> tuple[Article, ArticleInput, str]:
-    """(row as operators see it, the newest text for the editor, its category path)."""
+@dataclass(frozen=True)
+class ArticleView:
+    """An article as operators see it: its published (or, before that, only) version.
+
+    A plain value, so a screen holds a copy of what was read, never a live database row."""
+    id: int
+    version: int
+    status: str
+    title: str
+    body: str
+    keywords: str
+    source_unit: str
+    effective_on: str
+    review_on: str
+    expires_on: str
+    use_count: int
+    pending_version: int | None  # an edit of the published text awaiting 校核
+
+    @classmethod
+    def of(cls, row: Article) -> ArticleView:
+        return cls(row.id, row.version, row.status, row.title, row.body, row.keywords, row.source_unit,
+                   row.effective_on, row.review_on, row.expires_on, row.use_count, row.pending_version)
+
+
+def load_article(actor: Actor, article_id: int) -> tuple[ArticleView, ArticleInput, str]:
+    """(the article as operators see it, the newest text for the editor, its category path)."""
     actor = require(actor, Permission.KB_USE)
     article = _article(article_id)
     if article.status != ArticleStatus.PUBLISHED and not actor.can(Permission.KB_EDIT):
@@ -346,7 +370,7 @@ def load_article(actor: Actor, article_id: int) -> tuple[Article, ArticleInput, 
     newest = working(article) if actor.can(Permission.KB_EDIT) else article
     data = ArticleInput(**{n: getattr(newest, n) or "" for n in VERSIONED_FIELDS if n != "category_id"},
                         category_id=newest.category_id, source_ref=article.source_ref)
-    return article, data, category_paths().get(newest.category_id, "")
+    return ArticleView.of(article), data, category_paths().get(newest.category_id, "")
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def _ranked(query: _Query, statuses: tuple[str, ...], limit: int) -> list[tuple[
     return scored[:limit]
 
 
-def flags_of(article: Article, today: dt.date) -> tuple[str, ...]:
+def flags_of(article: Article | kb.ArticleView, today: dt.date) -> tuple[str, ...]:
     found: list[str] = []
     if article.status != ArticleStatus.PUBLISHED:
         found.append(ArticleStatus.label_of(article.status))

@@ -52,7 +52,7 @@ STATUS_CHOICES = [("在用（不含已停用）", ""), ("已发布", "published"
 class Shown:
     """What the article pane shows, read on a worker."""
 
-    article: object
+    article: kb.ArticleView
     category: str
     flags: tuple[str, ...]
     feedback: list[kb.FeedbackRow]
