@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,14 +27,100 @@ log = logging.getLogger("hotline.service")
 
 @dataclass
 class Changes:
-    """What a service changed, so screens refresh only that (Anki's OpChanges)."""
+    """What committed writes changed, so each screen refreshes only what it shows (Anki's OpChanges).
 
-    tickets: bool = False
+    The write frame fills it in from what each transaction wrote (``OBJECT_CHANGES`` by the
+    object type every write names, and the tickets the timeline touched), so no service can
+    forget to say it; ``collect_changes`` gathers them for one operation of the UI.
+    """
+
+    tickets: bool = False  # a ticket, its assignments, clocks, supervision, mediation, documents
     users: bool = False
     topics: bool = False
     center: bool = False
     drafts: bool = False
-    ids: list[int] = field(default_factory=list)
+    kb: bool = False  # articles, their questions and synonyms
+    units: bool = False
+    calendar: bool = False  # working days, deadline rules, surges: any deadline may move
+    templates: bool = False
+    exchange: bool = False  # keys, batches, receipts, imports
+    settings: bool = False
+    ids: list[int] = field(default_factory=list)  # what a service names as changed (users, articles)
+    ticket_ids: set[int] = field(default_factory=set)  # the tickets whose timeline was written
+
+    def merge(self, other: Changes) -> None:
+        for name in KINDS:
+            setattr(self, name, getattr(self, name) or getattr(other, name))
+        self.ids.extend(i for i in other.ids if i not in self.ids)
+        self.ticket_ids |= other.ticket_ids
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in KINDS)
+
+
+KINDS = ("tickets", "users", "topics", "center", "drafts", "kb", "units", "calendar", "templates", "exchange",
+         "settings")
+
+# What a write of each object type changes. write() refuses a type missing here, so a new
+# kind of write cannot go unheard by the screens (tests/core/test_changes.py).
+OBJECT_CHANGES: dict[str, tuple[str, ...]] = {
+    "ticket": ("tickets",),
+    "assignment": ("tickets",),
+    "extension_request": ("tickets",),
+    "supervision": ("tickets",),
+    "mediation_case": ("tickets",),
+    "issued_document": ("tickets",),
+    "kb_article": ("kb",),
+    "kb_synonym": ("kb",),
+    "topic": ("topics",),
+    "unit": ("units",),
+    "user": ("users",),
+    "center": ("center",),
+    "calendar": ("calendar", "tickets"),  # provisional deadlines are recomputed
+    "deadline_rules": ("calendar",),
+    "surge": ("calendar",),
+    "setting": ("settings",),
+    "document_template": ("templates",),
+    "sync_key": ("exchange",),
+    "sync_peer_key": ("exchange",),
+    "sync_batch_out": ("exchange",),
+    "sync_receipt_out": ("exchange",),
+    # A receipt may renumber tickets; an import brings a district's tickets, units, topics, kb.
+    "sync_receipt_in": ("exchange", "tickets"),
+    "sync_import": ("exchange", "tickets", "units", "topics", "kb", "users"),
+}
+
+
+class _Collecting(threading.local):
+    def __init__(self) -> None:
+        self.collectors: list[Changes] = []
+        self.open: list[Transaction] = []
+
+
+_collecting = _Collecting()
+
+
+@contextlib.contextmanager
+def collect_changes() -> Iterator[Changes]:
+    """Gather what every write committed on this thread inside the block changed."""
+    changes = Changes()
+    _collecting.collectors.append(changes)
+    try:
+        yield changes
+    finally:
+        _forget(_collecting.collectors, changes)
+
+
+def _forget(stack: list, item: object) -> None:
+    """Take ``item`` itself off ``stack`` (list.remove would take the first equal one)."""
+    del stack[next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is item)]
+
+
+def note_ticket(ticket_id: int) -> None:
+    """The timeline was written for this ticket (core.tickets.timeline calls it)."""
+    if _collecting.open:
+        _collecting.open[-1].changes.ticket_ids.add(ticket_id)
+        _collecting.open[-1].changes.tickets = True
 
 
 @dataclass
@@ -43,6 +130,7 @@ class Transaction:
     object_type: str
     object_uid: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
 
 
 def _claimed(actor: Actor | None, permission: Permission) -> Actor:
@@ -105,22 +193,30 @@ def write(
     if refusal := writes_refused():
         raise StorageError(refusal)
     tx = Transaction(actor, action, object_type, object_uid)
-    with storage_errors(), database.atomic("IMMEDIATE"):
-        # Inside the lock, so what was checked holds for the write. Without a permission
-        # (a user's own password) a disabled account is still refused.
-        if permission is not None:
-            require(actor, permission)
-        elif actor is not None:
-            current(actor)
-        yield tx
-        Audit.create(
-            at=clock.stamp(),
-            actor=actor.user_id if actor else None,
-            action=tx.action,
-            object_type=tx.object_type,
-            object_uid=tx.object_uid,
-            detail=json.dumps(tx.detail, ensure_ascii=False),
-        )
+    for kind in OBJECT_CHANGES[object_type]:
+        setattr(tx.changes, kind, True)
+    _collecting.open.append(tx)
+    try:
+        with storage_errors(), database.atomic("IMMEDIATE"):
+            # Inside the lock, so what was checked holds for the write. Without a permission
+            # (a user's own password) a disabled account is still refused.
+            if permission is not None:
+                require(actor, permission)
+            elif actor is not None:
+                current(actor)
+            yield tx
+            Audit.create(
+                at=clock.stamp(),
+                actor=actor.user_id if actor else None,
+                action=tx.action,
+                object_type=tx.object_type,
+                object_uid=tx.object_uid,
+                detail=json.dumps(tx.detail, ensure_ascii=False),
+            )
+    finally:
+        _forget(_collecting.open, tx)
+    for changes in _collecting.collectors:  # committed: the screens may hear of it
+        changes.merge(tx.changes)
     log.info("%s %s %s", action, object_type, tx.object_uid)
 
 

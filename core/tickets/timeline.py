@@ -12,7 +12,7 @@ import uuid
 from core import clock
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor
-from core.service import local_origin
+from core.service import local_origin, note_ticket
 from core.vocab import EventKind
 from db.models import Assignment, Ticket, TicketEvent
 
@@ -52,12 +52,14 @@ def touch(row: Ticket | Assignment, now: dt.datetime, **changes: object) -> None
         raise Conflict(f"这张工单属于中心 {row.origin}，由该中心办理；本中心只能查看。")
     model = type(row)
     model.update(rev=model.rev + 1, updated_at=clock.stamp(now), **changes).where(model.id == row.id).execute()
+    note_ticket(row.id if isinstance(row, Ticket) else row.ticket_id)
 
 
 def add_event(
     ticket_id: int, origin: str, kind: EventKind, actor: Actor | None, summary: str, data: dict | None = None, at: str = ""
 ) -> None:
     """Append an event; callers are inside a write transaction."""
+    note_ticket(ticket_id)
     TicketEvent.create(
         uid=str(uuid.uuid4()),
         origin=origin,
