@@ -11,16 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from core.dispatch.reads import PAGE, QueueRow
 from desktop import theme
 from desktop.widgets.forms import due_color, due_text
+from desktop.widgets.paged_model import PagedModel
 from desktop.worker import Runner
 
-Index = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[tuple | None, int], list[QueueRow]]
 
 
@@ -65,33 +65,24 @@ def identity(r: QueueRow) -> tuple:
     return (r.kind, r.ticket_id, r.assignment_id, r.target_id, r.due.stage if r.due else "")
 
 
-class QueueModel(QAbstractTableModel):
-    loaded = Signal(int, bool)  # rows held, whether more can be fetched
-    failed = Signal(object)
+class QueueModel(PagedModel[QueueRow]):
+    """A queue, keyset-paged by ``fetch(after, size)``; a refresh repaints unchanged rows in place."""
+
+    stops_on_failure = False  # as before the base: a failed read keeps ``more``, so scrolling asks again
 
     def __init__(self, runner: Runner, columns: list[Column], fetch: Fetch, page: int = PAGE) -> None:
-        super().__init__()
-        self.runner = runner
+        super().__init__(runner, page)
         self.columns = columns
         self.fetch = fetch
-        self.page = page
-        self.rows: list[QueueRow] = []
-        self.more = False
-        self._loading = False
-        self._generation = 0
 
-    # Qt model API ----------------------------------------------------------
+    def page_reader(self) -> Fetch:
+        return self.fetch
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
+    def same_rows(self, rows: list[QueueRow]) -> bool:
+        return [identity(r) for r in rows] == [identity(r) for r in self.rows]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row, column = self.rows[index.row()], self.columns[index.column()]
+    def cell(self, row: QueueRow, col: int, role: int) -> Any:
+        column = self.columns[col]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -108,78 +99,17 @@ class QueueModel(QAbstractTableModel):
             return row
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.columns):
-            return self.columns[section].header
-        return None
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802
-        return not parent.isValid() and self.more and not self._loading
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802
-        if not self.canFetchMore(parent):
-            return
-        self._loading = True
-        generation, after, page, fetch = self._generation, self.rows[-1].sort_key, self.page, self.fetch
-        self.runner.read(lambda: fetch(after, page), lambda rows: self._appended(generation, rows),
-                         lambda exc: self._failed(generation, exc), owner=self)
-
-    # our API ------------------------------------------------------------
+    def header(self, section: int) -> str:
+        return self.columns[section].header
 
     def set_fetch(self, fetch: Fetch) -> None:
         """Another filter: the list starts again."""
         self.fetch = fetch
-        self._generation += 1
-        self.beginResetModel()
-        self.rows, self.more = [], False
-        self.endResetModel()
+        self.clear()
         self.refresh()
-
-    def refresh(self) -> None:
-        self._generation += 1
-        self._loading = True
-        generation, size, fetch = self._generation, max(self.page, len(self.rows)), self.fetch
-        self.runner.read(lambda: fetch(None, size), lambda rows: self._replaced(generation, rows, size),
-                         lambda exc: self._failed(generation, exc), owner=self)
 
     def row(self, index: int) -> QueueRow | None:
         return self.rows[index] if 0 <= index < len(self.rows) else None
-
-    @property
-    def loading(self) -> bool:
-        return self._loading
-
-    def _replaced(self, generation: int, rows: list[QueueRow], size: int) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self.more = len(rows) >= size
-        if [identity(r) for r in rows] == [identity(r) for r in self.rows]:
-            self.rows = rows
-            if rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))
-        else:
-            self.beginResetModel()
-            self.rows = rows
-            self.endResetModel()
-        self.loaded.emit(len(self.rows), self.more)
-
-    def _appended(self, generation: int, rows: list[QueueRow]) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self.more = len(rows) >= self.page
-        if rows:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
-            self.rows.extend(rows)
-            self.endInsertRows()
-        self.loaded.emit(len(self.rows), self.more)
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._loading = False
-            self.failed.emit(exc)
 
 
 class QueuePane(QWidget):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,10 +38,10 @@ from desktop.widgets.forms import KeyButton
 from desktop.documents.panel import DocumentsPanel
 from desktop.errors import show_error
 from desktop.widgets.inputs import ComboBox
+from desktop.widgets.paged_model import PagedModel, PageReader
 from desktop.mediation.case import CaseEditor
 from desktop.worker import Runner
 
-Index = QModelIndex | QPersistentModelIndex
 STATE_COLORS = {"调解中": "#b36b00", "未调解": "#555555"}
 KEY_HINT = ("快捷键：Ctrl+F 查找 · 列表中 Enter 进入调解 · Ctrl+N 开始调解 · Ctrl+S 保存 · Insert/F2/Delete 当事人 · Ctrl+R 登记调解 · "
             "Ctrl+E 结束调解 · Ctrl+I 出具文书 · F5 刷新")
@@ -53,32 +53,25 @@ def short_state(r: ComplaintRow) -> str:
     return MediationOutcome.label_of(r.outcome) if r.outcome else r.state
 
 
-class ComplaintModel(QAbstractTableModel):
+class ComplaintModel(PagedModel[ComplaintRow]):
     """Complaints a page at a time (limit/offset in SQL); a new filter starts a new generation."""
 
-    loaded = Signal(int, bool)  # rows held, whether more can be fetched
-    failed = Signal(object)
     HEADERS = ["投诉", "投诉人", "调解"]
+    columns = HEADERS
 
     def __init__(self, actor: Actor, runner: Runner, page: int = mediation_reads.PAGE) -> None:
-        super().__init__()
-        self.actor, self.runner, self.page = actor, runner, page
-        self.rows: list[ComplaintRow] = []
+        super().__init__(runner, page)
+        self.actor = actor
         self.state, self.text = "", ""
-        self.more = False
-        self._loading = False
-        self._generation = 0
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
+    def page_reader(self) -> PageReader:
+        actor, state, text = self.actor, self.state, self.text
+        return lambda offset, limit: mediation_reads.complaints_page(actor, state, text, offset, limit)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
+    def cursor_after(self, rows: list[ComplaintRow]) -> int:
+        return len(rows)  # an offset
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        r, col = self.rows[index.row()], index.column()
+    def cell(self, r: ComplaintRow, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return [f"{r.number}\n{r.title}", f"{r.caller or '—'}\n{r.received_at[:10]}", f"{short_state(r)}\n{r.status}"][col]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -92,61 +85,13 @@ class ComplaintModel(QAbstractTableModel):
             return r.ticket_id
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802
-        return not parent.isValid() and self.more and not self._loading
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802
-        if self.canFetchMore(parent):
-            self._request(len(self.rows), self.page, append=True)
-
     def set_filter(self, state: str, text: str) -> None:
+        """The rows shown stay until the first page of the new filter replaces them."""
         self.state, self.text = state, text
-        self._generation += 1
-        self._request(0, self.page, append=False)
-
-    def refresh(self) -> None:
-        """Read again as many rows as are held (at least a page); the rows are replaced when they come."""
-        self._generation += 1
-        self._request(0, max(len(self.rows), self.page), append=False)
+        self.reread(self.page_size)
 
     def row_of(self, ticket_id: int | None) -> int | None:
         return next((i for i, r in enumerate(self.rows) if r.ticket_id == ticket_id), None)
-
-    def _request(self, offset: int, limit: int, append: bool) -> None:
-        self._loading = True
-        generation, actor, state, text = self._generation, self.actor, self.state, self.text
-        self.runner.read(lambda: mediation_reads.complaints_page(actor, state, text, offset, limit),
-                         lambda rows: self._arrived(generation, rows, limit, append),
-                         lambda exc: self._failed(generation, exc), owner=self)
-
-    def _arrived(self, generation: int, rows: list[ComplaintRow], limit: int, append: bool) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self.more = len(rows) >= limit
-        if append:
-            if rows:
-                start = len(self.rows)
-                self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-                self.rows.extend(rows)
-                self.endInsertRows()
-        else:
-            self.beginResetModel()
-            self.rows = rows
-            self.endResetModel()
-        self.loaded.emit(len(self.rows), self.more)
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._loading = False
-            self.more = False
-            self.failed.emit(exc)
 
 
 class ComplaintPanel(QWidget):
