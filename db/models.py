@@ -26,6 +26,19 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class TravellingModel(BaseModel):
+    """A row that travels to the province and may change (``sync.records.KINDS`` with a rev and
+    an origin of its own): ``uid`` names it at every center, ``origin`` is the code of the center
+    that owns it, ``rev`` is raised by every change (the province keeps the highest), ``updated_at``
+    says when. Events and attachments travel too but never change (no rev column); a deadline
+    takes its ticket's origin. No table of its own: it only declares these fields once."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    rev = IntegerField(default=1)
+    updated_at = CharField()
+
+
 class Center(BaseModel):
     code = CharField()
     name = CharField()
@@ -39,16 +52,15 @@ class Setting(BaseModel):
     value = TextField()
 
 
-class User(BaseModel):
-    uid = CharField(unique=True)
+class User(TravellingModel):
     username = CharField(unique=True)
     display_name = CharField()
     password_hash = CharField()
     active = BooleanField(default=True)
     created_at = CharField()
-    updated_at = CharField()
-    origin = CharField(default="")  # at the province, a district's staff (never able to log in)
-    rev = IntegerField(default=1)
+    # The base's origin with the default of its column (added by upgrade 7 with DEFAULT '');
+    # at the province, a district's staff (never able to log in).
+    origin = CharField(default="")
 
 
 class UserRole(BaseModel):
@@ -60,22 +72,14 @@ class UserRole(BaseModel):
         table_name = "user_role"
 
 
-class Topic(BaseModel):
-    uid = CharField(unique=True)
+class Topic(TravellingModel):
     parent = ForeignKeyField("self", column_name="parent_id", null=True, backref="children")
     name = CharField()
     sort = IntegerField(default=0)
     active = BooleanField(default=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
 
 
-class Ticket(BaseModel):
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
+class Ticket(TravellingModel):
     number = CharField()  # unique per center (origin, number), except a clash the province keeps
     hotline = CharField(default="12345")
     channel = CharField()
@@ -165,22 +169,14 @@ class Draft(BaseModel):
         primary_key = False
 
 
-class KbCategory(BaseModel):
-    uid = CharField(unique=True)
+class KbCategory(TravellingModel):
     parent = ForeignKeyField("self", column_name="parent_id", null=True, backref="children")
     name = CharField()
     sort = IntegerField(default=0)
     active = BooleanField(default=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
 
 
-class Article(BaseModel):
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
+class Article(TravellingModel):
     version = IntegerField(default=1)
     status = CharField()
     title = CharField()
@@ -276,13 +272,9 @@ class OpenQuestion(BaseModel):
         table_name = "kb_question"
 
 
-class Unit(BaseModel):
+class Unit(TravellingModel):
     """承办单位 (12345 3.6): a tree; retired, never deleted."""
 
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
     parent = ForeignKeyField("self", column_name="parent_id", null=True, backref="children")
     name = CharField()
     kind = CharField()
@@ -338,13 +330,9 @@ class Surge(BaseModel):
     declared_at = CharField()
 
 
-class Assignment(BaseModel):
+class Assignment(TravellingModel):
     """One unit's part in a dispatch: lead (牵头) or co-handling (协办)."""
 
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
     ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="assignments")
     unit = ForeignKeyField(Unit, column_name="unit_id")
     role = CharField()
@@ -377,11 +365,7 @@ class Deadline(BaseModel):
     notified_level = IntegerField(default=0)
 
 
-class ExtensionRequest(BaseModel):
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
+class ExtensionRequest(TravellingModel):
     assignment = ForeignKeyField(Assignment, column_name="assignment_id", backref="extensions")
     reason = TextField()
     requested_due = CharField()
@@ -396,13 +380,9 @@ class ExtensionRequest(BaseModel):
         table_name = "extension_request"
 
 
-class Supervision(BaseModel):
+class Supervision(TravellingModel):
     """督办 (12345 5.2.3 a–f): who, when, what, and the unit's answer."""
 
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
     ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="supervisions")
     unit = ForeignKeyField(Unit, column_name="unit_id", null=True)
     kind = CharField()
@@ -413,13 +393,9 @@ class Supervision(BaseModel):
     answered_at = CharField(default="")
 
 
-class MediationCase(BaseModel):
+class MediationCase(TravellingModel):
     """调解 of a complaint (12365 6.3.5.2.2): its facts, request and outcome."""
 
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
     ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="mediations")
     status = CharField()
     outcome = CharField(default="")
@@ -467,13 +443,9 @@ class MediationSession(BaseModel):
         table_name = "mediation_session"
 
 
-class IssuedDocument(BaseModel):
+class IssuedDocument(TravellingModel):
     """A document as it was issued: the file by SHA-256 and the template that made it."""
 
-    uid = CharField(unique=True)
-    origin = CharField()
-    rev = IntegerField(default=1)
-    updated_at = CharField()
     ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="documents")
     case = ForeignKeyField(MediationCase, column_name="case_id", null=True)
     assignment = ForeignKeyField(Assignment, column_name="assignment_id", null=True)
