@@ -183,7 +183,6 @@ class MainWindow(QMainWindow):
 
         self.registration = RegistrationView(self.actor, self.center, self.runner)
         self.registration.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        self.registration.ticket_saved.connect(lambda _id, _no: self._ticket_list and self._ticket_list.refresh())
         return self.registration
 
     def _make_workbench(self) -> QWidget:
@@ -274,7 +273,6 @@ class MainWindow(QMainWindow):
             from desktop.admin.topics import TopicsView
 
             view = TopicsView(self.actor, self.runner)
-            view.changed.connect(lambda: self.registration and self.registration.reload_topics())
             tabs.addTab(view, "问题分类")
         if self.actor.can(Permission.UNIT_MANAGE):
             from desktop.admin.units import UnitsView

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from core.errors import Cancelled
 from desktop.errors import show_error
+from desktop.worker import ChangeHub, Runner, as_operation
 
 SHOW_AFTER_MS = 500  # STYLE 4: only when the work lasts
 
@@ -26,6 +27,9 @@ class _Job(QObject):
     def __init__(self, work: Work) -> None:
         super().__init__()
         self.work = work
+        # An import or export is an operation too: the screens of ``hub`` hear what it changed.
+        self.hub: ChangeHub | None = None
+        self.initiator: QObject | None = None
         self.cancel = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
@@ -33,7 +37,8 @@ class _Job(QObject):
 
     def _run(self) -> None:
         try:
-            self.result = self.work(lambda done, total: self.progressed.emit(done, total), self.cancel.is_set)
+            self.result = as_operation(lambda: self.work(self.progressed.emit, self.cancel.is_set),
+                                       self.hub, self.initiator)()
         except BaseException as exc:  # reported on the UI thread
             self.error = exc
         finally:
@@ -58,7 +63,7 @@ def one_at_a_time(slot: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
+def run_with_progress(parent: QWidget | None, title: str, work: Work, runner: Runner | None = None) -> Any:
     """Run ``work(progress, cancelled)`` off the UI thread and return what it returned.
 
     None when it failed (the error is shown) or stopped on a cancel by raising
@@ -66,21 +71,24 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work) -> Any:
     returns what it finished, and says so itself. ``work`` must check
     ``cancelled()`` between units and leave nothing half-written.
     """
-    outcome, result = run_cancellable(parent, title, work)
+    outcome, result = run_cancellable(parent, title, work, runner)
     return result if outcome == DONE else None
 
 
 DONE, CANCELLED, FAILED = "done", "cancelled", "failed"
 
 
-def run_cancellable(parent: QWidget | None, title: str, work: Work) -> tuple[str, Any]:
-    """As run_with_progress, telling a cancel (CANCELLED) from a failure already shown (FAILED)."""
+def run_cancellable(parent: QWidget | None, title: str, work: Work, runner: Runner | None = None) -> tuple[str, Any]:
+    """As run_with_progress, telling a cancel (CANCELLED) from a failure already shown (FAILED).
+
+    With ``runner``, what the work's writes changed is announced to that database's screens."""
     dialog = QProgressDialog(title, "取消", 0, 0, parent)
     dialog.setWindowTitle("请稍候")
     dialog.setMinimumDuration(SHOW_AFTER_MS)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     job = _Job(work)
+    job.hub, job.initiator = (runner.changes if runner is not None else None), parent
     loop = QEventLoop()
 
     def progressed(done: int, total: int) -> None:

@@ -173,7 +173,7 @@ class SetupDialog(QDialog):
         def work(progress, cancelled):  # type: ignore[no-untyped-def]
             return demo.fill_demo(DEMO_TICKETS, seed=1, progress=progress, should_cancel=cancelled)
 
-        result = run_with_progress(self, "正在创建演示中心…", work)
+        result = run_with_progress(self, "正在创建演示中心…", work, self.runner)
         if result is None:  # failed; the error was shown
             if center.is_set_up():
                 # Failed after the center was made: the chunks written are whole,

@@ -4,6 +4,12 @@ Writes go to a pool of one thread, so there is one writer at a time; reads use
 a small pool of their own. Workers never touch widgets: ``on_done`` and
 ``on_error`` run on the UI thread.
 
+Every write is an operation (Anki's CollectionOp): what its transactions changed
+(core.service.Changes) is announced on the ``ChangeHub``, and each screen refreshes
+from the changes it shows (``hear_changes``), instead of screens wiring each other's
+refreshes by hand. Timers are left only for what time itself changes (a clock running
+out).
+
 The threads are Python's, not QThreadPool's: peewee keeps one APSW connection
 per thread in a thread-local, and a Qt pool thread that exits while holding
 one crashes the interpreter as the thread-local is torn down. Python threads
@@ -16,9 +22,116 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from core.service import Changes, collect_changes
 
 log = logging.getLogger("hotline.desktop.worker")
+
+
+class ChangeHub(QObject):
+    """Lives on the UI thread, one per Runner (one database): an operation's changes are
+    announced here once committed.
+
+    ``changed(changes, initiator)``: the widget that asked for the write (or None), so a screen
+    that already refreshes after its own write can pass over its own announcement. Emitted from
+    the worker as soon as the write returns, whether or not the asking widget still exists (a
+    dialog closed meanwhile must not leave the other screens stale). Values travel in a 1-tuple
+    (see _Relay).
+    """
+
+    _announce = Signal(object)
+    changed = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._announce.connect(lambda boxed: self.changed.emit(*boxed))
+
+    def announce(self, changes: Changes, initiator: QObject | None) -> None:
+        """From any thread: the screens hear it on the UI thread."""
+        if changes:
+            self._announce.emit((changes, initiator))
+
+
+def hear_changes(hub: ChangeHub, screen: QObject, slot: Callable[[Changes, QObject | None], None]) -> None:
+    """Call ``slot(changes, initiator)`` after every operation, for as long as ``screen`` lives."""
+    hub.changed.connect(slot)
+    screen.destroyed.connect(lambda *_: _disconnect(hub, slot))
+
+
+def as_operation(fn: Callable[[], Any], hub: ChangeHub | None, initiator: QObject | None) -> Callable[[], Any]:
+    """``fn`` gathering what its writes change and announcing it on ``hub`` when it returns or
+    fails (a failure after some committed writes still changed those)."""
+
+    def operation() -> Any:
+        with collect_changes() as changes:
+            try:
+                return fn()
+            finally:
+                if hub is not None:
+                    hub.announce(changes, initiator)
+
+    return operation
+
+
+def initiated_within(screen: QObject, initiator: QObject | None) -> bool:
+    """The write was asked for by ``screen`` or a widget inside it (a dialog it opened)."""
+    while initiator is not None:
+        if initiator is screen:
+            return True
+        initiator = initiator.parent()
+    return False
+
+
+class _ShowWatch(QObject):
+    """Refreshes a hidden screen that missed a change when it is shown again."""
+
+    def __init__(self, screen: QObject, refresh: Callable[[], None]) -> None:
+        super().__init__(screen)
+        self.refresh = refresh
+        self.stale = False
+        screen.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Show and self.stale:
+            self.stale = False
+            self.refresh()
+        return False
+
+
+def refresh_on_changes(screen: QWidget, runner: Runner, concerns: Callable[[Changes], bool],
+                       refresh: Callable[[], None], hidden: str = "on_show", own: bool = False) -> None:
+    """``screen`` refreshes after every operation whose changes ``concerns`` it.
+
+    Shown, it refreshes at once; hidden, when it is next shown (``hidden="on_show"``), at once
+    all the same (``"now"``), or not at all because it reads again whenever it is shown
+    (``"skip"``). Its own writes, which it follows itself, are passed over unless ``own``.
+    """
+    watch = _ShowWatch(screen, refresh) if hidden == "on_show" else None
+
+    def heard(changes: Changes, initiator: QObject | None) -> None:
+        if not concerns(changes):
+            return
+        try:
+            if not own and initiated_within(screen, initiator):
+                return
+            visible = screen.isVisible()
+        except RuntimeError:  # the screen's widget is being deleted
+            return
+        if visible or hidden == "now":
+            refresh()
+        elif watch is not None:
+            watch.stale = True
+
+    hear_changes(runner.changes, screen, heard)
+
+
+def _disconnect(hub: ChangeHub, slot: Callable[..., None]) -> None:
+    try:
+        hub.changed.disconnect(slot)
+    except (RuntimeError, TypeError):  # already gone with the screen
+        pass
 
 
 class _Relay(QObject):
@@ -43,6 +156,7 @@ class Runner(QObject):
         self.reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotline-reader")
         self._relays: set[_Relay] = set()
         self._pending = 0
+        self.changes = ChangeHub(self)  # what this database's writes changed (refresh_on_changes)
 
     def _submit(
         self,
@@ -94,7 +208,8 @@ class Runner(QObject):
 
     def write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
-        self._submit(self.writer, fn, on_done, on_error, owner)
+        """Run a write service on the single writer; what it changed is announced (ChangeHub)."""
+        self._submit(self.writer, as_operation(fn, self.changes, owner), on_done, on_error, owner)
 
     def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
              on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:

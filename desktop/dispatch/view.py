@@ -33,7 +33,7 @@ from desktop.widgets.forms import KeyButton
 from desktop.dispatch.queues import IN_PROGRESS, PENDING, REMINDERS, REVIEWS, QueuePane
 from desktop.dispatch.handling_panel import SHORTCUTS, HandlingPanel
 from desktop.widgets.inputs import ComboBox
-from desktop.worker import Runner
+from desktop.worker import Runner, refresh_on_changes
 
 REFRESH_MS = 60_000
 # The step a queue row waits for, where Enter on it takes the focus.
@@ -52,6 +52,7 @@ class DispatchView(QWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.tickets or c.units or c.calendar or c.settings, self.refresh)
         self.actor = actor
         self.runner = runner
         self.panel = HandlingPanel(actor, runner)

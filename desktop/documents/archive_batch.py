@@ -296,7 +296,7 @@ class ArchiveBatchDialog(QDialog):
             box.append(fn(progress, cancelled))
             return box[0]
 
-        run_with_progress(self, title, work)
+        run_with_progress(self, title, work, self.runner)
         return (box[0], True) if box else (None, False)
 
     def _busy(self, busy: bool) -> None:

@@ -13,7 +13,7 @@ from desktop.widgets.forms import push_button
 from desktop.widgets.parts import documents_folder
 from desktop.errors import show_error
 from desktop.progress import CANCELLED, DONE, one_at_a_time, run_cancellable, run_with_progress
-from desktop.worker import LatestRead, Runner
+from desktop.worker import LatestRead, Runner, refresh_on_changes
 from sync import export, keys, overview, receipts, records
 from sync.importer import number_ranges
 
@@ -33,6 +33,8 @@ def remember_folder(path: Path) -> None:
 class ExportPanel(QWidget):
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.tickets or c.kb or c.units or c.topics or c.exchange,
+                           self.refresh)
         self.actor = actor
         self.runner = runner
 
@@ -171,7 +173,8 @@ class ExportPanel(QWidget):
         remember_folder(folder)
         actor = self.actor
         outcome, made = run_cancellable(
-            self, "正在导出上报批次…", lambda progress, cancelled: export.export_batch(actor, folder, progress, cancelled))
+            self, "正在导出上报批次…", lambda progress, cancelled: export.export_batch(actor, folder, progress, cancelled),
+            self.runner)
         if outcome == DONE:
             say(self.result, made.summary() + f"\n文件：{made.path}", GREEN)
         elif outcome == CANCELLED:
@@ -187,7 +190,8 @@ class ExportPanel(QWidget):
         path = Path(name)
         remember_folder(path.parent)
         actor = self.actor
-        applied = run_with_progress(self, "正在导入省级回执…", lambda _p, _c: receipts.import_receipt(actor, path))
+        applied = run_with_progress(self, "正在导入省级回执…", lambda _p, _c: receipts.import_receipt(actor, path),
+                                    self.runner)
         if applied is not None:
             say(self.result, applied.summary(), GREEN)
         self.refresh()

@@ -26,7 +26,7 @@ from desktop.widgets.forms import push_button
 from desktop.errors import show_error
 from desktop.exchange.exporting import exchange_folder, remember_folder
 from desktop.progress import CANCELLED, DONE, one_at_a_time, run_cancellable, run_with_progress
-from desktop.worker import LatestRead, Runner
+from desktop.worker import LatestRead, Runner, refresh_on_changes
 from sync import export, importer, overview, receipts
 from sync.importer import OUTCOME_LABELS, OUTCOMES, number_ranges
 
@@ -108,6 +108,7 @@ class ImportPanel(QWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.exchange, self.refresh)
         self.actor = actor
         self.runner = runner
         self.import_button = push_button("选择批次文件并导入… (Ctrl+O)", self.choose_and_import, primary=True)
@@ -203,7 +204,7 @@ class ImportPanel(QWidget):
                 return ShownReport.of_detail(detail, report.status, report.gaps)
 
             title = f"正在{'试' if dry_run else ''}导入第 {i}/{len(paths)} 个文件：{path.name}"
-            outcome, result = run_cancellable(self, title, work)
+            outcome, result = run_cancellable(self, title, work, self.runner)
             if outcome != DONE:  # a failure of this center (disk, rights) was shown; either way stop here
                 earlier = f"之前的 {i - 1} 个文件已导入。" if i > 1 and not dry_run else ""
                 what = "已取消" if outcome == CANCELLED else "导入中断"
@@ -224,6 +225,7 @@ class DistrictsPanel(QWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.exchange, self.refresh)
         self.actor = actor
         self.runner = runner
         self.table = read_only_table(["区县", "代码", "公钥", "已导入批次", "最新批次", "连续收到至", "缺少的批次", "最近导入",
@@ -316,7 +318,7 @@ class DistrictsPanel(QWidget):
         remember_folder(Path(folder))
         actor, code = self.actor, chosen.code
         made = run_with_progress(self, f"正在为{chosen.name}出具回执…",
-                                 lambda _p, _c: receipts.export_receipt(actor, code, Path(folder)))
+                                 lambda _p, _c: receipts.export_receipt(actor, code, Path(folder)), self.runner)
         if made is not None:
             say(self.result, made.summary() + f"\n文件：{made.path}", GREEN)
         self.refresh()

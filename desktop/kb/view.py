@@ -42,7 +42,7 @@ from desktop import theme
 from desktop.errors import show_error
 from desktop.widgets.inputs import ComboBox
 from desktop.kb.hits import HitList, LiveSearch
-from desktop.worker import Runner
+from desktop.worker import Runner, refresh_on_changes
 
 STATUS_CHOICES = [("在用（不含已停用）", ""), ("已发布", "published"), ("待校核", "pending"), ("草稿", "draft"),
                   ("已停用", "retired")]
@@ -83,6 +83,7 @@ class KbBrowser(QWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.kb, self.refresh)
         self.actor = actor
         self.runner = runner
         self.editor_role = actor.can(Permission.KB_EDIT)

@@ -40,7 +40,7 @@ from desktop.errors import show_error
 from desktop.widgets.inputs import ComboBox
 from desktop.widgets.paged_model import PagedModel, PageReader
 from desktop.mediation.case import CaseEditor
-from desktop.worker import Runner
+from desktop.worker import Runner, refresh_on_changes
 
 STATE_COLORS = {"调解中": "#b36b00", "未调解": "#555555"}
 KEY_HINT = ("快捷键：Ctrl+F 查找 · 列表中 Enter 进入调解 · Ctrl+N 开始调解 · Ctrl+S 保存 · Insert/F2/Delete 当事人 · Ctrl+R 登记调解 · "
@@ -264,6 +264,7 @@ class MediationView(QWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.tickets, self.refresh)
         self.actor, self.runner = actor, runner
         self.model = ComplaintModel(actor, runner)
         self.panel = ComplaintPanel(actor, runner)

@@ -62,7 +62,7 @@ from desktop import settings, theme
 from desktop.errors import show_error
 from desktop.widgets.pickers import PinyinPicker, Prepared, prepare
 from desktop.registration.fields import JUMP_KEYS, CallTime, FieldRow, line, picker, text
-from desktop.worker import Runner
+from desktop.worker import Runner, refresh_on_changes
 
 if TYPE_CHECKING:
     from desktop.kb.panel import ChosenAnswer, KbSuggestions
@@ -117,6 +117,7 @@ class RegistrationView(QWidget):
 
     def __init__(self, actor: Actor, center: CenterInfo, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.topics, self.reload_topics, hidden="now")
         self.actor = actor
         self.center = center
         self.runner = runner

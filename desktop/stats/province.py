@@ -17,7 +17,7 @@ from desktop.widgets.parts import GREY, fill_table, hint_label, panel_shortcut, 
 from desktop.widgets.forms import push_button
 from desktop.errors import show_error
 from desktop.widgets.inputs import DateEdit
-from desktop.worker import LatestRead, Runner
+from desktop.worker import LatestRead, Runner, refresh_on_changes
 
 COLUMNS = ["区县", "代码", "受理总量", *(c.label for c in Category), "办理中", "已办结", "不予受理", "办结率",
            "超期未办结", "超期办理"]
@@ -40,6 +40,7 @@ class ProvinceStatsView(QWidget):
     def __init__(self, actor: Actor, runner: Runner, today: dt.date | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.tickets or c.exchange, self.refresh)
         self.actor = actor
         self.runner = runner
         today = today or clock.today()

@@ -34,7 +34,7 @@ from desktop.errors import show_error
 from desktop.widgets.inputs import ComboBox, DateEdit
 from desktop.tickets.detail import TicketDetailDialog
 from desktop.tickets.model import TicketTableModel
-from desktop.worker import Runner
+from desktop.worker import Runner, refresh_on_changes
 
 NO_DATE = QDate(2000, 1, 1)
 
@@ -60,6 +60,7 @@ def _date_edit() -> QDateEdit:
 class TicketListView(QWidget):
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None, province: bool = False) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.tickets, self.refresh, hidden="skip")
         self.actor = actor
         self.runner = runner
         self.model = TicketTableModel(actor, runner, province=province)

@@ -32,7 +32,7 @@ from core.roles import Actor
 from core.workbench.items import WorkItem
 from desktop import theme
 from desktop.errors import message_for, show_error
-from desktop.worker import Runner
+from desktop.worker import Runner, refresh_on_changes
 
 REFRESH_MS = 60_000
 COLUMNS = ("事项", "工单编号", "标题", "承办单位", "时限", "状态")
@@ -156,6 +156,8 @@ class WorkbenchView(QWidget):
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        refresh_on_changes(self, runner, lambda c: c.tickets or c.calendar or c.kb or c.settings or c.users,
+                           lambda: self.refresh(quiet=True))
         self.actor = actor
         self.runner = runner
         self._loading = False

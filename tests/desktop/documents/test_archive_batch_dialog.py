@@ -105,7 +105,7 @@ def test_a_batch_writes_every_form_and_its_index_and_opens_the_folder(qtbot, dia
 def test_a_cancelled_batch_keeps_only_whole_forms_and_says_so(qtbot, dialog, finished, out, monkeypatch):
     calls = 0
 
-    def cancel_on_the_third_form(parent, title, work):
+    def cancel_on_the_third_form(parent, title, work, runner=None):
         """run_with_progress with 取消 pressed just before the third form."""
         def progress(done: int, total: int) -> None:
             nonlocal calls
@@ -204,7 +204,7 @@ def test_a_cancelled_conversion_keeps_the_pdfs_already_made_and_says_how_many(qt
     closed_consult(operator, caller_name="李女士")
     runs: list[str] = []
 
-    def cancel_after_the_first_pdf(parent, title, work):
+    def cancel_after_the_first_pdf(parent, title, work, runner=None):
         runs.append(title)
         reported: list[int] = []
         converting = title.startswith("正在生成 2 份 PDF")
