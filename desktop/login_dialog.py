@@ -9,6 +9,8 @@ from core.errors import HotlineError
 from core.roles import Actor
 from desktop import settings, theme
 from desktop.errors import show_error
+from desktop.progress import one_at_a_time
+from desktop.worker import off_the_ui_thread
 
 
 class LoginDialog(QDialog):
@@ -41,9 +43,11 @@ class LoginDialog(QDialog):
         layout.addWidget(buttons)
         (self.password if self.username.text() else self.username).setFocus()
 
+    @one_at_a_time
     def _login(self) -> None:
-        try:
-            self.actor = users.authenticate(self.username.text(), self.password.text())
+        username, password = self.username.text(), self.password.text()
+        try:  # argon2 takes a while: off the UI thread, so the window keeps painting
+            self.actor = off_the_ui_thread(lambda: users.authenticate(username, password))
         except HotlineError as exc:
             self.error.setText(exc.message)
             self.password.selectAll()

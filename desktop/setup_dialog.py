@@ -25,7 +25,7 @@ from desktop import theme
 from desktop.errors import show_error
 from desktop.widgets.inputs import ComboBox
 from desktop.widgets.pickers import PinyinPicker
-from desktop.progress import run_with_progress
+from desktop.progress import one_at_a_time, run_with_progress
 from desktop.worker import Runner
 
 DEMO_TICKETS = 3000
@@ -144,17 +144,17 @@ class SetupDialog(QDialog):
             self.name.setText(suggested)
             self._suggested_name = suggested
 
+    @one_at_a_time
     def _create(self) -> None:
         if self.password.text() != self.password2.text():
             self.errors.setText("两次输入的密码不一致。")
             self.password2.setFocus()
             return
-        try:
-            center.setup_center(
-                self.kind.currentData(), self.code.text().strip(), self.name.text(),
-                self.admin_username.text().strip(), self.admin_name.text(), self.password.text(),
-                role=self.level.currentData(),
-            )
+        typed = (self.kind.currentData(), self.code.text().strip(), self.name.text(),
+                 self.admin_username.text().strip(), self.admin_name.text(), self.password.text())
+        level = self.level.currentData()
+        try:  # the admin's password is hashed: on the writer, the dialog keeps painting
+            self.runner.write_and_wait(lambda: center.setup_center(*typed, role=level), initiator=self)
         except ValidationError as exc:
             self.errors.setText("\n".join(exc.fields.values()))
             return

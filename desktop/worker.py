@@ -18,11 +18,12 @@ clean up their locals in the normal way.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from core.service import Changes, collect_changes
@@ -215,6 +216,21 @@ class Runner(QObject):
              on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
         self._submit(self.reader, fn, on_done, on_error, owner)
 
+    def write_and_wait(self, fn: Callable[[], Any], initiator: QObject | None = None) -> Any:
+        """``write`` for a dialog that must know the outcome before it goes on (an account saved or
+        refused): the UI keeps painting while the writer works (argon2 hashing takes a while);
+        returns what ``fn`` returned or raises what it raised. The caller guards re-entry."""
+        return self._wait(self.writer, as_operation(fn, self.changes, initiator))
+
+    def read_and_wait(self, fn: Callable[[], Any]) -> Any:
+        """``read`` whose answer the caller needs before it goes on (a ticket's detail to show)."""
+        return self._wait(self.reader, fn)
+
+    def _wait(self, pool: ThreadPoolExecutor, fn: Callable[[], Any]) -> Any:
+        # No owner: the answer must come back even if a widget closes meanwhile, or the loop would spin on.
+        return _spin_until(lambda finished: self._submit(
+            pool, fn, lambda value: finished(True, value), lambda exc: finished(False, exc), None))
+
     @property
     def busy(self) -> bool:
         """Work submitted whose result has not reached the UI thread yet."""
@@ -226,6 +242,45 @@ class Runner(QObject):
         self.reader.shutdown(wait=True)
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-writer")
         self.reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotline-reader")
+
+
+def _spin_until(start: Callable[[Callable[[bool, Any], None]], None]) -> Any:
+    """Start work that calls ``finished(ok, value)`` on the UI thread; keep the UI's event loop
+    turning until it does; return the value, or raise it when not ok."""
+    loop = QEventLoop()
+    outcome: list[tuple[bool, Any]] = []
+
+    def finished(ok: bool, value: Any) -> None:
+        outcome.append((ok, value))
+        loop.quit()
+
+    start(finished)
+    if not outcome:
+        loop.exec()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+def off_the_ui_thread(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` on a thread of its own while the UI keeps painting; return what it returned or
+    raise what it raised. For the login, before any Runner exists (argon2 takes a while)."""
+    relay = _Relay()
+
+    def start(finished: Callable[[bool, Any], None]) -> None:
+        relay.done.connect(lambda boxed: finished(*boxed[0]))
+
+        def task() -> None:
+            try:
+                result: tuple[bool, Any] = (True, fn())
+            except BaseException as exc:  # raised again on the UI thread
+                result = (False, exc)
+            relay.done.emit((result,))
+
+        threading.Thread(target=task, name="hotline-login", daemon=True).start()
+
+    return _spin_until(start)
 
 
 class LatestRead:

@@ -216,3 +216,10 @@ def test_nothing_in_desktop_receives_a_peewee_model_instance():
         elif inspect.isclass(thing):
             check(thing, f"{module}.{name}", set())
     assert not wrong, "\n".join(wrong)
+
+
+def test_db_keeps_only_the_shared_mechanics():
+    """One home for a feature's SQL (README "Where things are"): its own package; db/ holds the
+    connection, schema and upgrades, models, the search index and bulk loading, no feature's queries."""
+    modules = sorted(p.stem for p in (ROOT / "db").glob("*.py") if p.name != "__init__.py")
+    assert modules == ["bulk", "connection", "errors", "models", "schema", "search"]

@@ -1,6 +1,8 @@
 """系统管理 · 账号: the admin adds accounts, sets roles, disables and resets passwords."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +26,7 @@ from core.errors import ValidationError
 from core.roles import Actor, Role
 from desktop import theme
 from desktop.errors import show_error
+from desktop.progress import one_at_a_time
 from desktop.worker import Runner
 
 
@@ -114,10 +117,11 @@ class AccountsView(QWidget):
         row = self.table.currentRow()
         return self._users[row] if 0 <= row < len(self._users) else None
 
-    def _run_dialog(self, dialog: AccountDialog, action) -> None:  # type: ignore[no-untyped-def]
+    def _run_dialog(self, dialog: AccountDialog, action: Callable[[AccountDialog], Callable[[], object]]) -> None:
+        """``action(dialog)`` takes what was typed (on the UI thread) and gives the write to run."""
         while dialog.exec() == QDialog.DialogCode.Accepted:
-            try:
-                action(dialog)
+            try:  # hashing the password takes a moment: on the writer, the window keeps painting
+                self.runner.write_and_wait(action(dialog), initiator=self)
             except ValidationError as exc:
                 dialog.error.setText("\n".join(exc.fields.values()))
                 continue  # reopen with everything typed kept
@@ -127,17 +131,28 @@ class AccountsView(QWidget):
             self.reload()
             return
 
+    @one_at_a_time
     def add(self) -> None:
-        self._run_dialog(AccountDialog(None, self), lambda d: users.create_user(
-            self.actor, d.username.text().strip(), d.display_name.text(), d.password.text(), d.roles()))
+        def typed(d: AccountDialog) -> Callable[[], object]:
+            username, name = d.username.text().strip(), d.display_name.text()
+            password, roles = d.password.text(), d.roles()
+            return lambda: users.create_user(self.actor, username, name, password, roles)
 
+        self._run_dialog(AccountDialog(None, self), typed)
+
+    @one_at_a_time
     def edit(self) -> None:
         user = self._selected()
         if user is None:
             return
-        self._run_dialog(AccountDialog(user, self), lambda d: users.update_user(
-            self.actor, user.id, d.display_name.text(), d.roles(), d.active.isChecked()))
 
+        def typed(d: AccountDialog) -> Callable[[], object]:
+            name, roles, active = d.display_name.text(), d.roles(), d.active.isChecked()
+            return lambda: users.update_user(self.actor, user.id, name, roles, active)
+
+        self._run_dialog(AccountDialog(user, self), typed)
+
+    @one_at_a_time
     def reset_password(self) -> None:
         user = self._selected()
         if user is None:
@@ -158,7 +173,8 @@ class AccountsView(QWidget):
         layout.addWidget(buttons)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:
-                users.reset_password(self.actor, user.id, password.text())
+                typed = password.text()
+                self.runner.write_and_wait(lambda: users.reset_password(self.actor, user.id, typed), initiator=self)
             except ValidationError as exc:
                 error.setText("\n".join(exc.fields.values()))
                 continue

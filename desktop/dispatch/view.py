@@ -136,6 +136,7 @@ class DispatchView(QWidget):
         if not actor.can(Permission.DISPATCH):
             # a supervisor starts at what is late; a manager without dispatch rights at the reviews
             self.tabs.setCurrentIndex(3 if actor.can(Permission.SUPERVISE) else 2)
+        # Time-driven only (a clock turns 临近 or 超期 with no write); writes come through refresh_on_changes.
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self._tick)
         self.timer.start()

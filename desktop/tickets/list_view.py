@@ -31,6 +31,7 @@ from core.vocab import Category, Channel, Status, Urgency
 from desktop import theme
 from desktop.widgets.forms import KeyButton
 from desktop.errors import show_error
+from desktop.progress import one_at_a_time
 from desktop.widgets.inputs import ComboBox, DateEdit
 from desktop.tickets.detail import TicketDetailDialog
 from desktop.tickets.model import TicketTableModel
@@ -269,12 +270,13 @@ class TicketListView(QWidget):
     def _open_current(self) -> None:
         self._open(self.table.currentIndex())
 
+    @one_at_a_time  # an Enter pressed again while the detail is read opens it once
     def _open(self, index: QModelIndex) -> None:
         ticket_id = self.model.ticket_id(index.row()) if index.isValid() else None
         if ticket_id is None:
             return
-        try:
-            detail = tickets.detail(self.actor, ticket_id)
+        try:  # read on a reader thread; the window keeps painting while it comes
+            detail = self.runner.read_and_wait(lambda: tickets.detail(self.actor, ticket_id))
         except Exception as exc:
             show_error(self, exc)
             return

@@ -34,6 +34,8 @@ from desktop import theme
 from desktop.errors import message_for, show_error
 from desktop.worker import Runner, refresh_on_changes
 
+# Time-driven only: a clock runs out with no write to announce it. What writes change comes
+# through refresh_on_changes.
 REFRESH_MS = 60_000
 COLUMNS = ("事项", "工单编号", "标题", "承办单位", "时限", "状态")
 AMBER, AMBER_BG = "#9a5b00", "#fff3d6"  # 催办
