@@ -1,0 +1,28 @@
+"""工作台: what the logged-in user has to do next (core.workbench)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from core import clock
+from core.dispatch import handling
+from core.dispatch import sending as dispatch
+from core.workbench import items as workbench
+from db.models import Deadline
+from tests.core.dispatch.test_dispatch import make_unit, register, send
+
+
+def test_workbench_shows_each_user_their_next_steps(operator, dispatcher, manager, center_db):
+    city = make_unit("区城市管理局")
+    waiting = register(operator, hours_ago=23)
+    sent = register(operator, hours_ago=1)
+    (lead,) = send(dispatcher, sent, city)
+    dispatch.sign_off(dispatcher, lead, "刘科长")
+    handling.ask_extension(dispatcher, lead, "需协调", clock.now().date() + dt.timedelta(days=30))
+    mine = workbench.my_work(dispatcher)
+    assert (mine[0].task, mine[0].ticket_id, mine[0].level) == ("待派单", waiting, 1)
+    boss = workbench.my_work(manager)
+    assert any(i.task.startswith("审批延期") for i in boss)
+    assert not any(i.task == "导入放假通知" for i in workbench.my_work(center_db))
+    Deadline.update(provisional=True).where(Deadline.ticket == waiting).execute()
+    notice = [i for i in workbench.my_work(center_db) if i.task == "导入放假通知"]
+    assert notice and notice[0].title.startswith("1 个时限")
