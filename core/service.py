@@ -13,12 +13,14 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from core import clock
-from core.errors import Conflict, PermissionDenied, StorageError
+from core.errors import Conflict, NotFound, PermissionDenied, StorageError
 from core.roles import TICKET_WORK, Actor, Permission, Role
 from core.store import storage_errors, writes_refused
+from peewee import Model
+
 from db.connection import database, raw_connection
 from db.models import Audit, Center
 
@@ -218,6 +220,18 @@ def write(
     for changes in _collecting.collectors:  # committed: the screens may hear of it
         changes.merge(tx.changes)
     log.info("%s %s %s", action, object_type, tx.object_uid)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def existing(model: type[M], row_id: int, missing: str) -> M:
+    """The row of ``model`` with this id, or NotFound with the Chinese ``missing`` (a row deleted
+    or never there: the screen asked about what it showed a moment ago)."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def require_district(permission: Permission) -> None:

@@ -17,12 +17,13 @@ from core import clock
 from core.deadlines import clocks as deadlines
 from core.mediation import cases as mediation
 from core.center.profile import current_center
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.deadlines.rules import Rule
 from core.dispatch.reads import feedback_lines
 from core.tickets.reads import stored_object, stored_text
 from core.tickets.privacy import mask_name, mask_phone, mask_text
 from core.roles import Actor, Permission
+from core.service import existing
 from core.vocab import (AssignmentRole, AssignmentStatus, Category, Channel, DispatchMethod, EmergencyType,
                         EventKind, MediationOutcome, NotAcceptedReason, PartyKind, RepresentativeRole, Stage,
                         Status, SupervisionKind, Urgency)
@@ -427,9 +428,7 @@ def _names(text: str) -> list[str]:
 def build(kind: DocumentKind, ticket_id: int, actor: Actor, *, on: dt.date | None = None, case_id: int | None = None,
           assignment_id: int | None = None, supervision_id: int | None = None) -> Built:
     """The context for ``kind`` of a ticket; MissingData names what the ticket lacks."""
-    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-    if ticket is None:
-        raise NotFound("工单不存在。")
+    ticket = existing(Ticket, ticket_id, "工单不存在。")
     on = on or clock.now().date()
     if kind in (DocumentKind.ARCHIVE_CONSULT, DocumentKind.ARCHIVE_COMPLAINT, DocumentKind.ARCHIVE_REPORT):
         built = _archive(kind, ticket, actor, on)

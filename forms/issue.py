@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import attachments, clock
-from core.errors import NotFound, PermissionDenied, StorageError
+from core.errors import PermissionDenied, StorageError
 from core.tickets.timeline import add_event
 from core.roles import Actor, Permission
-from core.service import Transaction, require, write
+from core.service import Transaction, existing, require, write
 from core.vocab import EventKind
 from db.models import DocumentCounter, IssuedDocument, Ticket, User
 from forms import contexts
@@ -126,9 +126,7 @@ def _record(actor: Actor, kind: DocumentKind, ticket_id: int, case_id: int | Non
 
 
 def _row(document_id: int) -> IssuedDocument:
-    row = IssuedDocument.get_or_none(IssuedDocument.id == document_id)
-    if row is None:
-        raise NotFound("这份文书的记录不存在。")
+    row = existing(IssuedDocument, document_id, "这份文书的记录不存在。")
     return row
 
 

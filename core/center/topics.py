@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from peewee import fn
 
 from core import clock
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.roles import Actor, Permission
-from core.service import local_origin, require_own, write
+from core.service import existing, local_origin, require_own, write
 from db.models import Topic
 
 # A starting tree drawn from what 12345 and 12365 centers commonly classify;
@@ -126,9 +126,7 @@ def _clean_name(name: str, parent_id: int | None, exclude: int | None = None) ->
 
 
 def _topic(topic_id: int) -> Topic:
-    topic = Topic.get_or_none(Topic.id == topic_id)
-    if topic is None:
-        raise NotFound("这个问题分类已不存在，请刷新后重试。")
+    topic = existing(Topic, topic_id, "这个问题分类已不存在，请刷新后重试。")
     return topic
 
 

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from core import clock
 from core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission, Role
-from core.service import Changes, local_origin, write
+from core.service import Changes, existing, local_origin, write
 from db.models import User, UserRole
 
 # OWASP's argon2id setting (19 MiB, 2 passes, 1 lane): ~30 ms a login on an
@@ -112,9 +112,7 @@ def update_user(actor: Actor, user_id: int, display_name: str, roles: set[Role],
     if errors:
         raise ValidationError(errors)
     with write(actor, Permission.USER_MANAGE, "update_user", "user") as tx:
-        user = User.get_or_none(User.id == user_id)
-        if user is None:
-            raise NotFound("账号不存在。")
+        user = existing(User, user_id, "账号不存在。")
         if user_id == actor.user_id and (not active or Role.ADMIN not in roles):
             raise Conflict("不能停用自己的账号或去掉自己的管理员角色，以免无人能管理账号。")
         user.display_name = display_name.strip()
@@ -136,9 +134,7 @@ def reset_password(actor: Actor, user_id: int, password: str) -> Changes:
         raise ValidationError(errors)
     permission = None if user_id == actor.user_id else Permission.USER_MANAGE
     with write(actor, permission, "reset_password", "user") as tx:
-        user = User.get_or_none(User.id == user_id)
-        if user is None:
-            raise NotFound("账号不存在。")
+        user = existing(User, user_id, "账号不存在。")
         user.password_hash = _hasher.hash(password)
         user.updated_at = clock.stamp()
         user.save()

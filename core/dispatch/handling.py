@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from core import clock, limits
 from core.deadlines import clocks as deadlines
 from core.dispatch.sending import lapse_extensions, load_assignment, unit_label
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
-from core.service import local_origin, write
+from core.service import existing, local_origin, write
 from core.vocab import AssignmentRole, AssignmentStatus, EventKind, FeedbackResult, Stage, StartEvent, Status
 from db.models import Assignment, Deadline, ExtensionRequest
 
@@ -127,9 +127,7 @@ def decide_extension(actor: Actor, request_id: int, approve: bool, note: str = "
         raise ValidationError.single("note", "不批准延期时，请写明理由。")
     limits.check({"note": ("审批意见", note, limits.NOTE)})
     with write(actor, Permission.EXTENSION_DECIDE, "decide_extension", "extension_request") as tx:
-        request = ExtensionRequest.get_or_none(ExtensionRequest.id == request_id)
-        if request is None:
-            raise NotFound("这份延期申请不存在。")
+        request = existing(ExtensionRequest, request_id, "这份延期申请不存在。")
         if request.decision:
             raise Conflict("这份延期申请已经审批过了。")
         until = dt.date.fromisoformat(request.requested_due)

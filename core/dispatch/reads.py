@@ -24,7 +24,7 @@ from core.dispatch.sending import DISPATCHABLE, EMERGENCY_MGMT_TYPES, LIVE, NEED
 from core.errors import NotFound
 from core.dispatch.handling import FEEDBACK_ELEMENTS
 from core.roles import Actor, Permission
-from core.service import require
+from core.service import existing, require
 from core.store import storage_errors
 from core.vocab import (
     AssignmentRole,
@@ -547,9 +547,7 @@ def dispatch_context(actor: Actor, ticket_id: int) -> DispatchContext:
     """The ticket as the 派单 dialog needs it, with the units suggest_units proposes."""
     require(actor, Permission.DISPATCH)
     with storage_errors():
-        t = Ticket.get_or_none(Ticket.id == ticket_id)
-        if t is None:
-            raise NotFound("工单不存在。")
+        t = existing(Ticket, ticket_id, "工单不存在。")
         topic = topics.topic_path(t.topic_id)
         suggestions = units.suggest_units(t.category, topic, f"{t.title}\n{t.content}\n{t.address}\n{t.reported_unit}")
         choices = unit_choices()
@@ -575,9 +573,7 @@ def preview_deadlines(ticket_id: int, at: dt.datetime, complex_matter: bool,
                       feedback_due: dt.date | None = None) -> list[PreviewLine]:
     """The sign-off and feedback deadlines a dispatch at ``at`` would start (core.deadlines.clocks.preview)."""
     with storage_errors():
-        t = Ticket.get_or_none(Ticket.id == ticket_id)
-        if t is None:
-            raise NotFound("工单不存在。")
+        t = existing(Ticket, ticket_id, "工单不存在。")
         at = clock.to_local(at)
         facts = replace(deadlines.facts_of(t, at), complex=complex_matter)
         profile = deadlines.profile_for(t.hotline)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from core import clock, limits
 from core.deadlines import clocks as deadlines
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
-from core.service import local_origin, write
+from core.service import existing, local_origin, write
 from core.vocab import (
     AssignmentRole,
     AssignmentStatus,
@@ -66,9 +66,7 @@ class Dispatched:
 
 
 def load_assignment(assignment_id: int) -> Assignment:
-    row = Assignment.get_or_none(Assignment.id == assignment_id)
-    if row is None:
-        raise NotFound("这条派单记录不存在。")
+    row = existing(Assignment, assignment_id, "这条派单记录不存在。")
     return row
 
 

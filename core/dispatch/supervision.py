@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from core import clock, limits
 from core.dispatch.sending import unit_label
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
-from core.service import local_origin, write
+from core.service import existing, local_origin, write
 from core.vocab import EventKind, Status, SupervisionKind
 from db.connection import raw_connection
 from db.models import Assignment, Supervision
@@ -85,9 +85,7 @@ def record_answer(actor: Actor, supervision_id: int, answer: str, at: dt.datetim
         raise ValidationError.single("answer", "请填写承办单位对督办的答复。")
     limits.check({"answer": ("督办答复", answer, limits.TEXT)})
     with write(actor, Permission.SUPERVISE, "supervision_answer", "supervision") as tx:
-        row = Supervision.get_or_none(Supervision.id == supervision_id)
-        if row is None:
-            raise NotFound("这条督办记录不存在。")
+        row = existing(Supervision, supervision_id, "这条督办记录不存在。")
         if row.answer:
             raise Conflict(f"这次督办已于 {clock.display(row.answered_at)} 登记过答复。")
         stamp = when(at, "answered_at", "答复时间", now)

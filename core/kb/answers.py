@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import clock
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.roles import Actor, Permission
-from core.service import require, write
+from core.service import existing, require, write
 from core.vocab import ArticleStatus, Category, Disposition
 from db.models import Article, ArticleUse, OpenQuestion, Ticket
 
@@ -101,9 +101,7 @@ def link_questions(actor: Actor, article_id: int, ticket_ids: list[int]) -> int:
     if not ticket_ids:
         return 0
     with write(actor, Permission.KB_EDIT, "kb.answer_questions", "kb_article") as tx:
-        article = Article.get_or_none(Article.id == article_id)
-        if article is None:
-            raise NotFound("这篇知识已不存在，请刷新后重试。")
+        article = existing(Article, article_id, "这篇知识已不存在，请刷新后重试。")
         linked = link_inside(article_id, ticket_ids)
         tx.object_uid = article.uid
         tx.detail = {"tickets": sorted(set(ticket_ids))}

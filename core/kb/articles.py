@@ -21,7 +21,7 @@ from core import attachments, clock, limits
 from core.kb import answers as kb_answers
 from core.errors import Conflict, NotFound, ValidationError
 from core.roles import Actor, Permission
-from core.service import local_origin, require, write
+from core.service import existing, local_origin, require, write
 from core.vocab import ArticleStatus, FeedbackKind
 from db.models import Article, ArticleFeedback, ArticleFile, ArticleVersion, KbCategory, User
 
@@ -95,9 +95,7 @@ def validate(data: ArticleInput) -> ArticleInput:
 
 
 def _article(article_id: int) -> Article:
-    article = Article.get_or_none(Article.id == article_id)
-    if article is None:
-        raise NotFound("这篇知识已不存在，请刷新后重试。")
+    article = existing(Article, article_id, "这篇知识已不存在，请刷新后重试。")
     return article
 
 

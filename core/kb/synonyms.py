@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from core import clock
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.roles import Actor, Permission
-from core.service import require, write
+from core.service import existing, require, write
 from db.models import Synonym
 
 MAX_WORD = 20
@@ -62,9 +62,7 @@ def save_group(actor: Actor, group_id: int | None, text: str) -> int:
         if group_id is None:
             group = Synonym.create(words=words, updated_at=clock.stamp())
         else:
-            group = Synonym.get_or_none(Synonym.id == group_id)
-            if group is None:
-                raise NotFound("这组同义词已被删除，请刷新后重试。")
+            group = existing(Synonym, group_id, "这组同义词已被删除，请刷新后重试。")
             Synonym.update(words=words, updated_at=clock.stamp()).where(Synonym.id == group_id).execute()
         tx.detail = {"id": group.id, "words": words}
     return group.id
@@ -72,8 +70,6 @@ def save_group(actor: Actor, group_id: int | None, text: str) -> int:
 
 def delete_group(actor: Actor, group_id: int) -> None:
     with write(actor, Permission.KB_REVIEW, "kb.synonyms_delete", "kb_synonym") as tx:
-        group = Synonym.get_or_none(Synonym.id == group_id)
-        if group is None:
-            raise NotFound("这组同义词已被删除，请刷新后重试。")
+        group = existing(Synonym, group_id, "这组同义词已被删除，请刷新后重试。")
         tx.detail = {"id": group_id, "words": group.words}
         group.delete_instance()

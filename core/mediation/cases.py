@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from core import clock, limits
 from core.deadlines import clocks as deadlines
 from core.dispatch.sending import LIVE
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.mediation.idnumbers import credit_code_problem, person_id_problem
 from core.tickets.timeline import add_event, load_ticket, not_before, touch, when
 from core.roles import Actor, Permission
-from core.service import write
+from core.service import existing, write
 from core.vocab import (Category, EventKind, MediationOutcome, PartyKind, PartySide,
                         RepresentativeRole, Status)
 from db.models import Assignment, MediationCase, MediationParty, MediationSession, User
@@ -105,9 +105,7 @@ class Case:
 
 
 def _load(case_id: int) -> MediationCase:
-    row = MediationCase.get_or_none(MediationCase.id == case_id)
-    if row is None:
-        raise NotFound("这件调解不存在。")
+    row = existing(MediationCase, case_id, "这件调解不存在。")
     return row
 
 

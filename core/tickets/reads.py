@@ -16,11 +16,11 @@ from core.center import districts
 from core.center import regions
 from core.center import topics
 from core.center.profile import current_center
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.tickets.privacy import mask_name, mask_phone, mask_text
 from core.tickets.registration import DETAIL_FIELDS, normalize_phone
 from core.roles import Actor, Permission
-from core.service import require
+from core.service import existing, require
 from core.store import storage_errors
 from core.vocab import (
     Category,
@@ -219,9 +219,7 @@ def caller_history(actor: Actor, phone: str, limit: int = 20) -> list[TicketRow]
 def detail(actor: Actor, ticket_id: int) -> TicketDetail:
     actor = require(actor, Permission.TICKET_VIEW)
     with storage_errors():
-        t = Ticket.get_or_none(Ticket.id == ticket_id)
-        if t is None:
-            raise NotFound("工单不存在。")
+        t = existing(Ticket, ticket_id, "工单不存在。")
         hidden = t.confidential and not actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
         details = stored_object(t.details)
         repeat_number = ""

@@ -10,9 +10,9 @@ import json
 import uuid
 
 from core import clock
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.roles import Actor
-from core.service import local_origin, note_ticket
+from core.service import existing, local_origin, note_ticket
 from core.vocab import EventKind
 from db.models import Assignment, Ticket, TicketEvent
 
@@ -36,9 +36,7 @@ def not_before(value: dt.datetime, earlier: str, field_name: str, label: str, ea
 
 
 def load_ticket(ticket_id: int) -> Ticket:
-    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-    if ticket is None:
-        raise NotFound("工单不存在，可能已被删除或作废。")
+    ticket = existing(Ticket, ticket_id, "工单不存在，可能已被删除或作废。")
     return ticket
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from peewee import fn
 
 from core import clock, limits, pinyin
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from core.tickets.registration import normalize_phone
 from core.roles import Actor, Permission
-from core.service import Transaction, local_origin, require_own, write
+from core.service import Transaction, existing, local_origin, require_own, write
 from core.vocab import Category, UnitKind
 from db.connection import database, raw_connection
 from db.models import Unit
@@ -218,9 +218,7 @@ def get_unit(unit_id: int) -> UnitDetail:
 
 
 def _unit(unit_id: int) -> Unit:
-    unit = Unit.get_or_none(Unit.id == unit_id)
-    if unit is None:
-        raise NotFound("这个承办单位已不存在，请刷新后重试。")
+    unit = existing(Unit, unit_id, "这个承办单位已不存在，请刷新后重试。")
     return unit
 
 
