@@ -217,8 +217,11 @@ def write(
             )
     finally:
         _forget(_collecting.open, tx)
-    for changes in _collecting.collectors:  # committed: the screens may hear of it
-        changes.merge(tx.changes)
+    if _collecting.open:  # a savepoint inside another write: heard only if that one commits too
+        _collecting.open[-1].changes.merge(tx.changes)
+    else:
+        for changes in _collecting.collectors:  # committed: the screens may hear of it
+            changes.merge(tx.changes)
     log.info("%s %s %s", action, object_type, tx.object_uid)
 
 

@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from core.center import users
 from core.center.profile import CenterInfo
-from core.errors import HotlineError
+from core.errors import Cancelled, HotlineError
 from core.roles import Actor
 from desktop import settings, theme
 from desktop.errors import show_error
@@ -31,7 +31,8 @@ class LoginDialog(QDialog):
         form.addRow("登录名：", self.username)
         form.addRow("密码：", self.password)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("登录")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         buttons.accepted.connect(self._login)
         buttons.rejected.connect(self.reject)
@@ -46,15 +47,29 @@ class LoginDialog(QDialog):
     @one_at_a_time
     def _login(self) -> None:
         username, password = self.username.text(), self.password.text()
+        self._checking(True)
         try:  # argon2 takes a while: off the UI thread, so the window keeps painting
-            self.actor = off_the_ui_thread(lambda: users.authenticate(username, password))
+            actor = off_the_ui_thread(lambda: users.authenticate(username, password))
+        except Cancelled:  # the program is quitting
+            return
         except HotlineError as exc:
+            self._checking(False)
             self.error.setText(exc.message)
             self.password.selectAll()
             self.password.setFocus()
             return
         except Exception as exc:
+            self._checking(False)
             show_error(self, exc)
             return
-        settings.put("login/last_user", self.actor.username)
+        if not self.isVisible():  # 退出 (Esc) was pressed while the password was checked
+            return
+        self.actor = actor
+        settings.put("login/last_user", actor.username)
         self.accept()
+
+    def _checking(self, busy: bool) -> None:
+        """While the password is checked: no second 登录, nothing typed over (Esc still quits)."""
+        self.ok_button.setEnabled(not busy)
+        self.username.setReadOnly(busy)
+        self.password.setReadOnly(busy)

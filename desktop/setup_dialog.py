@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from core.center import profile as center
 from core.center import regions
 from sync import keys
-from core.errors import ValidationError
+from core.errors import Cancelled, ValidationError
 from core.vocab import CenterKind
 from desktop import theme
 from desktop.errors import show_error
@@ -153,20 +153,26 @@ class SetupDialog(QDialog):
         typed = (self.kind.currentData(), self.code.text().strip(), self.name.text(),
                  self.admin_username.text().strip(), self.admin_name.text(), self.password.text())
         level = self.level.currentData()
+        self.setEnabled(False)  # nothing to press (演示, 取消, 创建 again) while the center is made
         try:  # the admin's password is hashed: on the writer, the dialog keeps painting
             self.runner.write_and_wait(lambda: center.setup_center(*typed, role=level), initiator=self)
+        except Cancelled:  # the program is quitting
+            return
         except ValidationError as exc:
+            self.setEnabled(True)
             self.errors.setText("\n".join(exc.fields.values()))
             return
         except Exception as exc:
+            self.setEnabled(True)
             show_error(self, exc)
             return
         try:
-            keys.make_keys_at_setup(self.admin_username.text().strip())
+            self.runner.write_and_wait(lambda: keys.make_keys_at_setup(typed[3]), initiator=self)
         except Exception as exc:  # the center stands; the admin can make keys later under 数据交换 → 密钥
             show_error(self, exc)
         self.accept()
 
+    @one_at_a_time  # shares _create's guard: one or the other
     def _create_demo(self) -> None:
         from demo import fill as demo
 
@@ -183,7 +189,8 @@ class SetupDialog(QDialog):
             return
         self.demo_created = True
         with contextlib.suppress(Exception):  # a demo center without keys still demonstrates everything else
-            keys.make_keys_at_setup(result.usernames[0] if result.usernames else "admin")
+            admin = result.usernames[0] if result.usernames else "admin"
+            self.runner.write_and_wait(lambda: keys.make_keys_at_setup(admin), initiator=self)
         made = (f"已取消生成其余演示工单；已生成的 {result.tickets} 张可以正常使用。" if result.cancelled
                 else f"已生成 {result.tickets} 张演示工单。")
         QMessageBox.information(

@@ -23,9 +23,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from core.errors import Cancelled
 from core.service import Changes, collect_changes
 
 log = logging.getLogger("hotline.desktop.worker")
@@ -77,8 +79,13 @@ def as_operation(fn: Callable[[], Any], hub: ChangeHub | None, initiator: QObjec
 
 
 def initiated_within(screen: QObject, initiator: QObject | None) -> bool:
-    """The write was asked for by ``screen`` or a widget inside it (a dialog it opened)."""
+    """The write was asked for by ``screen`` or a widget inside it (a dialog it opened).
+
+    An initiator deleted meanwhile (a dialog closed while its write ran) asked for nobody: its
+    change is heard by every screen."""
     while initiator is not None:
+        if not shiboken6.isValid(initiator):
+            return False
         if initiator is screen:
             return True
         initiator = initiator.parent()
@@ -219,12 +226,9 @@ class Runner(QObject):
     def write_and_wait(self, fn: Callable[[], Any], initiator: QObject | None = None) -> Any:
         """``write`` for a dialog that must know the outcome before it goes on (an account saved or
         refused): the UI keeps painting while the writer works (argon2 hashing takes a while);
-        returns what ``fn`` returned or raises what it raised. The caller guards re-entry."""
+        returns what ``fn`` returned or raises what it raised (Cancelled if the program quits
+        meanwhile). The caller keeps the person from starting it again meanwhile (disables)."""
         return self._wait(self.writer, as_operation(fn, self.changes, initiator))
-
-    def read_and_wait(self, fn: Callable[[], Any]) -> Any:
-        """``read`` whose answer the caller needs before it goes on (a ticket's detail to show)."""
-        return self._wait(self.reader, fn)
 
     def _wait(self, pool: ThreadPoolExecutor, fn: Callable[[], Any]) -> Any:
         # No owner: the answer must come back even if a widget closes meanwhile, or the loop would spin on.
@@ -257,6 +261,8 @@ def _spin_until(start: Callable[[Callable[[bool, Any], None]], None]) -> Any:
     start(finished)
     if not outcome:
         loop.exec()
+    if not outcome:  # the application is quitting: the work goes on, nobody waits for it
+        raise Cancelled("程序正在退出。")
     ok, value = outcome[0]
     if not ok:
         raise value

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QT_FREE = ["core", "db", "forms", "sync"]
+QT_FREE = ["core", "db", "forms", "sync", "demo"]
 
 
 def _modules(package: str) -> list[str]:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.center import users
-from core.errors import ValidationError
+from core.errors import Cancelled, ValidationError
 from core.roles import Actor, Role
 from desktop import theme
 from desktop.errors import show_error
@@ -121,7 +121,9 @@ class AccountsView(QWidget):
         """``action(dialog)`` takes what was typed (on the UI thread) and gives the write to run."""
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:  # hashing the password takes a moment: on the writer, the window keeps painting
-                self.runner.write_and_wait(action(dialog), initiator=self)
+                self._wait_for(action(dialog))
+            except Cancelled:  # the program is quitting
+                return
             except ValidationError as exc:
                 dialog.error.setText("\n".join(exc.fields.values()))
                 continue  # reopen with everything typed kept
@@ -130,6 +132,13 @@ class AccountsView(QWidget):
                 continue
             self.reload()
             return
+
+    def _wait_for(self, work: Callable[[], object]) -> object:
+        self.setEnabled(False)  # the list and its buttons wait with the person
+        try:
+            return self.runner.write_and_wait(work, initiator=self)
+        finally:
+            self.setEnabled(True)
 
     @one_at_a_time
     def add(self) -> None:
@@ -174,7 +183,9 @@ class AccountsView(QWidget):
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:
                 typed = password.text()
-                self.runner.write_and_wait(lambda: users.reset_password(self.actor, user.id, typed), initiator=self)
+                self._wait_for(lambda: users.reset_password(self.actor, user.id, typed))
+            except Cancelled:
+                return
             except ValidationError as exc:
                 error.setText("\n".join(exc.fields.values()))
                 continue

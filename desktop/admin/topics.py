@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,7 +25,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class TopicsView(QWidget):
-    changed = Signal()  # the registration form reloads its topic picker
+    """The topic tree; the registration form hears its changes through the Runner (refresh_on_changes)."""
 
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +117,6 @@ class TopicsView(QWidget):
     def _write(self, fn: Callable[[], object], select_result: bool = False, retry: Callable[[], None] | None = None) -> None:
         def done(result: object) -> None:
             self.reload(select=result if select_result and isinstance(result, int) else None)
-            self.changed.emit()
 
         def failed(exc: BaseException) -> None:
             show_error(self, exc)

@@ -1,6 +1,6 @@
 """派单 and 反馈, the two big forms of the handling (the smaller steps are in desktop.dispatch.steps).
 
-派单 (12345 5.2.2.1): the lead unit is picked from core.units.tree' suggestions (Alt+1 … Alt+5)
+派单 (12345 5.2.2.1): the lead unit is picked from the suggestions of core.units.tree (Alt+1 … Alt+5)
 or by name, pinyin initials or matter; co-handling units are added the same way; urgent
 tickets record the phone call and who else was told (5.2.2.1.4); the deadlines the
 dispatch would start are previewed on a reader as the form changes.

@@ -202,8 +202,3 @@ def _size(n: int) -> str:
         return f"{n / 1024 ** 2:.1f} MB"
     return f"{n / 1024:.1f} KB" if n else ""
 
-
-def _numbers(numbers: list[int]) -> str:
-    from sync.importer import _ranges
-
-    return _ranges(numbers)

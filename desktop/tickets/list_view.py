@@ -26,16 +26,15 @@ from PySide6.QtWidgets import (
 from core.center import districts
 from core.tickets import reads as tickets
 from core.roles import Actor
-from core.tickets.reads import TicketFilter
+from core.tickets.reads import TicketDetail, TicketFilter
 from core.vocab import Category, Channel, Status, Urgency
 from desktop import theme
 from desktop.widgets.forms import KeyButton
 from desktop.errors import show_error
-from desktop.progress import one_at_a_time
 from desktop.widgets.inputs import ComboBox, DateEdit
 from desktop.tickets.detail import TicketDetailDialog
 from desktop.tickets.model import TicketTableModel
-from desktop.worker import Runner, refresh_on_changes
+from desktop.worker import LatestRead, Runner, refresh_on_changes
 
 NO_DATE = QDate(2000, 1, 1)
 
@@ -61,7 +60,7 @@ def _date_edit() -> QDateEdit:
 class TicketListView(QWidget):
     def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None, province: bool = False) -> None:
         super().__init__(parent)
-        refresh_on_changes(self, runner, lambda c: c.tickets, self.refresh, hidden="skip")
+        refresh_on_changes(self, runner, lambda c: c.tickets, self.reread_in_place, hidden="skip")
         self.actor = actor
         self.runner = runner
         self.model = TicketTableModel(actor, runner, province=province)
@@ -153,6 +152,7 @@ class TicketListView(QWidget):
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_start,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._shown_before = False
+        self._detail_read = LatestRead(runner, self)
         self._place: tuple[int | None, int] | None = None  # (ticket, rows loaded) to find again after a reload
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self._open_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
@@ -177,12 +177,15 @@ class TicketListView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if self._shown_before and not event.spontaneous():
-            # Back in the area: what came in meanwhile (an imported batch) is listed, and the
-            # person finds their place again: the rows they had loaded, the ticket they were on.
-            deep = min(self.model.rowCount(), 10 * self.model.page_size)  # ten pages at most
-            self._place = (self.model.ticket_id(self.table.currentIndex().row()), deep)
-            self.refresh()
+            self.reread_in_place()  # back in the area: what came in meanwhile (an imported batch) is listed
         self._shown_before = True
+
+    def reread_in_place(self) -> None:
+        """Read the list again, and the person finds their place: the rows they had loaded (ten
+        pages at most), the ticket they were on."""
+        deep = min(self.model.rowCount(), 10 * self.model.page_size)
+        self._place = (self.model.ticket_id(self.table.currentIndex().row()), deep)
+        self.refresh()
 
     def _column_of(self, attr: str) -> int:
         return next(i for i, column in enumerate(self.model.columns) if column[1] == attr)
@@ -270,14 +273,15 @@ class TicketListView(QWidget):
     def _open_current(self) -> None:
         self._open(self.table.currentIndex())
 
-    @one_at_a_time  # an Enter pressed again while the detail is read opens it once
     def _open(self, index: QModelIndex) -> None:
+        """The detail is read on a reader thread; only the newest ticket asked for is shown (an
+        Enter pressed again while it is read opens it once), and not once the person has left."""
         ticket_id = self.model.ticket_id(index.row()) if index.isValid() else None
         if ticket_id is None:
             return
-        try:  # read on a reader thread; the window keeps painting while it comes
-            detail = self.runner.read_and_wait(lambda: tickets.detail(self.actor, ticket_id))
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        TicketDetailDialog(detail, self, self.actor, self.runner).exec()
+        actor = self.actor
+        self._detail_read(lambda: tickets.detail(actor, ticket_id), self._show_detail, lambda exc: show_error(self, exc))
+
+    def _show_detail(self, detail: TicketDetail) -> None:
+        if self.isVisible():
+            TicketDetailDialog(detail, self, self.actor, self.runner).exec()

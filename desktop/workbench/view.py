@@ -162,7 +162,7 @@ class WorkbenchView(QWidget):
                            lambda: self.refresh(quiet=True))
         self.actor = actor
         self.runner = runner
-        self._loading = False
+        self._loading = self._again = False
 
         self.summary = QLabel()
         self.summary.setObjectName("workbenchSummary")
@@ -244,9 +244,10 @@ class WorkbenchView(QWidget):
 
     def refresh(self, quiet: bool = False) -> None:
         """Ask core for the user's work; ``quiet`` (the timer) reports a failure in the header only."""
-        if self._loading:
+        if self._loading:  # a read that began before the latest change: read again after it
+            self._again = True
             return
-        self._loading = True
+        self._loading, self._again = True, False
         actor = self.actor
 
         def load() -> tuple[list[WorkItem], dt.datetime]:
@@ -255,8 +256,13 @@ class WorkbenchView(QWidget):
 
         self.runner.read(load, self._show, lambda exc: self._failed(exc, quiet), owner=self)
 
-    def _show(self, result: tuple[list[WorkItem], dt.datetime]) -> None:
+    def _read_again_if_asked(self) -> None:
         self._loading = False
+        if self._again:
+            self.refresh(quiet=True)
+
+    def _show(self, result: tuple[list[WorkItem], dt.datetime]) -> None:
+        self._read_again_if_asked()
         items, now = result
         tickets = [i for i in items if i.ticket_id is not None]
         notices = [i.title for i in items if i.ticket_id is None]
@@ -275,7 +281,7 @@ class WorkbenchView(QWidget):
         self.counted.emit(len(items))
 
     def _failed(self, exc: BaseException, quiet: bool) -> None:
-        self._loading = False
+        self._read_again_if_asked()
         if quiet:
             self.updated.setText(f"刷新失败：{message_for(exc)[1]}")
         else:

@@ -78,3 +78,15 @@ def test_a_write_of_an_unknown_object_type_is_refused(center_db):
     with pytest.raises(KeyError):
         with service.write(center_db, None, "test", "no_such_type"):
             pass
+
+
+def test_a_write_inside_a_write_is_heard_only_when_the_outer_one_commits(center_db):
+    with collect_changes() as changes, pytest.raises(RuntimeError):
+        with service.write(center_db, None, "test", "ticket"):
+            topics.add_topic(center_db, None, "回滚的分类")  # a savepoint inside
+            raise RuntimeError("the outer write fails")
+    assert not changes
+    with collect_changes() as changes:
+        with service.write(center_db, None, "test", "ticket"):
+            topics.add_topic(center_db, None, "留下的分类")
+    assert changes.topics and changes.tickets

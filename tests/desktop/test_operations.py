@@ -2,7 +2,7 @@
 long job with progress announces what it changed, and screens refresh from what concerns them."""
 from __future__ import annotations
 
-from PySide6.QtCore import SIGNAL
+from PySide6.QtCore import SIGNAL, Qt
 from PySide6.QtWidgets import QDialog, QWidget
 
 from core.center import topics
@@ -18,6 +18,17 @@ def _heard(runner: Runner) -> list:
     got: list = []
     runner.changes.changed.connect(lambda changes, initiator: got.append((changes, initiator)))
     return got
+
+
+def _screen_of_tickets(qtbot, runner: Runner) -> tuple[QWidget, list[int]]:
+    """A shown screen that refreshes on ticket changes, and the list of its refreshes."""
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    refreshed: list[int] = []
+    refresh_on_changes(screen, runner, lambda c: c.tickets, lambda: refreshed.append(1))
+    screen.show()
+    qtbot.waitExposed(screen)
+    return screen, refreshed
 
 
 def test_a_write_on_the_runner_announces_its_ticket(qtbot, operator):
@@ -69,12 +80,7 @@ def test_long_work_with_progress_announces_too(qtbot, center_db):
 
 def test_a_screen_refreshes_on_what_concerns_it_when_shown_and_when_shown_again(qtbot, operator, center_db):
     runner = Runner()
-    screen = QWidget()
-    qtbot.addWidget(screen)
-    refreshed: list[int] = []
-    refresh_on_changes(screen, runner, lambda c: c.tickets, lambda: refreshed.append(1))
-    screen.show()
-    qtbot.waitExposed(screen)
+    screen, refreshed = _screen_of_tickets(qtbot, runner)
 
     runner.write(lambda: topics.add_topic(center_db, None, "无关的分类"))  # not its concern
     runner.write(lambda: register(operator))
@@ -92,13 +98,8 @@ def test_a_screen_refreshes_on_what_concerns_it_when_shown_and_when_shown_again(
 
 def test_a_screen_passes_over_its_own_writes_and_stops_listening_when_gone(qtbot, operator):
     runner = Runner()
-    screen = QWidget()
-    qtbot.addWidget(screen)
+    screen, refreshed = _screen_of_tickets(qtbot, runner)
     inside = QWidget(screen)
-    refreshed: list[int] = []
-    refresh_on_changes(screen, runner, lambda c: c.tickets, lambda: refreshed.append(1))
-    screen.show()
-    qtbot.waitExposed(screen)
     runner.write(lambda: register(operator), owner=inside)  # asked by a widget inside it
     qtbot.waitUntil(lambda: not runner.busy)
     qtbot.wait(50)
@@ -111,14 +112,44 @@ def test_a_screen_passes_over_its_own_writes_and_stops_listening_when_gone(qtbot
     runner.wait()
 
 
-def test_a_registration_saved_shows_in_the_ticket_list_without_a_refresh(qtbot, window, operator):
-    """Was a hand-wired lambda in the main window; now the list hears the registration's change."""
+def test_a_change_asked_by_a_dialog_deleted_meanwhile_still_refreshes_the_screens(qtbot, operator):
+    runner = Runner()
+    screen, refreshed = _screen_of_tickets(qtbot, runner)
+    dialog = QDialog(screen)  # asked from inside the screen, then closed and deleted
+    runner.write(lambda: register(operator), owner=dialog)
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: refreshed == [1])
+    runner.wait()
+
+
+def test_a_ticket_saved_elsewhere_shows_in_the_open_list_and_the_place_is_kept(qtbot, window, operator):
+    """Was a hand-wired lambda in the main window; the list on screen hears the change itself."""
+    for hours in range(1, 4):
+        register(operator, hours_ago=hours)
     window.show_area("工单查询")
     listing = window.ticket_list
-    qtbot.waitUntil(lambda: not listing.model.loading)
+    qtbot.waitUntil(lambda: listing.model.rowCount() >= 3 and not listing.model.loading)
+    listing.table.selectRow(2)
+    chosen = listing.model.ticket_id(2)
     before = listing.model.rowCount()
-    window.show_area("受理登记")
-    window.runner.write(lambda: register(operator))  # as the form's 保存 does
-    qtbot.waitUntil(lambda: not window.runner.busy)
+    window.runner.write(lambda: register(operator, hours_ago=0.5))  # as another screen's 保存 does
+    qtbot.waitUntil(lambda: listing.model.rowCount() == before + 1)  # still on screen: no showEvent read
+    qtbot.waitUntil(lambda: listing.model.ticket_id(listing.table.currentIndex().row()) == chosen)
+
+
+def test_enter_on_a_ticket_reads_its_detail_on_a_worker_and_opens_it(qtbot, window, operator, monkeypatch):
+    from desktop.tickets import list_view
+
+    register(operator)
+    opened: list[int] = []
+    monkeypatch.setattr(list_view.TicketDetailDialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
     window.show_area("工单查询")
-    qtbot.waitUntil(lambda: listing.model.rowCount() == before + 1)
+    listing = window.ticket_list
+    qtbot.waitUntil(lambda: listing.model.rowCount() == 1 and not listing.model.loading)
+    listing.table.setFocus()
+    listing.table.selectRow(0)
+    qtbot.keyClick(listing.table, Qt.Key.Key_Return)
+    qtbot.keyClick(listing.table, Qt.Key.Key_Return)  # pressed again while it is read: opened once
+    qtbot.waitUntil(lambda: bool(opened))
+    qtbot.wait(100)
+    assert opened == [f"工单 {listing.model.rows[0].number}"]
