@@ -25,6 +25,19 @@ def operations(sub: argparse._SubParsersAction, command: str, help: str) -> argp
     return sub.add_parser(command, help=help).add_subparsers(dest=f"{command}_command", metavar="操作", required=True)
 
 
+def file_import(operations: argparse._SubParsersAction, db_option: DbOption, help: str, file_help: str,
+                dry_run: bool = True) -> argparse.ArgumentParser:
+    """``<command> import --db PATH FILE [--as USER] [--dry-run] [--json]``, as every import takes it."""
+    imp = operations.add_parser("import", help=help)
+    db_option(imp)
+    imp.add_argument("file", metavar="FILE", help=file_help)
+    as_option(imp)
+    if dry_run:
+        imp.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
+    json_option(imp)
+    return imp
+
+
 def as_option(parser: argparse.ArgumentParser, help: str = "记为哪个账号所做（默认：第一个管理员）") -> None:
     """``--as USER``: the account a command acts as (``core.center.acting``)."""
     parser.add_argument("--as", dest="username", default=None, metavar="USER", help=help)

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from core.cli import DbOption, as_option, json_option, operations, print_report
+from core.cli import DbOption, file_import, json_option, operations, print_report
 
 COMMANDS = ("calendar", "deadline")
 
@@ -14,11 +14,8 @@ COMMANDS = ("calendar", "deadline")
 def add_parsers(sub: argparse._SubParsersAction, db_option: DbOption) -> None:
     cal_sub = operations(sub, "calendar", "工作日历：导入国务院放假通知，查看某年的节假日与调休")
 
-    imp = cal_sub.add_parser("import", help="导入某年的放假通知（holiday-cn 的 .json 或日历 .ics）；有任何错误则整份不导入")
-    db_option(imp)
-    imp.add_argument("file", metavar="FILE", help="放假通知文件")
-    as_option(imp)
-    json_option(imp)
+    file_import(cal_sub, db_option, "导入某年的放假通知（holiday-cn 的 .json 或日历 .ics）；有任何错误则整份不导入",
+                "放假通知文件", dry_run=False)
 
     show = cal_sub.add_parser("show", help="列出某年的放假日和调休上班日；该年日历未知时退出码为 1")
     db_option(show)

@@ -4,19 +4,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.cli import DbOption, as_option, json_option, operations, print_report
+from core.cli import DbOption, as_option, file_import, operations, print_report
 
 COMMANDS = ("units",)
 
 
 def add_parsers(sub: argparse._SubParsersAction, db_option: DbOption) -> None:
     units_sub = operations(sub, "units", "承办单位：从 Excel/CSV 导入、导出")
-    imp = units_sub.add_parser("import", help="从 .xlsx/.csv 导入承办单位；有任何一行被拒绝则整批不导入")
-    db_option(imp)
-    imp.add_argument("file", metavar="FILE", help="单位文件（列：单位名称、上级单位、单位类别……）")
-    as_option(imp)
-    imp.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
-    json_option(imp)
+    file_import(units_sub, db_option, "从 .xlsx/.csv 导入承办单位；有任何一行被拒绝则整批不导入",
+                "单位文件（列：单位名称、上级单位、单位类别……）")
     exp = units_sub.add_parser("export", help="导出全部承办单位（与导入相同的列，可再导入）")
     db_option(exp)
     exp.add_argument("--out", required=True, metavar="FILE", help="输出文件（.xlsx 或 .csv）")
