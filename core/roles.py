@@ -48,6 +48,8 @@ class Permission(Coded):
     MEDIATION_CLOSE = ("mediation.close", "调解后审核结案")  # 12365 6.3.5.2.3: 受理方负责人
     # 上报省级中心 (DESIGN "Batches to the province"): keys are the admin's; a
     # district's head or admin sends batches; provincial staff take them in.
+    CALLS_IMPORT = ("calls.import", "导入话务记录")
+    CALLS_VIEW = ("calls.view", "查看话务统计")
     SYNC_KEYS = ("sync.keys", "管理上报密钥")
     SYNC_EXPORT = ("sync.export", "导出上报批次与导入回执")
     SYNC_IMPORT = ("sync.import", "导入区县批次与出具回执")
@@ -58,7 +60,7 @@ class Permission(Coded):
 TICKET_WORK = frozenset({
     Permission.TICKET_REGISTER, Permission.TICKET_IMPORT, Permission.DISPATCH, Permission.EXTENSION_DECIDE,
     Permission.SUPERVISE, Permission.SURGE_DECLARE, Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
-    Permission.MEDIATION_CLOSE,
+    Permission.MEDIATION_CLOSE, Permission.CALLS_IMPORT,
 })
 
 _VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
@@ -67,7 +69,7 @@ _KB_EDITOR = {Permission.KB_EDIT, Permission.KB_REVIEW}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_VIEW | {Permission.TICKET_REGISTER}),
     Role.DISPATCHER: frozenset(_VIEW | {Permission.DISPATCH, Permission.DOCUMENT_ISSUE}),
-    Role.SUPERVISOR: frozenset(_VIEW | {Permission.SUPERVISE, Permission.DOCUMENT_ISSUE}),
+    Role.SUPERVISOR: frozenset(_VIEW | {Permission.SUPERVISE, Permission.DOCUMENT_ISSUE, Permission.CALLS_VIEW}),
     # Mediators and return-visit staff must reach the caller, so they see identity.
     Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.MEDIATE,
                                       Permission.DOCUMENT_ISSUE}),
@@ -76,12 +78,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                                   Permission.DISPATCH, Permission.EXTENSION_DECIDE,
                                                   Permission.SUPERVISE, Permission.SURGE_DECLARE,
                                                   Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
-                                                  Permission.MEDIATION_CLOSE, Permission.SYNC_EXPORT}),
+                                                  Permission.MEDIATION_CLOSE, Permission.SYNC_EXPORT,
+                                                  Permission.CALLS_IMPORT, Permission.CALLS_VIEW}),
     Role.ADMIN: frozenset(_VIEW | _KB_EDITOR | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE,
                                                 Permission.TICKET_IMPORT, Permission.UNIT_MANAGE,
                                                 Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE,
                                                 Permission.DOCUMENT_ISSUE, Permission.SYNC_KEYS,
-                                                Permission.SYNC_EXPORT, Permission.SYNC_IMPORT}),
+                                                Permission.SYNC_EXPORT, Permission.SYNC_IMPORT,
+                                                Permission.CALLS_IMPORT, Permission.CALLS_VIEW}),
     Role.PROVINCIAL: frozenset(_VIEW | {Permission.SYNC_IMPORT}),
 }
 

@@ -47,6 +47,7 @@ class Changes:
     templates: bool = False
     exchange: bool = False  # keys, batches, receipts, imports
     settings: bool = False
+    calls: bool = False  # the call log (话务记录)
     ids: list[int] = field(default_factory=list)  # what a service names as changed (users, articles)
     ticket_ids: set[int] = field(default_factory=set)  # the tickets whose timeline was written
 
@@ -61,7 +62,7 @@ class Changes:
 
 
 KINDS = ("tickets", "users", "topics", "center", "drafts", "kb", "units", "calendar", "templates", "exchange",
-         "settings")
+         "settings", "calls")
 
 # What a write of each object type changes. write() refuses a type missing here, so a new
 # kind of write cannot go unheard by the screens (tests/core/test_changes.py).
@@ -90,6 +91,7 @@ OBJECT_CHANGES: dict[str, tuple[str, ...]] = {
     # A receipt may renumber tickets; an import brings a district's tickets, units, topics, kb.
     "sync_receipt_in": ("exchange", "tickets"),
     "sync_import": ("exchange", "tickets", "units", "topics", "kb", "users"),
+    "call_import": ("calls",),
 }
 
 

@@ -619,3 +619,38 @@ ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, Tic
               Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision,
               MediationCase, MediationParty, MediationSession, IssuedDocument, DocumentCounter, DocumentTemplate,
               SyncKey, SyncPeerKey, SyncBatchOut, SyncReceiptIn, SyncImport, SyncConflict, SyncReceiptOut]
+
+
+class CallImport(BaseModel):
+    """One call-log file taken in (issue 17, 话务记录); a file is taken once (``sha256``)."""
+
+    file_name = CharField()
+    sha256 = CharField(unique=True)
+    imported_at = CharField()
+    imported_by = ForeignKeyField(User, column_name="imported_by", null=True)
+    rows = IntegerField()
+    added = IntegerField()
+    duplicates = IntegerField()
+    first_call = CharField(default="")
+    last_call = CharField(default="")
+
+    class Meta:
+        table_name = "call_import"
+
+
+class CallRecord(BaseModel):
+    """A call the phone system recorded: offered at ``called_at``, answered or not, after
+    ``wait_seconds`` of ringing or queueing (12365 3.8 热线等待时间), ``talk_seconds`` long."""
+
+    call_key = CharField(unique=True)
+    called_at = CharField()
+    caller = CharField(default="")
+    answered = BooleanField()
+    wait_seconds = IntegerField()
+    talk_seconds = IntegerField()
+    agent = CharField(default="")
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", null=True)
+    call_import = ForeignKeyField(CallImport, column_name="import_id")
+
+    class Meta:
+        table_name = "call_record"

@@ -880,6 +880,41 @@ def upgrade_9(conn: apsw.Connection) -> None:
     conn.execute(f"CREATE INDEX ticket_event_former_number ON ticket_event({FORMER_NUMBER}) WHERE kind = 'renumbered'")
 
 
+def upgrade_10(conn: apsw.Connection) -> None:
+    """话务记录 (issue 17): the phone system's call records, imported file by file (12345 5.1.3.2;
+    12365 3.7, 3.8). A call is kept once (``call_key``: the system's call id, else a hash of what
+    the record says), so an export that overlaps an earlier one adds only what is new; each call
+    answered may point at the ticket registered during it."""
+    conn.execute("""
+        CREATE TABLE call_import (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            imported_at TEXT NOT NULL,
+            imported_by INTEGER REFERENCES user(id),
+            rows INTEGER NOT NULL,
+            added INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            first_call TEXT NOT NULL DEFAULT '',
+            last_call TEXT NOT NULL DEFAULT ''
+        )""")
+    conn.execute("""
+        CREATE TABLE call_record (
+            id INTEGER PRIMARY KEY,
+            call_key TEXT NOT NULL UNIQUE,
+            called_at TEXT NOT NULL,
+            caller TEXT NOT NULL DEFAULT '',
+            answered INTEGER NOT NULL CHECK (answered IN (0, 1)),
+            wait_seconds INTEGER NOT NULL CHECK (wait_seconds >= 0),
+            talk_seconds INTEGER NOT NULL CHECK (talk_seconds >= 0),
+            agent TEXT NOT NULL DEFAULT '',
+            ticket_id INTEGER REFERENCES ticket(id),
+            import_id INTEGER NOT NULL REFERENCES call_import(id)
+        )""")
+    conn.execute("CREATE INDEX call_record_time ON call_record(called_at)")
+    conn.execute("CREATE INDEX call_record_ticket ON call_record(ticket_id) WHERE ticket_id IS NOT NULL")
+
+
 # The expression core.tickets.queries searches by, written once so the index is used.
 FORMER_NUMBER = "json_extract(data, '$.old')"
 
@@ -893,7 +928,7 @@ class UpgradeFailed(Exception):
 
 
 UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6,
-                                                      upgrade_7, upgrade_8, upgrade_9]
+                                                      upgrade_7, upgrade_8, upgrade_9, upgrade_10]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core import clock
+from demo import calls as demo_calls
 from demo import mediation as demo_mediation
 from demo import kb as demo_kb
 from demo import units as demo_units
@@ -951,6 +952,8 @@ def fill_demo(
         # history ends now, not in a snapshot frozen at a given ``now`` (tests, benches).
         if created and not cancelled and not frozen:
             demo_mediation.mediate_demo()
+        if created and not cancelled:  # a month of the phone system's records, linked to the phone tickets
+            demo_calls.fill_calls(users.actor_for(DEMO_ADMIN[0]), now, seed)
     log.info("demo fill: %d tickets%s", added, " (cancelled)" if cancelled else "")
     names = [DEMO_ADMIN[0]] + [a[0] for a in DEMO_ACCOUNTS] if created else _demo_usernames()
     return DemoResult(center.name, center.code, added, names, cancelled)

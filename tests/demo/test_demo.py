@@ -570,3 +570,18 @@ def test_a_center_running_both_lines_shows_every_status(db_path, now):
         assert store.integrity_problems() == []
     finally:
         store.close_center()
+
+
+def test_the_demo_center_has_a_month_of_calls_linked_to_its_phone_tickets(filled, now):
+    """Issue 17: the 话务 figures are alive in a demo center, from the real import."""
+    from core.calls import figures
+    from core.center.users import actor_for
+
+    conn = raw_connection()
+    month_ago = clock.stamp(now - dt.timedelta(days=30))
+    phone_tickets = conn.execute("SELECT count(*) FROM ticket WHERE channel = 'phone' AND caller_phone != ''"
+                                 " AND received_at >= ?", (month_ago,)).fetchone()[0]
+    linked = conn.execute("SELECT count(DISTINCT ticket_id) FROM call_record WHERE ticket_id IS NOT NULL").fetchone()[0]
+    assert phone_tickets > 0 and linked == phone_tickets  # each phone ticket of the month has its call
+    figs = figures.answering(actor_for("manager"), (now - dt.timedelta(days=29)).date(), now.date())
+    assert figs.offered > phone_tickets and 0.9 < figs.answer_rate.value < 1 and figs.abandoned > 0

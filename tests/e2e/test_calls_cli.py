@@ -1,0 +1,40 @@
+"""`main.py calls import / figures` as a subprocess, as a center's nightly script would run them (issue 17)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.core.calls import samples
+from tests.e2e.test_program import run
+from tests.e2e.test_units_cli import center_file  # noqa: F401 (a fixture)
+from tests.helpers import file_sha256
+
+pytestmark = pytest.mark.slow
+
+
+def test_import_then_figures_then_the_same_file_again(center_file):  # noqa: F811
+    month = samples.FOLDER / samples.CSV_NAME
+    before = file_sha256(center_file)
+    dry = run("calls", "import", "--db", str(center_file), str(month), "--dry-run")
+    assert dry.returncode == 0 and "试导入" in dry.stdout, dry.stderr
+    assert file_sha256(center_file) == before
+
+    done = run("calls", "import", "--db", str(center_file), str(month), "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["ok"] and report["added"] == len(samples.calls())
+
+    figures = run("calls", "figures", "--db", str(center_file), "--from", "2026-10-01", "--to", "2026-10-31")
+    assert figures.returncode == 0 and "接通率" in figures.stdout and "连续 24 小时最低接通率" in figures.stdout
+
+    again = run("calls", "import", "--db", str(center_file), str(month))
+    assert again.returncode != 0 and "导入过" in again.stderr + again.stdout
+    assert "Traceback" not in again.stderr
+
+
+def test_a_bad_row_exits_non_zero_naming_it(center_file, tmp_path):  # noqa: F811
+    bad = tmp_path / "bad.csv"
+    bad.write_text("呼入时间,主叫号码,是否接通,等待时长,通话时长\n2026-10-01 08:00:00,13800000000,接通,-4,60\n",
+                   encoding="utf-8")
+    result = run("calls", "import", "--db", str(center_file), str(bad))
+    assert result.returncode == 1 and "第 2 行" in result.stdout and "等待时长" in result.stdout
