@@ -48,6 +48,7 @@ def _command_modules() -> list[ModuleType]:
     (argparse needs every sub-parser even for --help); each imports its feature only in ``run``."""
     from core import cli as check_cli
     from core.calls import cli as calls_cli
+    from core.visits import cli as visits_cli
     from core.center import cli as setup_cli
     from core.deadlines import cli as deadlines_cli
     from core.kb import cli as kb_cli
@@ -57,8 +58,8 @@ def _command_modules() -> list[ModuleType]:
     from forms import cli as docs_cli
     from sync import cli as sync_cli
 
-    return [demo_cli, check_cli, tickets_cli, kb_cli, units_cli, deadlines_cli, calls_cli, setup_cli, sync_cli,
-            docs_cli]
+    return [demo_cli, check_cli, tickets_cli, kb_cli, units_cli, deadlines_cli, calls_cli, visits_cli, setup_cli,
+            sync_cli, docs_cli]
 
 
 def run_command(args: argparse.Namespace) -> int:

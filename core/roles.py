@@ -48,6 +48,9 @@ class Permission(Coded):
     MEDIATION_CLOSE = ("mediation.close", "调解后审核结案")  # 12365 6.3.5.2.3: 受理方负责人
     # 上报省级中心 (DESIGN "Batches to the province"): keys are the admin's; a
     # district's head or admin sends batches; provincial staff take them in.
+    VISIT = ("visit", "回访")
+    VISIT_CORRECT = ("visit.correct", "修改回访评价")
+    VISIT_MANAGE = ("visit.manage", "设置回访抽样与时限")
     CALLS_IMPORT = ("calls.import", "导入话务记录")
     CALLS_VIEW = ("calls.view", "查看话务统计")
     SYNC_KEYS = ("sync.keys", "管理上报密钥")
@@ -60,7 +63,8 @@ class Permission(Coded):
 TICKET_WORK = frozenset({
     Permission.TICKET_REGISTER, Permission.TICKET_IMPORT, Permission.DISPATCH, Permission.EXTENSION_DECIDE,
     Permission.SUPERVISE, Permission.SURGE_DECLARE, Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
-    Permission.MEDIATION_CLOSE, Permission.CALLS_IMPORT,
+    Permission.MEDIATION_CLOSE, Permission.CALLS_IMPORT, Permission.VISIT, Permission.VISIT_CORRECT,
+    Permission.VISIT_MANAGE,
 })
 
 _VIEW = {Permission.TICKET_VIEW, Permission.KB_USE}
@@ -73,13 +77,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Mediators and return-visit staff must reach the caller, so they see identity.
     Role.MEDIATOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.MEDIATE,
                                       Permission.DOCUMENT_ISSUE}),
-    Role.RETURN_VISITOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL}),
+    Role.RETURN_VISITOR: frozenset(_VIEW | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.VISIT}),
     Role.MANAGER: frozenset(_VIEW | _KB_EDITOR | {Permission.TICKET_VIEW_CONFIDENTIAL, Permission.TICKET_REGISTER,
                                                   Permission.DISPATCH, Permission.EXTENSION_DECIDE,
                                                   Permission.SUPERVISE, Permission.SURGE_DECLARE,
                                                   Permission.MEDIATE, Permission.DOCUMENT_ISSUE,
                                                   Permission.MEDIATION_CLOSE, Permission.SYNC_EXPORT,
-                                                  Permission.CALLS_IMPORT, Permission.CALLS_VIEW}),
+                                                  Permission.CALLS_IMPORT, Permission.CALLS_VIEW,
+                                                  Permission.VISIT, Permission.VISIT_CORRECT,
+                                                  Permission.VISIT_MANAGE}),
     Role.ADMIN: frozenset(_VIEW | _KB_EDITOR | {Permission.USER_MANAGE, Permission.TOPIC_MANAGE,
                                                 Permission.TICKET_IMPORT, Permission.UNIT_MANAGE,
                                                 Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE,

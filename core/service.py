@@ -48,6 +48,7 @@ class Changes:
     exchange: bool = False  # keys, batches, receipts, imports
     settings: bool = False
     calls: bool = False  # the call log (话务记录)
+    visits: bool = False  # return visits (回访)
     ids: list[int] = field(default_factory=list)  # what a service names as changed (users, articles)
     ticket_ids: set[int] = field(default_factory=set)  # the tickets whose timeline was written
 
@@ -62,7 +63,7 @@ class Changes:
 
 
 KINDS = ("tickets", "users", "topics", "center", "drafts", "kb", "units", "calendar", "templates", "exchange",
-         "settings", "calls")
+         "settings", "calls", "visits")
 
 # What a write of each object type changes. write() refuses a type missing here, so a new
 # kind of write cannot go unheard by the screens (tests/core/test_changes.py).
@@ -92,6 +93,7 @@ OBJECT_CHANGES: dict[str, tuple[str, ...]] = {
     "sync_receipt_in": ("exchange", "tickets"),
     "sync_import": ("exchange", "tickets", "units", "topics", "kb", "users"),
     "call_import": ("calls",),
+    "return_visit": ("tickets", "visits"),
 }
 
 

@@ -171,7 +171,57 @@ class EventKind(Coded):
     MEDIATION_CONCLUDED = ("mediation_concluded", "调解结束")
     DOCUMENT_ISSUED = ("document_issued", "出具文书")
     DOCUMENT_REISSUED = ("document_reissued", "再次出具文书")
+    VISIT_ATTEMPTED = ("visit_attempted", "回访未接通")
+    VISITED = ("visited", "回访")
+    VISIT_CORRECTED = ("visit_corrected", "修改回访评价")
+    REHANDLING = ("rehandling", "二次办理")
     RENUMBERED = ("renumbered", "工单改号")  # the province found the number reissued after a restore (core.tickets.renumbering)
+
+
+class VisitStatus(Coded):
+    """A return visit (回访, 12345 5.4): due, done, or ended without one."""
+
+    DUE = ("due", "待回访")
+    DONE = ("done", "已回访")
+    UNREACHABLE = ("unreachable", "无法联系")  # every attempt failed
+    REFUSED = ("refused", "拒绝回访")  # 12345 5.4.2: the caller said no on the phone
+
+
+class Satisfaction(Coded):
+    """满意度, five levels (12345 5.3.2); ``LEVELS`` gives each its number, 5 the best."""
+
+    VERY_SATISFIED = ("very_satisfied", "非常满意")
+    SATISFIED = ("satisfied", "满意")
+    BASIC = ("basic", "基本满意")
+    DISSATISFIED = ("dissatisfied", "不满意")
+    VERY_DISSATISFIED = ("very_dissatisfied", "非常不满意")
+
+
+SATISFACTION_LEVELS = {"very_satisfied": 5, "satisfied": 4, "basic": 3, "dissatisfied": 2, "very_dissatisfied": 1}
+
+
+class Solved(Coded):
+    """测评解决情况 (12345 5.4.3 b, B.4.3)."""
+
+    SOLVED = ("solved", "解决")
+    PARTLY = ("partly", "部分解决")
+    UNSOLVED = ("unsolved", "未解决")
+
+
+class UnitContacted(Coded):
+    """测评响应情况 (12345 5.4.3 a, B.4.2): did the unit contact, or try to contact, the caller."""
+
+    CONTACTED = ("contacted", "已联系")
+    TRIED = ("tried", "尝试联系")
+    NOT_CONTACTED = ("not_contacted", "未联系")
+
+
+class DissatisfiedWith(Coded):
+    """What a dissatisfied caller is dissatisfied with (12345 B.4.5; 7.1.3.3 效率、态度、效果)."""
+
+    EFFICIENCY = ("efficiency", "办理效率")
+    ATTITUDE = ("attitude", "服务态度")
+    RESULT = ("result", "办理结果")
 
 
 class ArticleStatus(Coded):

@@ -393,6 +393,32 @@ class Supervision(TravellingModel):
     answered_at = CharField(default="")
 
 
+class ReturnVisit(TravellingModel):
+    """回访 (12345 5.4; GB/T 33358 10.4): one round of calling the caller back about a ticket.
+
+    ``attempts`` is the JSON list of calls that did not reach them ({"at", "note"}); a done visit has
+    what the caller said (B.4.2–B.4.5); ``corrected_from`` keeps the score a manager changed."""
+
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="visits")
+    round = IntegerField()
+    status = CharField()
+    attempts = TextField(default="[]")
+    visited_at = CharField(default="")
+    visited_by = ForeignKeyField(User, column_name="visited_by", null=True)
+    unit_contacted = CharField(default="")
+    solved = CharField(default="")
+    satisfaction = CharField(default="")
+    dissatisfied_with = TextField(default="[]")
+    comment = TextField(default="")
+    corrected_from = CharField(default="")
+    correction_reason = TextField(default="")
+    corrected_by = ForeignKeyField(User, column_name="corrected_by", null=True)
+    rehandled = BooleanField(default=False)
+
+    class Meta:
+        table_name = "return_visit"
+
+
 class MediationCase(TravellingModel):
     """调解 of a complaint (12365 6.3.5.2.2): its facts, request and outcome."""
 
@@ -618,7 +644,8 @@ ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, Tic
               KbCategory, Article, ArticleVersion, Synonym, ArticleUse, ArticleFeedback, ArticleFile, OpenQuestion,
               Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision,
               MediationCase, MediationParty, MediationSession, IssuedDocument, DocumentCounter, DocumentTemplate,
-              SyncKey, SyncPeerKey, SyncBatchOut, SyncReceiptIn, SyncImport, SyncConflict, SyncReceiptOut]
+              SyncKey, SyncPeerKey, SyncBatchOut, SyncReceiptIn, SyncImport, SyncConflict, SyncReceiptOut,
+              ReturnVisit]
 
 
 class CallImport(BaseModel):
@@ -654,3 +681,6 @@ class CallRecord(BaseModel):
 
     class Meta:
         table_name = "call_record"
+
+
+ALL_MODELS += [CallImport, CallRecord]

@@ -915,6 +915,37 @@ def upgrade_10(conn: apsw.Connection) -> None:
     conn.execute("CREATE INDEX call_record_ticket ON call_record(ticket_id) WHERE ticket_id IS NOT NULL")
 
 
+def upgrade_11(conn: apsw.Connection) -> None:
+    """回访 (issue 17; 12345 5.4, GB/T 33358 10.4): one row per visit round of a ticket, the first
+    after its feedback review closes it, another after each re-handling (二次办理). Travels to the
+    province like the ticket's other records."""
+    conn.execute("""
+        CREATE TABLE return_visit (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            round INTEGER NOT NULL CHECK (round >= 1),
+            status TEXT NOT NULL,
+            attempts TEXT NOT NULL DEFAULT '[]',
+            visited_at TEXT NOT NULL DEFAULT '',
+            visited_by INTEGER REFERENCES user(id),
+            unit_contacted TEXT NOT NULL DEFAULT '',
+            solved TEXT NOT NULL DEFAULT '',
+            satisfaction TEXT NOT NULL DEFAULT '',
+            dissatisfied_with TEXT NOT NULL DEFAULT '[]',
+            comment TEXT NOT NULL DEFAULT '',
+            corrected_from TEXT NOT NULL DEFAULT '',
+            correction_reason TEXT NOT NULL DEFAULT '',
+            corrected_by INTEGER REFERENCES user(id),
+            rehandled INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (ticket_id, round)
+        )""")
+    conn.execute("CREATE INDEX return_visit_status ON return_visit(status)")
+
+
 # The expression core.tickets.queries searches by, written once so the index is used.
 FORMER_NUMBER = "json_extract(data, '$.old')"
 
@@ -928,7 +959,8 @@ class UpgradeFailed(Exception):
 
 
 UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6,
-                                                      upgrade_7, upgrade_8, upgrade_9, upgrade_10]
+                                                      upgrade_7, upgrade_8, upgrade_9, upgrade_10,
+                                                      upgrade_11]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from core import clock
 from demo import calls as demo_calls
 from demo import mediation as demo_mediation
+from demo import visits as demo_visits
 from demo import kb as demo_kb
 from demo import units as demo_units
 from core.center import users
@@ -952,6 +953,7 @@ def fill_demo(
         # history ends now, not in a snapshot frozen at a given ``now`` (tests, benches).
         if created and not cancelled and not frozen:
             demo_mediation.mediate_demo()
+            demo_visits.visit_demo(seed)
         if created and not cancelled:  # a month of the phone system's records, linked to the phone tickets
             demo_calls.fill_calls(users.actor_for(DEMO_ADMIN[0]), now, seed)
     log.info("demo fill: %d tickets%s", added, " (cancelled)" if cancelled else "")

@@ -195,6 +195,24 @@ def ticket_number(origin: str) -> Check:
     return _refusing(check, 7, "999999-20261124-0001", f"{origin}-20261332-0001", f"{origin}-20261124-0000")
 
 
+def _json_text(value: Any, limit: int, empty: str, kind: type, wanted: str) -> tuple[Any, str | None]:
+    """(the parsed JSON, None) for text of ``kind`` within ``limit``; (None, None) for ``empty``;
+    else (None, what is wrong)."""
+    if type(value) is not str:
+        return None, wrong_type(value, "JSON 文字")
+    if value == empty:
+        return None, None
+    if len(value) > limit:
+        return None, f"有 {len(value):,} 个字，超过上限 {limit:,} 个字"
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None, "不是有效的 JSON"
+    if type(data) is not kind:
+        return None, wanted
+    return data, None
+
+
 def json_object(limit: int, fields: dict[str, Check] | None = None, only: bool = False,
                 nullable: frozenset[str] = frozenset()) -> Check:
     """Text holding a JSON object (a ticket's details, an event's data, a feedback), ``fields``
@@ -205,18 +223,9 @@ def json_object(limit: int, fields: dict[str, Check] | None = None, only: bool =
     that takes the key out expects its value (``{"elements": null}`` broke the feedback's lines,
     ``"police_told": null`` printed 未报公安部门). A key without a rule may hold anything."""
     def check(value: Any) -> str | None:
-        if type(value) is not str:
-            return wrong_type(value, "JSON 文字")
-        if value == "{}":
-            return None
-        if len(value) > limit:
-            return f"有 {len(value):,} 个字，超过上限 {limit:,} 个字"
-        try:
-            data = json.loads(value)
-        except ValueError:
-            return "不是有效的 JSON"
-        if type(data) is not dict:
-            return "应为 JSON 对象（{…}）"
+        data, why = _json_text(value, limit, "{}", dict, "应为 JSON 对象（{…}）")
+        if why or data is None:
+            return why
         for key, inner in data.items():
             rule = fields.get(key) if fields else None
             if rule is None:
@@ -261,3 +270,36 @@ def boolean(value: Any) -> str | None:
 
 
 _refusing(boolean, 1, "true")
+
+
+def json_list(limit: int, item: Check, most: int) -> Check:
+    """Text holding a JSON list of at most ``most`` items, each held to ``item`` (a visit's
+    attempts, what a caller was dissatisfied with)."""
+    def check(value: Any) -> str | None:
+        data, why = _json_text(value, limit, "[]", list, "应为 JSON 列表（[…]）")
+        if why or data is None:
+            return why
+        if len(data) > most:
+            return f"有 {len(data)} 项，超过上限 {most} 项"
+        for n, inner in enumerate(data, start=1):
+            why = item(inner)
+            if why:
+                return f"的第 {n} 项{why}"
+        return None
+    return _refusing(check, 7, "[不是 JSON", '{"a": 1}', json.dumps([item.bad[0]], ensure_ascii=False))  # type: ignore[attr-defined]
+
+
+def fields_of(fields: dict[str, Check]) -> Check:
+    """A JSON object (inside a list) with exactly these keys, each held to its rule."""
+    def check(value: Any) -> str | None:
+        if type(value) is not dict:
+            return wrong_type(value, "对象")
+        if set(value) != set(fields):
+            return f"应有且只有 {'、'.join(fields)} 几项"
+        for key, rule in fields.items():
+            why = rule(value[key])
+            if why:
+                return f"中的“{key}”{why}"
+        return None
+    first = next(iter(fields))
+    return _refusing(check, "对象", {"不可填": "x"}, {first: None})

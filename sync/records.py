@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 USER, TOPIC, UNIT, KB_CATEGORY, KB_ARTICLE = "staff", "topic", "unit", "kb_category", "kb_article"
 TICKET, EVENT, ATTACHMENT, ASSIGNMENT, DEADLINE = "ticket", "ticket_event", "attachment", "assignment", "deadline"
 EXTENSION, SUPERVISION, MEDIATION, DOCUMENT = "extension_request", "supervision", "mediation_case", "issued_document"
+VISIT = "return_visit"
 
 LABELS = {USER: "人员", TOPIC: "问题分类", UNIT: "承办单位", KB_CATEGORY: "知识分类", KB_ARTICLE: "知识",
           TICKET: "工单", EVENT: "工单记录", ATTACHMENT: "附件（仅登记信息）", ASSIGNMENT: "派单",
           DEADLINE: "时限", EXTENSION: "延期申请", SUPERVISION: "督办", MEDIATION: "调解",
-          DOCUMENT: "文书（仅登记信息）"}
+          DOCUMENT: "文书（仅登记信息）", VISIT: "回访"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,10 @@ KINDS: tuple[Kind, ...] = (
     Kind(SUPERVISION, "supervision", ("uid", "origin", "rev", "updated_at", "kind", "at", "content", "answer",
                                       "answered_at"),
          {"ticket_id": "ticket", "unit_id": "unit", "by_user": "user"}),
+    Kind(VISIT, "return_visit", ("uid", "origin", "rev", "updated_at", "round", "status", "attempts", "visited_at",
+                                 "unit_contacted", "solved", "satisfaction", "dissatisfied_with", "comment",
+                                 "corrected_from", "correction_reason", "rehandled"),
+         {"ticket_id": "ticket", "visited_by": "user", "corrected_by": "user"}),
     Kind(MEDIATION, "mediation_case", ("uid", "origin", "rev", "updated_at", "status", "outcome", "facts", "request",
                                        "agreement", "termination_reason", "opened_at", "concluded_at"),
          {"ticket_id": "ticket", "mediator_id": "user"},

@@ -20,19 +20,21 @@ from core import attachments, files, limits
 from core.deadlines import rules as deadline_rules
 from core.kb import articles as kb
 from core.mediation import cases as mediation
+from core.visits import record as visits
 from core.tickets import registration
 from core.center import topics
 from core.units import tree as units
 from core.center import users
 from core.dispatch.handling import FEEDBACK_ELEMENTS
 from core.vocab import (ArticleStatus, AssignmentRole, AssignmentStatus, AttachmentKind, Category, Channel,
-                        DispatchMethod, EmergencyType, EventKind, FeedbackResult, MediationOutcome, NotAcceptedReason,
-                        PartyKind, PartySide, RepresentativeRole, RiskLevel, Stage, Status, SupervisionKind, UnitKind,
-                        Urgency)
+                        DispatchMethod, DissatisfiedWith, EmergencyType, EventKind, FeedbackResult, MediationOutcome,
+                        NotAcceptedReason, PartyKind, PartySide, RepresentativeRole, RiskLevel, Satisfaction, Solved,
+                        Stage, Status, SupervisionKind, UnitContacted, UnitKind, Urgency, VisitStatus)
 from forms.catalog import DocumentKind
 from sync import records
-from sync.field_checks import (PHONE, Check, boolean, code, day, flag, integer, json_object, optional, pattern,
-                               region, sha256, shown, stamp, text, text_map, ticket_number, uid, wrong_type)
+from sync.field_checks import (Check, PHONE, boolean, code, day, fields_of, flag, integer, json_list, json_object,
+                                 optional, pattern, region, sha256, shown, stamp, text, text_map, ticket_number, uid,
+                                 wrong_type)
 
 log = logging.getLogger("hotline.sync.validate")
 _MISSING = object()
@@ -124,6 +126,15 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
                             "decided_at": maybe_stamp, "decision_note": note},
         records.SUPERVISION: {"kind": code(SupervisionKind, "督办方式"), "at": stamp, "content": long_text,
                               "answer": long_text, "answered_at": maybe_stamp},
+        records.VISIT: {
+            "round": integer(1, 1000), "status": code(VisitStatus, "回访状态"),
+            "attempts": json_list(limits.COMPOSED, fields_of({"at": stamp, "note": note}), visits.MAX_ATTEMPTS_KEPT),
+            "visited_at": maybe_stamp, "unit_contacted": code(("",) + tuple(c.value for c in UnitContacted), "承办单位联系情况"),
+            "solved": code(("",) + tuple(c.value for c in Solved), "解决情况"),
+            "satisfaction": code(("",) + tuple(c.value for c in Satisfaction), "满意度"),
+            "dissatisfied_with": json_list(limits.COMPOSED, code(DissatisfiedWith, "不满意方面"), len(DissatisfiedWith)),
+            "comment": note, "corrected_from": code(("",) + tuple(c.value for c in Satisfaction), "原满意度"),
+            "correction_reason": note, "rehandled": flag},
         records.MEDIATION: {
             "status": code((mediation.OPEN, mediation.CONCLUDED), "调解状态"),
             "outcome": optional(code(MediationOutcome, "调解结果")), "opened_at": stamp, "concluded_at": maybe_stamp,

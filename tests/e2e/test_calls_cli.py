@@ -38,3 +38,16 @@ def test_a_bad_row_exits_non_zero_naming_it(center_file, tmp_path):  # noqa: F81
                    encoding="utf-8")
     result = run("calls", "import", "--db", str(center_file), str(bad))
     assert result.returncode == 1 and "第 2 行" in result.stdout and "等待时长" in result.stdout
+
+
+def test_the_visit_queue_of_a_demo_center(tmp_path):
+    """`main.py visits queue` lists what a visitor has to call back (issue 17)."""
+    db = tmp_path / "demo.db"
+    made = run("demo", "--db", str(db), "--tickets", "300", "--seed", "1")
+    assert made.returncode == 0, made.stderr
+    listed = run("visits", "queue", "--db", str(db), "--as", "visitor", "--json")
+    assert listed.returncode == 0, listed.stderr
+    due = json.loads(listed.stdout)
+    assert due and all(d["due_at"] > d["closed_at"] for d in due)
+    text = run("visits", "queue", "--db", str(db), "--as", "visitor")
+    assert "回访时限" in text.stdout

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -272,11 +273,16 @@ def records_by_kind(db: Path, origin: str = DISTRICT) -> dict[str, list[dict]]:
     return out
 
 
+_ROUNDS = itertools.count()
+
+
 def fresh(kind: str, data: dict) -> dict:
     """The record as a new one of its center's: new uids (its children's too), rev 1."""
     import uuid
 
     copy = dict(data, uid=str(uuid.uuid4()))
+    if kind == records.VISIT:  # a ticket has one visit a round: a new one is a later round
+        copy["round"] = 2 + next(_ROUNDS) % 990
     if records.BY_NAME[kind].has_rev:
         copy["rev"] = 1
     for child in records.BY_NAME[kind].children:

@@ -1,0 +1,149 @@
+"""The return-visit queue (回访): tickets due for a visit, the visit's own clock, and one ticket as the
+visitor's screen shows it (the standard phrases of 12345 appendix B.4, the number to dial, the unit's
+feedback).
+
+Left out, as 12345 5.4.2 asks: callers who said at registration that they do not want a visit, and
+tickets without a number. Confidential callers (是否保密) are listed only to accounts that may see
+who they are. Of the first round of consults, help and suggestions a manager may visit a share
+(VisitSettings.share_percent, drawn by the ticket's uid so the same tickets are always in it);
+complaints, reports and re-handled tickets are always visited (5.4.1 "全部或抽样").
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from core import clock
+from core.deadlines import clocks as deadlines
+from core.deadlines import workcalendar
+from core.dispatch.reads import feedback_lines
+from core.errors import NotFound
+from core.roles import Actor, Permission
+from core.service import require
+from core.tickets.privacy import mask_name, mask_phone
+from core.visits import record
+from core.vocab import Category, VisitStatus
+from db.connection import raw_connection
+
+# B.4: what the visitor says, in order (they must not lead the caller, 5.4.4).
+PHRASES: tuple[tuple[str, str], ...] = (
+    ("首问语", "您好，我是12345市民服务热线的回访人员，请问您是{称呼}吗？本次联系您是为了做回访调查。"),
+    ("测评响应情况", "针对您之前反映的{问题}，承办单位是否联系或尝试与您联系？"
+                 "（如问什么叫尝试联系：曾通过电话、上门、短信等各种方式联系您）"),
+    ("测评解决情况", "您反映的问题是否得到解决？"),
+    ("测评满意情况", "对问题的处理情况是非常满意、满意、基本满意、不满意、非常不满意？"),
+    ("不满意时", "请问您对哪方面不满意？（职能部门办事效率 / 办事人员态度 / 解决问题质量）"),
+    ("结束语", "感谢您的配合，不打扰了，再见。"),
+)
+
+# Closed tickets handled by a unit (their lead assignment closed by the feedback review), whose
+# caller agreed and left a number; the round and its row, if any, with them.
+_CANDIDATES = """
+    SELECT t.id, t.uid, t.number, t.title, t.category, t.caller_name, t.caller_phone, t.caller_contact,
+           t.confidential, a.closed_at, a.feedback, u.name,
+           (SELECT count(*) FROM return_visit r WHERE r.ticket_id = t.id AND r.rehandled = 1) + 1 AS round
+    FROM ticket t
+    JOIN assignment a ON a.id = (SELECT max(l.id) FROM assignment l WHERE l.ticket_id = t.id AND l.role = 'lead')
+                     AND a.status = 'closed' AND a.closed_at != ''
+    JOIN unit u ON u.id = a.unit_id
+    WHERE t.status = 'closed' AND t.visit_consent = 1 AND (t.caller_phone != '' OR t.caller_contact != '')
+    ORDER BY a.closed_at
+"""
+
+
+@dataclass(frozen=True)
+class VisitDue:
+    ticket_id: int
+    number: str
+    title: str
+    category: str  # label
+    caller: str  # masked for an account that may not see who a confidential caller is
+    phone: str  # the number to dial, masked likewise
+    unit: str
+    closed_at: str
+    due_at: str  # the visit's clock: within_days working days after the ticket closed
+    overdue: bool
+    round: int
+    attempts: int  # calls of this round that reached nobody
+
+
+def in_sample(uid: str, share_percent: int) -> bool:
+    """The same tickets are always drawn: by their uid, not by chance at each read."""
+    return int(hashlib.sha256(uid.encode()).hexdigest()[:8], 16) % 100 < share_percent
+
+
+def due_at(closed_at: str, within_days: int, calendar: workcalendar.WorkCalendar | None = None) -> str:
+    calendar = calendar or workcalendar.current()
+    day, _provisional = calendar.working_day_after(clock.parse_stamp(closed_at).date(), within_days)
+    return clock.stamp(deadlines.end_of(day))
+
+
+def queue(actor: Actor, now: dt.datetime | None = None, limit: int = 200) -> list[VisitDue]:
+    """Tickets due for a visit now, the longest waiting first."""
+    actor = require(actor, Permission.VISIT)
+    now = now or clock.now()
+    conf, calendar = record.settings(), workcalendar.current()
+    sees_identity = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
+    conn = raw_connection()
+    ended = {(t, r): (s, a) for t, r, s, a in conn.execute("SELECT ticket_id, round, status, attempts FROM return_visit")}
+    out: list[VisitDue] = []
+    for (tid, uid, number, title, category, name, phone, contact, confidential, closed_at, _feedback, unit,
+         round_) in conn.execute(_CANDIDATES):
+        status, attempts = ended.get((tid, round_), (VisitStatus.DUE.value, "[]"))
+        if status != VisitStatus.DUE.value:
+            continue
+        if confidential and not sees_identity:
+            continue
+        always = category in (Category.COMPLAINT.value, Category.REPORT.value) or round_ > 1
+        if not always and not in_sample(uid, conf.share_percent):
+            continue
+        due = due_at(closed_at, conf.within_days, calendar)
+        masked = confidential and not sees_identity
+        out.append(VisitDue(tid, number, title, Category.label_of(category), mask_name(name) if masked else name,
+                            mask_phone(phone or contact) if masked else (phone or contact), unit, closed_at, due,
+                            due < clock.stamp(now), round_, len(json.loads(attempts))))
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class VisitSheet:
+    """One ticket as the visitor's screen shows it."""
+
+    due: VisitDue
+    content: str
+    feedback_result: str
+    feedback: list[tuple[str, str]]
+    phrases: tuple[tuple[str, str], ...]
+    earlier: list[str]  # what earlier rounds found, newest last
+
+
+def sheet(actor: Actor, ticket_id: int, now: dt.datetime | None = None) -> VisitSheet:
+    actor = require(actor, Permission.VISIT)
+    due = next((d for d in queue(actor, now, limit=1_000_000) if d.ticket_id == ticket_id), None)
+    if due is None:
+        raise NotFound("这张工单现在不在回访队列中（未办结、已回访、诉求人不同意回访，或未被抽中）。")
+    conn = raw_connection()
+    content, feedback = conn.execute(
+        "SELECT t.content, a.feedback FROM ticket t JOIN assignment a ON a.ticket_id = t.id AND a.role = 'lead'"
+        " WHERE t.id = ? ORDER BY a.id DESC LIMIT 1", (ticket_id,)).fetchone()
+    result, lines = feedback_lines(feedback)
+    earlier = [f"第 {r} 次：{VisitStatus.label_of(s)}" + (f"，{sat}" if sat else "")
+               for r, s, sat in conn.execute("SELECT round, status, satisfaction FROM return_visit"
+                                             " WHERE ticket_id = ? AND round < ? ORDER BY round",
+                                             (ticket_id, due.round))]
+    call = due.caller or "诉求人"
+    phrases = tuple((title, text.replace("{称呼}", call).replace("{问题}", f"“{due.title}”问题"))
+                    for title, text in PHRASES)
+    return VisitSheet(due, content, result, lines, phrases, earlier)
+
+
+def ended_status(ticket_id: int) -> str:
+    """The status of the ticket's latest round, or '' when no visit was recorded (for reads)."""
+    row = raw_connection().execute("SELECT status FROM return_visit WHERE ticket_id = ? ORDER BY round DESC LIMIT 1",
+                                   (ticket_id,)).fetchone()
+    return row[0] if row else ""
+
