@@ -944,6 +944,8 @@ def upgrade_11(conn: apsw.Connection) -> None:
             UNIQUE (ticket_id, round)
         )""")
     conn.execute("CREATE INDEX return_visit_status ON return_visit(status)")
+    # The visit queue reads the lead assignments closed lately, oldest first (core.visits.queue).
+    conn.execute("CREATE INDEX assignment_lead_closed ON assignment(closed_at) WHERE role = 'lead' AND status = 'closed'")
 
 
 # The expression core.tickets.queries searches by, written once so the index is used.

@@ -3,15 +3,14 @@ visitor's screen shows it (the standard phrases of 12345 appendix B.4, the numbe
 feedback).
 
 Left out, as 12345 5.4.2 asks: callers who said at registration that they do not want a visit, and
-tickets without a number. Confidential callers (是否保密) are listed only to accounts that may see
+tickets without a number; and tickets closed longer ago than VisitSettings.window_days. Confidential callers (是否保密) are listed only to accounts that may see
 who they are. Of the first round of consults, help and suggestions a manager may visit a share
-(VisitSettings.share_percent, drawn by the ticket's uid so the same tickets are always in it);
+(VisitSettings.share_percent, drawn by the ticket's id so the same tickets are always in it);
 complaints, reports and re-handled tickets are always visited (5.4.1 "全部或抽样").
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 
@@ -38,18 +37,30 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("结束语", "感谢您的配合，不打扰了，再见。"),
 )
 
-# Closed tickets handled by a unit (their lead assignment closed by the feedback review), whose
-# caller agreed and left a number; the round and its row, if any, with them.
-_CANDIDATES = """
-    SELECT t.id, t.uid, t.number, t.title, t.category, t.caller_name, t.caller_phone, t.caller_contact,
-           t.confidential, a.closed_at, a.feedback, u.name,
-           (SELECT count(*) FROM return_visit r WHERE r.ticket_id = t.id AND r.rehandled = 1) + 1 AS round
-    FROM ticket t
-    JOIN assignment a ON a.id = (SELECT max(l.id) FROM assignment l WHERE l.ticket_id = t.id AND l.role = 'lead')
-                     AND a.status = 'closed' AND a.closed_at != ''
+# Closed tickets handled by a unit (their latest lead assignment closed by the feedback review)
+# lately, whose caller agreed and left a number, and whose current round has not ended; the
+# oldest first, through the partial index on lead assignments by closing time. The sample is
+# drawn by a multiplicative hash of the ticket's id, so the same tickets are always in it.
+_QUEUE = """
+    SELECT t.id, t.number, t.title, t.category, t.caller_name, t.caller_phone, t.caller_contact, t.confidential,
+           a.closed_at, u.name,
+           CASE WHEN r.id IS NULL THEN 1 WHEN r.rehandled THEN r.round + 1 ELSE r.round END AS round,
+           CASE WHEN r.id IS NULL OR r.rehandled THEN '[]' ELSE r.attempts END
+    FROM assignment a INDEXED BY assignment_lead_closed
+    JOIN ticket t ON t.id = a.ticket_id
     JOIN unit u ON u.id = a.unit_id
-    WHERE t.status = 'closed' AND t.visit_consent = 1 AND (t.caller_phone != '' OR t.caller_contact != '')
+    LEFT JOIN return_visit r ON r.id = (SELECT v.id FROM return_visit v WHERE v.ticket_id = t.id
+                                        ORDER BY v.round DESC LIMIT 1)
+    WHERE a.role = 'lead' AND a.status = 'closed' AND a.closed_at >= :since AND a.closed_at != ''
+      AND a.id = (SELECT max(l.id) FROM assignment l WHERE l.ticket_id = t.id AND l.role = 'lead')
+      AND t.status = 'closed' AND t.visit_consent = 1 AND (t.caller_phone != '' OR t.caller_contact != '')
+      AND (r.id IS NULL OR r.rehandled OR r.status = 'due')
+      AND (:confidential OR t.confidential = 0)
+      AND (t.category IN ('complaint', 'report') OR r.rehandled
+           OR (t.id * 2654435761) % 4294967296 % 100 < :share)
+      {one}
     ORDER BY a.closed_at
+    LIMIT :limit
 """
 
 
@@ -69,9 +80,9 @@ class VisitDue:
     attempts: int  # calls of this round that reached nobody
 
 
-def in_sample(uid: str, share_percent: int) -> bool:
-    """The same tickets are always drawn: by their uid, not by chance at each read."""
-    return int(hashlib.sha256(uid.encode()).hexdigest()[:8], 16) % 100 < share_percent
+def in_sample(ticket_id: int, share_percent: int) -> bool:
+    """The same tickets are always drawn (as _QUEUE draws them): by their id, not by chance at each read."""
+    return ticket_id * 2654435761 % 4294967296 % 100 < share_percent
 
 
 def due_at(closed_at: str, within_days: int, calendar: workcalendar.WorkCalendar | None = None) -> str:
@@ -80,32 +91,23 @@ def due_at(closed_at: str, within_days: int, calendar: workcalendar.WorkCalendar
     return clock.stamp(deadlines.end_of(day))
 
 
-def queue(actor: Actor, now: dt.datetime | None = None, limit: int = 200) -> list[VisitDue]:
-    """Tickets due for a visit now, the longest waiting first."""
+def queue(actor: Actor, now: dt.datetime | None = None, limit: int = 200, ticket_id: int | None = None) -> list[VisitDue]:
+    """Tickets due for a visit now, the longest waiting first (or just ``ticket_id``, if it is due)."""
     actor = require(actor, Permission.VISIT)
     now = now or clock.now()
     conf, calendar = record.settings(), workcalendar.current()
     sees_identity = actor.can(Permission.TICKET_VIEW_CONFIDENTIAL)
-    conn = raw_connection()
-    ended = {(t, r): (s, a) for t, r, s, a in conn.execute("SELECT ticket_id, round, status, attempts FROM return_visit")}
+    since = clock.stamp(now - dt.timedelta(days=conf.window_days))
+    sql = _QUEUE.format(one="AND t.id = :ticket" if ticket_id is not None else "")
+    rows = raw_connection().execute(sql, {"since": since, "confidential": int(sees_identity), "share": conf.share_percent,
+                                          "limit": limit, "ticket": ticket_id})
     out: list[VisitDue] = []
-    for (tid, uid, number, title, category, name, phone, contact, confidential, closed_at, _feedback, unit,
-         round_) in conn.execute(_CANDIDATES):
-        status, attempts = ended.get((tid, round_), (VisitStatus.DUE.value, "[]"))
-        if status != VisitStatus.DUE.value:
-            continue
-        if confidential and not sees_identity:
-            continue
-        always = category in (Category.COMPLAINT.value, Category.REPORT.value) or round_ > 1
-        if not always and not in_sample(uid, conf.share_percent):
-            continue
+    for (tid, number, title, category, name, phone, contact, confidential, closed_at, unit, round_, attempts) in rows:
         due = due_at(closed_at, conf.within_days, calendar)
-        masked = confidential and not sees_identity
+        masked = bool(confidential) and not sees_identity
         out.append(VisitDue(tid, number, title, Category.label_of(category), mask_name(name) if masked else name,
                             mask_phone(phone or contact) if masked else (phone or contact), unit, closed_at, due,
                             due < clock.stamp(now), round_, len(json.loads(attempts))))
-        if len(out) >= limit:
-            break
     return out
 
 
@@ -123,7 +125,7 @@ class VisitSheet:
 
 def sheet(actor: Actor, ticket_id: int, now: dt.datetime | None = None) -> VisitSheet:
     actor = require(actor, Permission.VISIT)
-    due = next((d for d in queue(actor, now, limit=1_000_000) if d.ticket_id == ticket_id), None)
+    due = next(iter(queue(actor, now, limit=1, ticket_id=ticket_id)), None)
     if due is None:
         raise NotFound("这张工单现在不在回访队列中（未办结、已回访、诉求人不同意回访，或未被抽中）。")
     conn = raw_connection()

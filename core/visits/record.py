@@ -38,10 +38,13 @@ class VisitSettings:
     attempts: int = 3  # calls that reach nobody before the round ends as 无法联系
     share_percent: int = 100  # of the first round of consults, help and suggestions; complaints, reports
     # and re-handled tickets are always visited (12345 5.4.1 "全部或抽样")
+    window_days: int = 30  # a ticket closed longer ago leaves the queue unvisited: a visit is 及时 or
+    # pointless (GB/T 33358 10.4.2 "回访及时"), and a center upgrading is not handed two years of them
 
     LABELS = {"within_days": "办结后几个工作日内回访", "attempts": "联系不上几次后记为无法联系",
-              "share_percent": "咨询、求助、建议类工单的抽样回访比例（%）"}
-    LIMITS = {"within_days": (1, 30), "attempts": (1, 10), "share_percent": (0, 100)}
+              "share_percent": "咨询、求助、建议类工单的抽样回访比例（%）",
+              "window_days": "办结超过多少天的工单不再列入回访"}
+    LIMITS = {"within_days": (1, 30), "attempts": (1, 10), "share_percent": (0, 100), "window_days": (1, 365)}
 
 
 def settings() -> VisitSettings:

@@ -3,7 +3,7 @@
 What shows depends on the rights the user holds: the dispatcher sees the
 center's own steps (受理, 派单, 答复), units to chase and returns and feedback
 to review; the manager the extension requests; the supervisor what is late;
-the admin a calendar that is missing a year.
+the admin a calendar that is missing a year; whoever visits, the return visits due (回访).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from core.deadlines import reminders
 from core.deadlines import workcalendar
 from core.roles import Actor, Permission
 from core.service import current
+from core.visits import queue as visit_queue
 from core.vocab import AssignmentStatus, Stage, Urgency
 from db.connection import raw_connection
 
@@ -65,6 +66,8 @@ def my_work(actor: Actor, now: dt.datetime | None = None, limit: int = LIMIT) ->
         items += _extensions()
     if actor.can(Permission.CALENDAR_MANAGE):
         items += _calendar(now)
+    if actor.can(Permission.VISIT):
+        items += _visits(actor, now, conf, limit)
     items.sort(key=lambda i: i.sort_key)
     return items[:limit]
 
@@ -109,6 +112,14 @@ def _extensions() -> list[WorkItem]:
     return [WorkItem(f"审批延期（至 {until}）", ticket_id, number, title, unit, "", 0, urgency == Urgency.URGENT.value,
                      target_id=request_id)
             for request_id, until, ticket_id, number, title, urgency, unit in rows]
+
+
+def _visits(actor: Actor, now: dt.datetime, conf: reminders.ReminderSettings, limit: int) -> list[WorkItem]:
+    """回访 due, on the visit's own clock (core.visits.queue): 催办 near its end, 督办 once past."""
+    return [WorkItem("待回访" if d.round == 1 else f"第 {d.round} 次回访（二次办理后）", d.ticket_id, d.number, d.title,
+                     d.unit, d.due_at, reminders.level_at(now, clock.parse_stamp(d.closed_at),
+                                                          clock.parse_stamp(d.due_at), conf), False)
+            for d in visit_queue.queue(actor, now, limit)]
 
 
 def _calendar(now: dt.datetime) -> list[WorkItem]:

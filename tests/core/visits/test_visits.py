@@ -186,3 +186,27 @@ def test_a_province_visits_nothing(operator, dispatcher, visitor, units):  # noq
     Center.update(role="province").where(Center.id == 1).execute()
     with pytest.raises(Conflict, match="省级中心"):
         record.record_visit(visitor, ticket, SATISFIED)
+
+
+def test_a_ticket_closed_longer_ago_than_the_window_leaves_the_queue(operator, dispatcher, visitor, manager,  # noqa: F811
+                                                                     units, frozen_clock):
+    import datetime as dt
+
+    from core import clock
+
+    ticket = closed(operator, dispatcher, units)
+    old = clock.stamp(frozen_clock.now - dt.timedelta(days=31))
+    Assignment.update(closed_at=old).where(Assignment.ticket == ticket).execute()
+    assert queue.queue(visitor) == []  # 30 days by default: an upgraded center is not handed two years of them
+    record.save_settings(manager, VisitSettings(window_days=60))
+    (due,) = queue.queue(visitor)
+    assert due.ticket_id == ticket and due.overdue  # 2 working days after closing have long passed
+
+
+def test_the_visit_queue_uses_its_index(center_db):
+    from db.connection import raw_connection
+
+    plan = " ".join(str(r) for r in raw_connection().execute(
+        "EXPLAIN QUERY PLAN " + queue._QUEUE.format(one=""),
+        {"since": "", "confidential": 1, "share": 100, "limit": 200, "ticket": None}))
+    assert "assignment_lead_closed" in plan

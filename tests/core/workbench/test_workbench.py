@@ -26,3 +26,18 @@ def test_workbench_shows_each_user_their_next_steps(operator, dispatcher, manage
     Deadline.update(provisional=True).where(Deadline.ticket == waiting).execute()
     notice = [i for i in workbench.my_work(center_db) if i.task == "导入放假通知"]
     assert notice and notice[0].title.startswith("1 个时限")
+
+
+def test_return_visits_due_are_on_the_workbench_with_their_clock(operator, dispatcher, manager):
+    """Issue 17: the visit's own clock (working days after the ticket closed) shows on the 工作台."""
+    from core.dispatch.handling import FeedbackInput
+
+    city = make_unit("区城市管理局")
+    ticket = register(operator)
+    (lead,) = send(dispatcher, ticket, city)
+    dispatch.sign_off(dispatcher, lead, "刘科长")
+    handling.record_feedback(dispatcher, FeedbackInput(lead, "resolved", {"measures": "已处理", "caller_told": "已告知"}))
+    handling.review_feedback(dispatcher, lead, True)
+    (visit,) = [i for i in workbench.my_work(manager) if i.task == "待回访"]
+    assert visit.ticket_id == ticket and visit.due_at > clock.stamp() and visit.level == 0
+    assert not [i for i in workbench.my_work(dispatcher) if i.task == "待回访"]  # the dispatcher does not visit
