@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
             self._add_area("工单查询", self._make_ticket_list)
         if handles:
             self._add_area("派单督办", self._make_dispatch)
+        if not province and (actor.can(Permission.VISIT) or actor.can(Permission.DISPATCH)):
+            self._add_area("回访", self._make_visits)  # the visitor's queue; the dispatcher's 二次办理
         if not province and (actor.can(Permission.MEDIATE) or actor.can(Permission.DOCUMENT_ISSUE)):
             self._add_area("调解与文书", self._make_mediation)
         if actor.can(Permission.KB_USE):
@@ -192,6 +194,11 @@ class MainWindow(QMainWindow):
         view.open_ticket.connect(self.open_handling)
         view.open_calendar.connect(self._open_calendar)
         return view
+
+    def _make_visits(self) -> QWidget:
+        from desktop.visits.view import VisitsView
+
+        return VisitsView(self.actor, self.runner)
 
     def _make_dispatch(self) -> QWidget:
         from desktop.dispatch.view import DispatchView

@@ -23,7 +23,7 @@ from core.roles import Actor, Permission
 from core.service import require
 from core.tickets.privacy import mask_name, mask_phone
 from core.visits import record
-from core.vocab import Category, VisitStatus
+from core.vocab import Category, Satisfaction, Solved, VisitStatus
 from db.connection import raw_connection
 
 # B.4: what the visitor says, in order (they must not lead the caller, 5.4.4).
@@ -149,3 +149,37 @@ def ended_status(ticket_id: int) -> str:
                                    (ticket_id,)).fetchone()
     return row[0] if row else ""
 
+
+
+@dataclass(frozen=True)
+class RehandlingDue:
+    """A visit that found the caller dissatisfied or the matter unsolved, awaiting the dispatcher's
+    decision on 二次办理 (GB/T 33358 10.4.2)."""
+
+    visit_id: int
+    ticket_id: int
+    number: str
+    title: str
+    unit: str
+    visited_at: str
+    satisfaction: str  # label
+    solved: str  # label
+    comment: str
+
+
+def rehandling_due(actor: Actor, limit: int = 200) -> list[RehandlingDue]:
+    """Visits found dissatisfied or unsolved, not yet decided, on tickets still closed; the oldest first."""
+    require(actor, Permission.DISPATCH)
+    rows = raw_connection().execute(
+        """
+        SELECT r.id, t.id, t.number, t.title, u.name, r.visited_at, r.satisfaction, r.solved, r.comment
+        FROM return_visit r JOIN ticket t ON t.id = r.ticket_id
+        JOIN assignment a ON a.id = (SELECT max(l.id) FROM assignment l WHERE l.ticket_id = t.id AND l.role = 'lead')
+        JOIN unit u ON u.id = a.unit_id
+        WHERE r.status = 'done' AND r.rehandled = 0 AND t.status = 'closed'
+          AND (r.satisfaction IN ('dissatisfied', 'very_dissatisfied') OR r.solved = 'unsolved')
+          AND r.round = (SELECT max(v.round) FROM return_visit v WHERE v.ticket_id = t.id)
+        ORDER BY r.visited_at LIMIT ?
+        """, (limit,))
+    return [RehandlingDue(vid, tid, number, title, unit, at, Satisfaction.label_of(sat), Solved.label_of(solved), comment)
+            for vid, tid, number, title, unit, at, sat, solved, comment in rows]

@@ -210,3 +210,16 @@ def test_the_visit_queue_uses_its_index(center_db):
         "EXPLAIN QUERY PLAN " + queue._QUEUE.format(one=""),
         {"since": "", "confidential": 1, "share": 100, "limit": 200, "ticket": None}))
     assert "assignment_lead_closed" in plan
+
+
+def test_the_dispatcher_sees_the_visits_awaiting_a_re_handling_decision(operator, dispatcher, visitor, units):  # noqa: F811
+    happy = closed(operator, dispatcher, units, caller_phone="13900000004")
+    unhappy = closed(operator, dispatcher, units)
+    record.record_visit(visitor, happy, SATISFIED)
+    visit = record.record_visit(visitor, unhappy, UNHAPPY)
+    (due,) = queue.rehandling_due(dispatcher)
+    assert (due.visit_id, due.ticket_id, due.satisfaction, due.solved) == (visit, unhappy, "不满意", "未解决")
+    with pytest.raises(PermissionDenied):
+        queue.rehandling_due(visitor)
+    record.decide_rehandling(dispatcher, visit, "请重新处理")
+    assert queue.rehandling_due(dispatcher) == []
