@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Generator
@@ -63,6 +64,8 @@ TICKET_SLACK = dt.timedelta(minutes=2)  # a ticket saved just after the call sti
 SHOWN_REJECTIONS = 200  # rows named in the report; the count is always whole
 CHUNK = 5000  # rows per executemany
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]$")
+LONGEST_NUMBER = 20  # digits of a phone number, as the ticket form allows
+LONGEST_TIME = 64  # characters of a written time; a longer cell is no time (and slow to parse)
 
 
 class CallLogError(HotlineError):
@@ -115,6 +118,24 @@ class _Refused(Exception):
     """Rolls the import back; the report says why."""
 
 
+def _unreadable(path: Path, exc: OSError) -> CallLogError:
+    """An OSError in Chinese (its own text is the system's English)."""
+    if isinstance(exc, FileNotFoundError):
+        return CallLogError(f"找不到文件“{path}”。")
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        return CallLogError(f"“{path.name}”是文件夹，不是文件：请选择其中导出的话务记录文件（.csv 或 .xlsx）。")
+    if isinstance(exc, PermissionError):
+        return CallLogError(f"无法读取“{path.name}”：没有读取权限，或文件正被其他程序（如 Excel）打开。"
+                            f"请关闭该文件后重试。")
+    return CallLogError(f"无法读取“{path.name}”：读取文件时出错（错误号 {exc.errno or '未知'}）。请把文件复制到本机后重试。")
+
+
+def _shown(value: Any) -> str:
+    """A cell as a refusal quotes it: a long one cut short."""
+    text = tabular.cell_text(value)
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
 def _header(value: Any) -> str:
     return _BRACKETED.sub("", tabular.header_name(value))
 
@@ -143,7 +164,10 @@ def _csv_rows(path: Path, utf8: bool | None = None) -> Generator[tuple[int, list
         with open(path, "rb") as fh:
             raw_head = fh.read(4096)
     except OSError as exc:
-        raise CallLogError(f"无法读取“{path.name}”：{exc.strerror or exc}。") from exc
+        raise _unreadable(path, exc) from exc
+    if raw_head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CallLogError(f"“{path.name}”是 UTF-16 编码的文本（Excel 的“Unicode 文本”），"
+                           f"请在 Excel 中“另存为”“CSV UTF-8”后再导入。")
     if b"\x00" in raw_head:
         raise CallLogError(f"“{path.name}”不是文本格式的 CSV 文件（可能是改了扩展名的 Excel 文件），请确认文件类型。")
     encoding = _encoding(path, utf8)
@@ -171,15 +195,20 @@ def _encoding(path: Path, utf8: bool | None = None) -> str:
         except UnicodeDecodeError:
             continue
         except OSError as exc:
-            raise CallLogError(f"无法读取“{path.name}”：{exc.strerror or exc}。") from exc
+            raise _unreadable(path, exc) from exc
     raise CallLogError(f"无法读取“{path.name}”：文字编码既不是 UTF-8 也不是 GB18030，请用 Excel 另存为“CSV UTF-8”。")
 
 
 def _read_csv(path: Path, encoding: str, delimiter: str, skip: int = 0) -> Generator[tuple[int, list[Any]], None, None]:
-    with open(path, encoding=encoding, newline="") as fh:
-        numbered = enumerate(csv.reader(fh, delimiter=delimiter), start=1)
-        for number, cells in itertools.islice(numbered, skip, None):
-            yield number, [tabular.from_csv_cell(c) if c[:1] == "'" else c for c in cells]
+    number = 0
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            numbered = enumerate(csv.reader(fh, delimiter=delimiter), start=1)
+            for number, cells in itertools.islice(numbered, skip, None):
+                yield number, [tabular.from_csv_cell(c) if c[:1] == "'" else c for c in cells]
+    except csv.Error as exc:  # with the default dialect, in effect only a cell over the limit
+        raise CallLogError(f"无法读取“{path.name}”：第 {number + 1} 行附近有一格长于 {csv.field_size_limit()} 个字符"
+                           f"（可能是引号没有成对），这不是话务记录。请检查该行后重新导入。") from exc
 
 
 def _xlsx_rows(path: Path) -> tuple[Generator[tuple[int, list[Any]], None, None] | None, dt.datetime]:
@@ -188,12 +217,16 @@ def _xlsx_rows(path: Path) -> tuple[Generator[tuple[int, list[Any]], None, None]
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors alike
-        raise CallLogError(f"无法读取“{path.name}”：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）。") from exc
+        raise CallLogError(f"无法读取“{path.name}”：文件已损坏或不是 Excel 工作簿。请在 Excel 或 WPS 中打开，"
+                           f"“另存为” .xlsx 后再导入。") from exc
 
     def rows_of(worksheet: Any, skip: int = 0, close: bool = False) -> Generator[tuple[int, list[Any]], None, None]:
         try:
             numbered = enumerate((list(r) for r in worksheet.iter_rows(min_row=1, values_only=True)), start=1)
             yield from itertools.islice(numbered, skip, None)
+        except Exception as exc:  # the sheet's XML is parsed only as it is read
+            raise CallLogError(f"无法读取“{path.name}”：工作表“{worksheet.title}”已损坏。请在 Excel 或 WPS 中打开，"
+                               f"“另存为” .xlsx 后再导入。") from exc
         finally:
             if close:  # read to the end (or given up): the workbook's file is closed
                 book.close()
@@ -240,12 +273,14 @@ def seconds(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return round(value) if value >= 0 else None
+        return round(value) if value >= 0 and math.isfinite(value) else None
     if isinstance(value, dt.time):
         return value.hour * 3600 + value.minute * 60 + value.second
     if isinstance(value, dt.timedelta):
         return round(value.total_seconds())
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    if len(text) > 20:  # no duration is written longer; 10 000 digits are no number int() takes
+        return None
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return round(float(text))
     if m := re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})", text):
@@ -277,6 +312,7 @@ def _answered(value: Any, talk: int | None) -> bool | None:
 _PLAIN_TIME = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})")
 _ANSWER_CODES = {w: True for w in ANSWERED_WORDS} | {w: False for w in MISSED_WORDS}
 _WITHHELD = ("-", "未知", "unknown", "anonymous")
+_DATE_ONLY = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{8}")
 
 
 def _line(value: Any) -> str:
@@ -288,13 +324,18 @@ def _line(value: Any) -> str:
 
 
 def row_reader(found: dict[str, int], epoch: dt.datetime, now: dt.datetime,
-               import_id: int | None = None) -> Callable[[list[Any]], tuple]:
+               import_id: int | None = None, ragged: bool = True) -> Callable[[list[Any]], tuple]:
     """For the file's columns: cells -> the row to store, or ValueError with the reason in Chinese.
+
+    ``ragged``: a row may stop before the columns it has (a worksheet leaves out its trailing empty
+    cells). In CSV every row has all the header's cells; a shorter one was broken apart (a comma or
+    a line break in a cell without quotes) and is refused rather than read as empty cells.
 
     A million rows pass through here, so the shapes phone systems write (2026/10/01 08:03:15,
     digits for seconds and numbers) take a short way; anything else goes the general way
     (core.tabular.parse_time, ``seconds``), which also words the refusals."""
-    width = max(found.values()) + 2
+    used = max(found.values()) + 1
+    width = used + 1
     blank = width  # the index of the None that pads every row: a column the file lacks reads it
     at_i, wait_i = found["called_at"], found["wait_seconds"]
     talk_i, answer_i = found.get("talk_seconds"), found.get("answered", blank)
@@ -327,21 +368,29 @@ def row_reader(found: dict[str, int], epoch: dt.datetime, now: dt.datetime,
         """The call's time as stored, less its +08:00."""
         text = plain(value) if isinstance(value, str) else None
         if text is None:
-            parsed = tabular.parse_time(value, epoch)
+            if isinstance(value, str):
+                value = " ".join(value.split())
+            if (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
+                    isinstance(value, str) and _DATE_ONLY.fullmatch(unicodedata.normalize("NFKC", value))):
+                raise ValueError(f"呼入时间“{_shown(value)}”只有日期，没有时刻，请导出带时分秒的呼入时间")
+            parsed = tabular.parse_time(value, epoch) if len(str(value)) <= LONGEST_TIME else None
             if parsed is None:
-                raise ValueError(f"呼入时间“{tabular.cell_text(value)}”无法识别为日期时间")
+                raise ValueError(f"呼入时间“{_shown(value)}”无法识别为日期时间")
             text = parsed.replace(tzinfo=None, microsecond=0).isoformat()
         if text < earliest or text > latest:
             raise ValueError(f"呼入时间 {text.replace('T', ' ')} 不可能（早于 2000 年或晚于现在）")
         return text
 
     def duration(value: Any, label: str) -> int:
-        got = int(value) if isinstance(value, str) and value.isdigit() else seconds(value)
+        fast = isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
+        got = int(value) if fast else seconds(value)
         if got is None or not 0 <= got <= MAX_SECONDS:
-            raise ValueError(f"{label}“{tabular.cell_text(value)}”不是 0 到 86400 之间的秒数")
+            raise ValueError(f"{label}“{_shown(value)}”不是 0 到 86400 之间的秒数")
         return got
 
     def read(cells: list[Any]) -> tuple:
+        if not ragged and len(cells) < used:
+            raise ValueError(f"这一行只有 {len(cells)} 列，表头有 {used} 列（可能某格中的逗号或换行没有加引号），请核对")
         if len(cells) <= width:
             cells = cells + [None] * (width + 1 - len(cells))
         moment = moment_of(cells[at_i])
@@ -354,14 +403,15 @@ def row_reader(found: dict[str, int], epoch: dt.datetime, now: dt.datetime,
         if answered is None:
             answered = _answered(raw_answer, talk if talk_i is not None else None)
         if answered is None:
-            raise ValueError(f"是否接通“{tabular.cell_text(raw_answer)}”无法判断，请写“接通”或“未接通”")
+            raise ValueError(f"是否接通“{_shown(raw_answer)}”无法判断，请写“接通”或“未接通”")
         if not answered and talk:
             raise ValueError(f"未接通的来电却有 {talk} 秒通话时长，请核对")
         raw_caller = cells[caller_i]
         caller_text = raw_caller.strip() if isinstance(raw_caller, str) else tabular.cell_text(raw_caller).strip()
-        caller = caller_text if caller_text.isascii() and caller_text.isdigit() else normalize_phone(caller_text)
-        if caller_text and not caller and caller_text.casefold() not in _WITHHELD:
-            raise ValueError(f"主叫号码“{caller_text[:30]}”不是电话号码")
+        plain_digits = caller_text.isascii() and caller_text.isdigit() and not caller_text.startswith("0086")
+        caller = caller_text if plain_digits else normalize_phone(caller_text)
+        if (caller_text and not caller and caller_text.casefold() not in _WITHHELD) or len(caller) > LONGEST_NUMBER:
+            raise ValueError(f"主叫号码“{_shown(caller_text)}”不是电话号码")
         agent = _line(cells[agent_i])[:50] if agent_i is not None else ""
         called = moment + "+08:00"
         call_id = _line(cells[id_i])[:100] if id_i is not None else ""
@@ -417,7 +467,8 @@ def import_calls(actor: Actor, path: Path, dry_run: bool = False,
             conn = raw_connection()
             import_id = CallImport.insert(file_name=path.name[:200], sha256=digest, imported_at=clock.stamp(now),
                                           imported_by=actor.user_id, rows=0, added=0, duplicates=0).execute()
-            _take(conn, rows, epoch, now, import_id, report, progress, cancelled)
+            _take(conn, rows, epoch, now, import_id, report, progress, cancelled,
+                  ragged=path.suffix.lower() in (".xlsx", ".xlsm"))
             if report.rejected_count or dry_run or not report.rows:
                 raise _Refused
             last = clock.stamp(clock.parse_stamp(report.last_call) + dt.timedelta(seconds=2 * MAX_SECONDS))
@@ -432,8 +483,6 @@ def import_calls(actor: Actor, path: Path, dry_run: bool = False,
                          "duplicates": report.duplicates, "linked": report.linked}
     except _Refused:
         pass
-    except csv.Error as exc:
-        raise CallLogError(f"无法读取“{path.name}”：CSV 格式有误（{exc}）。") from exc
     except UnicodeDecodeError as exc:
         raise CallLogError(f"无法读取“{path.name}”：文字编码有误。") from exc
     finally:
@@ -443,11 +492,16 @@ def import_calls(actor: Actor, path: Path, dry_run: bool = False,
 
 def _take(conn: Any, rows: Generator[tuple[int, list[Any]], None, None], epoch: dt.datetime, now: dt.datetime,
           import_id: int, report: CallImportReport, progress: Callable[[int, int], None] | None,
-          cancelled: Callable[[], bool] | None) -> None:
+          cancelled: Callable[[], bool] | None, ragged: bool = True) -> None:
     header_line, header = next(rows)
     found = _columns(header)
+    names = [_header(c).casefold() for c in header]
+    for index in found.values():
+        if names.count(names[index]) > 1:  # which of them the system meant cannot be told
+            raise CallLogError(f"“{report.file_name}”的表头有 {names.count(names[index])} 列都叫"
+                               f"“{_header(header[index])}”，无法确定用哪一列。请删去或改名多余的列后重新导入。")
     report.columns = {k: tabular.header_name(header[i]) for k, i in found.items()}
-    read = row_reader(found, epoch, now, import_id)
+    read = row_reader(found, epoch, now, import_id, ragged)
     batch: list[tuple] = []
     total_before = conn.total_changes()
 
@@ -460,6 +514,10 @@ def _take(conn: Any, rows: Generator[tuple[int, list[Any]], None, None], epoch: 
         if not any(cells):
             continue  # an empty row
         report.rows += 1
+        if report.rows % CHUNK == 0:  # read rows, not kept ones: a file of refused rows is long work too
+            Cancelled.check(cancelled, "已取消导入话务记录，没有写入任何记录。")
+            if progress is not None:
+                progress(report.rows, 0)
         try:
             row = read(cells)
         except ValueError as exc:
@@ -475,10 +533,6 @@ def _take(conn: Any, rows: Generator[tuple[int, list[Any]], None, None], epoch: 
         batch.append(row)
         if len(batch) >= CHUNK:
             flush()
-            if cancelled is not None and cancelled():
-                raise Cancelled("已取消导入话务记录，没有写入任何记录。")
-            if progress is not None:
-                progress(report.rows, 0)
     flush()
     inserted = conn.total_changes() - total_before
     report.added = inserted
@@ -503,7 +557,5 @@ def _digest(path: Path) -> tuple[str, bool]:
             except UnicodeDecodeError:
                 utf8 = False
         return digest.hexdigest(), utf8
-    except FileNotFoundError:
-        raise CallLogError(f"找不到文件“{path}”。") from None
-    except OSError as exc:
-        raise CallLogError(f"无法读取“{path.name}”：{exc.strerror or exc}。") from exc
+    except OSError as exc:  # a folder too (on Windows, PermissionError)
+        raise _unreadable(path, exc) from None
