@@ -19,7 +19,9 @@ def visit_demo(seed: int = 1) -> int:
     rng = random.Random(f"hotline-demo-visits:{seed}")
     visitor, dispatcher, manager = actor_for("visitor"), actor_for("dispatcher"), actor_for("manager")
     done = 0
-    for n, due in enumerate(queue.queue(visitor, limit=VISITS)):
+    due_now = queue.queue(visitor, limit=VISITS)
+    # The newest third is left for the visitor to call (the area opens on a queue), the rest visited.
+    for n, due in enumerate(due_now[:len(due_now) - (len(due_now) + 2) // 3]):
         ticket, kind = due.ticket_id, n % 10
         if kind < 5:
             record.record_visit(visitor, ticket, VisitInput(
