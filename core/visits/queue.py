@@ -183,3 +183,35 @@ def rehandling_due(actor: Actor, limit: int = 200) -> list[RehandlingDue]:
         """, (limit,))
     return [RehandlingDue(vid, tid, number, title, unit, at, Satisfaction.label_of(sat), Solved.label_of(solved), comment)
             for vid, tid, number, title, unit, at, sat, solved, comment in rows]
+
+
+@dataclass(frozen=True)
+class VisitDone:
+    """A finished round, as the record of visits lists it."""
+
+    visit_id: int
+    ticket_id: int
+    number: str
+    title: str
+    round: int
+    status: str  # label
+    visited_at: str
+    satisfaction: str  # label, '' when none was given
+    corrected_from: str  # label of the first score when a manager changed it
+    correction_reason: str
+    comment: str
+
+
+def recent_visits(actor: Actor, limit: int = 200) -> list[VisitDone]:
+    """Finished rounds, the newest first: where a manager finds a score to correct."""
+    require(actor, Permission.VISIT)
+    rows = raw_connection().execute(
+        """
+        SELECT r.id, t.id, t.number, t.title, r.round, r.status, r.visited_at, r.satisfaction, r.corrected_from,
+               r.correction_reason, r.comment
+        FROM return_visit r JOIN ticket t ON t.id = r.ticket_id
+        WHERE r.status != 'due' ORDER BY r.updated_at DESC LIMIT ?
+        """, (limit,))
+    return [VisitDone(vid, tid, number, title, round_, VisitStatus.label_of(status), at,
+                      Satisfaction.label_of(sat) if sat else "", Satisfaction.label_of(orig) if orig else "", why, comment)
+            for vid, tid, number, title, round_, status, at, sat, orig, why, comment in rows]

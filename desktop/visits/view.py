@@ -4,7 +4,8 @@ Keyboard first: the queue takes the cursor on arrival; Enter opens the ticket's 
 standard phrases and the number to dial; Alt+ the letter in brackets reaches each answer; Ctrl+S
 saves what the caller said, Ctrl+U records a call that reached nobody, Ctrl+R a refusal; Esc goes
 back to the queue. A second tab, for whoever decides re-handling, lists the visits that found the
-caller dissatisfied or the matter unsolved: Ctrl+H sends one back to the unit (二次办理).
+caller dissatisfied or the matter unsolved: Ctrl+H sends one back to the unit (二次办理). A third, the
+record of finished rounds, where a manager changes a score with the reason (Ctrl+E).
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.errors import HotlineError, ValidationError
 from core.roles import Actor, Permission
@@ -313,6 +314,90 @@ class RehandlingPanel(QWidget):
         self.table.setFocus()
 
 
+RECORD_COLUMNS = ("工单编号", "标题", "轮次", "结果", "回访时间", "满意度", "原满意度", "修改理由", "意见")
+
+
+class CorrectionDialog(QDialog):
+    """A manager's change of a saved score: the new level and why (both kept on the timeline)."""
+
+    def __init__(self, done: visit_queue.VisitDone, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"修改回访评价 · {done.number}")
+        self.level = choices([(m.label, m.value) for m in Satisfaction])
+        self.level.setCurrentIndex(max(0, self.level.findText(done.satisfaction)))
+        self.reason = text_box("修改的理由，例如诉求人来电更正（必填，记入工单）", lines=3)
+        self.error = error_label()
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"现为“{done.satisfaction}”" + (f"（原为“{done.corrected_from}”）" if done.corrected_from else "")))
+        form.addRow("新的满意度：", self.level)
+        form.addRow("理由：", self.reason)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class RecordPanel(QWidget):
+    """Finished rounds, the newest first; a manager corrects a score here (Ctrl+E)."""
+
+    def __init__(self, actor: Actor, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor, self.runner = actor, runner
+        self.rows: list[visit_queue.VisitDone] = []
+        self._reads = LatestRead(runner, self)
+        refresh_on_changes(self, runner, lambda c: c.visits, self.refresh)
+        self.table = read_only_table(RECORD_COLUMNS, "visitRecord")
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.button = KeyButton("修改评价… (Ctrl+E)")
+        self.button.clicked.connect(self.correct)
+        self.button.setVisible(actor.can(Permission.VISIT_CORRECT))
+        self.status = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addWidget(self.status, 1)
+        layout.addLayout(row)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.correct,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.refresh()
+
+    def refresh(self) -> None:
+        actor = self.actor
+        self._reads(lambda: visit_queue.recent_visits(actor), self._show, lambda exc: show_error(self, exc))
+
+    def _show(self, rows: list[visit_queue.VisitDone]) -> None:
+        self.rows = rows
+        fill_table(self.table, [(r.number, r.title, r.round, r.status, r.visited_at[:16].replace("T", " "),
+                                 r.satisfaction, r.corrected_from, r.correction_reason, r.comment) for r in rows])
+        if rows and self.table.currentRow() < 0:
+            self.table.selectRow(0)
+
+    def correct(self) -> None:
+        row = self.table.currentRow()
+        if not self.actor.can(Permission.VISIT_CORRECT) or not 0 <= row < len(self.rows):
+            return
+        chosen = self.rows[row]
+        dialog = CorrectionDialog(chosen, self)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            level, reason = dialog.level.currentData(), dialog.reason.toPlainText()
+            try:
+                self.runner.write_and_wait(lambda: record.correct_score(self.actor, chosen.visit_id, level, reason),
+                                           initiator=self)
+            except HotlineError as exc:  # the dialog opens again with what was typed
+                dialog.error.setText(exc.message if not isinstance(exc, ValidationError)
+                                     else "\n".join(exc.fields.values()))
+                dialog.error.show()
+                continue
+            say(self.status, f"{chosen.number} 的满意度已改为“{dialog.level.currentText()}”。", GREEN)
+            self.refresh()
+            return
+
+    def focus_start(self) -> None:
+        self.table.setFocus()
+
+
 class VisitsView(QTabWidget):
     """The area: 回访 for those who visit, 二次办理 for those who decide it."""
 
@@ -324,6 +409,9 @@ class VisitsView(QTabWidget):
             self.addTab(self.visits, "待回访")
         if self.rehandling is not None:
             self.addTab(self.rehandling, "回访不满意 · 二次办理")
+        self.record = RecordPanel(actor, runner) if actor.can(Permission.VISIT) else None
+        if self.record is not None:
+            self.addTab(self.record, "回访记录")
 
     def focus_start(self) -> None:
         current = self.currentWidget()

@@ -223,3 +223,15 @@ def test_the_dispatcher_sees_the_visits_awaiting_a_re_handling_decision(operator
         queue.rehandling_due(visitor)
     record.decide_rehandling(dispatcher, visit, "请重新处理")
     assert queue.rehandling_due(dispatcher) == []
+
+
+def test_the_record_of_visits_shows_the_corrected_score_and_the_first(operator, dispatcher, visitor, manager,  # noqa: F811
+                                                                      units):
+    ticket = closed(operator, dispatcher, units)
+    visit = record.record_visit(visitor, ticket, UNHAPPY)
+    record.correct_score(manager, visit, "basic", "诉求人来电更正")
+    (done,) = queue.recent_visits(manager)
+    assert (done.visit_id, done.satisfaction, done.corrected_from, done.correction_reason) == (
+        visit, "基本满意", "不满意", "诉求人来电更正")
+    with pytest.raises(PermissionDenied):
+        queue.recent_visits(operator)

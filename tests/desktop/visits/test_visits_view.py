@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog
 
 from core.dispatch import handling
 from core.dispatch.handling import FeedbackInput
@@ -132,3 +132,34 @@ def test_calls_that_reach_nobody_by_keyboard(qtbot, operator, dispatcher, visito
             qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and bool(panel.due) and panel.due[0].attempts == attempt)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0)  # 无法联系 after three
     assert record.ReturnVisit.get().status == "unreachable"
+
+
+def test_a_manager_corrects_a_score_by_keyboard_and_a_reason_is_required(qtbot, operator, dispatcher, visitor,  # noqa: F811
+                                                                         manager, units, runner, monkeypatch):
+    from desktop.visits import view as visits_view
+
+    ticket = closed(operator, dispatcher, units)
+    record.record_visit(visitor, ticket, record.VisitInput("tried", "unsolved", "dissatisfied", ["attitude"]))
+    area = _view(qtbot, manager, runner)
+    panel = area.record
+    area.setCurrentWidget(panel)  # the 回访记录 tab
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    answers = iter([("basic", ""), ("basic", "诉求人来电更正评价")])  # first without a reason: asked again
+    seen: list[str] = []
+
+    def fill(dialog) -> QDialog.DialogCode:
+        seen.append(dialog.error.text())
+        level, reason = next(answers, (None, None))
+        if level is None:
+            return QDialog.DialogCode.Rejected
+        dialog.level.setCurrentIndex(dialog.level.findData(level))
+        dialog.reason.setPlainText(reason)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(visits_view.CorrectionDialog, "exec", fill)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert len(seen) == 2 and seen[1].startswith("修改回访评价必须写明理由"), seen  # asked again, typed kept
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.table.item(0, 5).text() == "基本满意")
+    assert panel.table.item(0, 6).text() == "不满意"  # the first score stays in sight
+    assert not _view(qtbot, visitor, runner).record.button.isVisibleTo(area)  # a visitor cannot correct
