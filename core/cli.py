@@ -26,9 +26,9 @@ def operations(sub: argparse._SubParsersAction, command: str, help: str) -> argp
 
 
 def file_import(operations: argparse._SubParsersAction, db_option: DbOption, help: str, file_help: str,
-                dry_run: bool = True) -> argparse.ArgumentParser:
+                dry_run: bool = True, name: str = "import") -> argparse.ArgumentParser:
     """``<command> import --db PATH FILE [--as USER] [--dry-run] [--json]``, as every import takes it."""
-    imp = operations.add_parser("import", help=help)
+    imp = operations.add_parser(name, help=help)
     db_option(imp)
     imp.add_argument("file", metavar="FILE", help=file_help)
     as_option(imp)

@@ -91,7 +91,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                                 Permission.CALENDAR_MANAGE, Permission.TEMPLATE_MANAGE,
                                                 Permission.DOCUMENT_ISSUE, Permission.SYNC_KEYS,
                                                 Permission.SYNC_EXPORT, Permission.SYNC_IMPORT,
-                                                Permission.CALLS_IMPORT, Permission.CALLS_VIEW}),
+                                                Permission.CALLS_IMPORT, Permission.CALLS_VIEW,
+                                                Permission.VISIT_MANAGE}),
     Role.PROVINCIAL: frozenset(_VIEW | {Permission.SYNC_IMPORT}),
 }
 

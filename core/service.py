@@ -94,6 +94,7 @@ OBJECT_CHANGES: dict[str, tuple[str, ...]] = {
     "sync_import": ("exchange", "tickets", "units", "topics", "kb", "users"),
     "call_import": ("calls",),
     "return_visit": ("tickets", "visits"),
+    "evaluation": ("visits",),
 }
 
 

@@ -200,6 +200,14 @@ class Satisfaction(Coded):
 SATISFACTION_LEVELS = {"very_satisfied": 5, "satisfied": 4, "basic": 3, "dissatisfied": 2, "very_dissatisfied": 1}
 
 
+class EvaluationChannel(Coded):
+    """Where a caller's own evaluation (好差评) came from (12345 5.3.3–5.3.4)."""
+
+    KEYPAD = ("keypad", "电话按键评价")
+    WEB = ("web", "网络平台评价")
+    SMS = ("sms", "短信评价")
+
+
 class Solved(Coded):
     """测评解决情况 (12345 5.4.3 b, B.4.3)."""
 

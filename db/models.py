@@ -419,6 +419,21 @@ class ReturnVisit(TravellingModel):
         table_name = "return_visit"
 
 
+class Evaluation(BaseModel):
+    """好差评: the caller's own evaluation of a ticket by keypad, web or SMS (12345 5.3.3–5.3.4)."""
+
+    uid = CharField(unique=True)
+    origin = CharField()
+    ticket = ForeignKeyField(Ticket, column_name="ticket_id", backref="evaluations")
+    channel = CharField()
+    satisfaction = CharField()
+    comment = TextField(default="")
+    evaluated_at = CharField()
+
+    class Meta:
+        table_name = "evaluation"
+
+
 class MediationCase(TravellingModel):
     """调解 of a complaint (12365 6.3.5.2.2): its facts, request and outcome."""
 
@@ -645,7 +660,7 @@ ALL_MODELS = [Center, Setting, User, UserRole, Topic, Ticket, TicketCounter, Tic
               Unit, CalendarDay, CalendarYear, DeadlineRules, Surge, Assignment, Deadline, ExtensionRequest, Supervision,
               MediationCase, MediationParty, MediationSession, IssuedDocument, DocumentCounter, DocumentTemplate,
               SyncKey, SyncPeerKey, SyncBatchOut, SyncReceiptIn, SyncImport, SyncConflict, SyncReceiptOut,
-              ReturnVisit]
+              ReturnVisit, Evaluation]
 
 
 class CallImport(BaseModel):

@@ -948,6 +948,24 @@ def upgrade_11(conn: apsw.Connection) -> None:
     conn.execute("CREATE INDEX assignment_lead_closed ON assignment(closed_at) WHERE role = 'lead' AND status = 'closed'")
 
 
+def upgrade_12(conn: apsw.Connection) -> None:
+    """好差评 (issue 17; 12345 5.3.3–5.3.4): the caller's own evaluation of a ticket, from the phone's
+    keypad, the web platform or SMS, imported from the platform's export; one per ticket and channel
+    ("每接受一次服务后，可进行 1 次评价"). Never changed once taken; travels like an event."""
+    conn.execute("""
+        CREATE TABLE evaluation (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            channel TEXT NOT NULL,
+            satisfaction TEXT NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            evaluated_at TEXT NOT NULL,
+            UNIQUE (ticket_id, channel)
+        )""")
+
+
 # The expression core.tickets.queries searches by, written once so the index is used.
 FORMER_NUMBER = "json_extract(data, '$.old')"
 
@@ -962,7 +980,7 @@ class UpgradeFailed(Exception):
 
 UPGRADES: list[Callable[[apsw.Connection], None]] = [upgrade_1, upgrade_2, upgrade_3, upgrade_4, upgrade_5, upgrade_6,
                                                       upgrade_7, upgrade_8, upgrade_9, upgrade_10,
-                                                      upgrade_11]
+                                                      upgrade_11, upgrade_12]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -3,10 +3,13 @@ outcome: satisfied, partly solved, dissatisfied (some sent back for re-handling,
 by the manager), unreachable after three tries, refused, and one still being tried."""
 from __future__ import annotations
 
+import csv
 import random
+import tempfile
+from pathlib import Path
 
 from core.center.users import actor_for
-from core.visits import queue, record
+from core.visits import evaluations, queue, record
 from core.visits.record import VisitInput
 
 VISITS = 60  # of the closed tickets due, the first this many
@@ -46,4 +49,25 @@ def visit_demo(seed: int = 1) -> int:
         else:
             record.record_attempt(visitor, ticket, "占线")
         done += 1
+    _evaluations(manager, rng)
     return done
+
+
+def _evaluations(manager, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """The platform's 好差评 of some closed tickets (keypad, web, SMS), through the real import."""
+    from db.connection import raw_connection
+
+    closed = raw_connection().execute(
+        "SELECT number, updated_at FROM ticket WHERE status = 'closed' ORDER BY updated_at DESC LIMIT 40").fetchall()
+    rows = [[number, rng.choice(("电话按键", "网络平台", "短信")),
+             rng.choice(("非常满意", "满意", "满意", "基本满意", "不满意")), rng.choice(_COMMENTS), at[:19].replace("T", " ")]
+            for number, at in closed]
+    if not rows:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "好差评导出.csv"
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["工单编号", "评价渠道", "评价结果", "评价内容", "评价时间"])
+            out.writerows(rows)
+        evaluations.import_evaluations(manager, path)

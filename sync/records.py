@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 USER, TOPIC, UNIT, KB_CATEGORY, KB_ARTICLE = "staff", "topic", "unit", "kb_category", "kb_article"
 TICKET, EVENT, ATTACHMENT, ASSIGNMENT, DEADLINE = "ticket", "ticket_event", "attachment", "assignment", "deadline"
 EXTENSION, SUPERVISION, MEDIATION, DOCUMENT = "extension_request", "supervision", "mediation_case", "issued_document"
-VISIT = "return_visit"
+VISIT, EVALUATION = "return_visit", "evaluation"
 
 LABELS = {USER: "人员", TOPIC: "问题分类", UNIT: "承办单位", KB_CATEGORY: "知识分类", KB_ARTICLE: "知识",
           TICKET: "工单", EVENT: "工单记录", ATTACHMENT: "附件（仅登记信息）", ASSIGNMENT: "派单",
           DEADLINE: "时限", EXTENSION: "延期申请", SUPERVISION: "督办", MEDIATION: "调解",
-          DOCUMENT: "文书（仅登记信息）", VISIT: "回访"}
+          DOCUMENT: "文书（仅登记信息）", VISIT: "回访",
+          EVALUATION: "好差评"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ KINDS: tuple[Kind, ...] = (
                                  "unit_contacted", "solved", "satisfaction", "dissatisfied_with", "comment",
                                  "corrected_from", "correction_reason", "rehandled"),
          {"ticket_id": "ticket", "visited_by": "user", "corrected_by": "user"}),
+    Kind(EVALUATION, "evaluation", ("uid", "origin", "channel", "satisfaction", "comment", "evaluated_at"),
+         {"ticket_id": "ticket"}, has_rev=False),
     Kind(MEDIATION, "mediation_case", ("uid", "origin", "rev", "updated_at", "status", "outcome", "facts", "request",
                                        "agreement", "termination_reason", "opened_at", "concluded_at"),
          {"ticket_id": "ticket", "mediator_id": "user"},

@@ -27,9 +27,10 @@ from core.units import tree as units
 from core.center import users
 from core.dispatch.handling import FEEDBACK_ELEMENTS
 from core.vocab import (ArticleStatus, AssignmentRole, AssignmentStatus, AttachmentKind, Category, Channel,
-                        DispatchMethod, DissatisfiedWith, EmergencyType, EventKind, FeedbackResult, MediationOutcome,
-                        NotAcceptedReason, PartyKind, PartySide, RepresentativeRole, RiskLevel, Satisfaction, Solved,
-                        Stage, Status, SupervisionKind, UnitContacted, UnitKind, Urgency, VisitStatus)
+                        DispatchMethod, DissatisfiedWith, EmergencyType, EvaluationChannel, EventKind, FeedbackResult,
+                        MediationOutcome, NotAcceptedReason, PartyKind, PartySide, RepresentativeRole, RiskLevel,
+                        Satisfaction, Solved, Stage, Status, SupervisionKind, UnitContacted, UnitKind, Urgency,
+                        VisitStatus)
 from forms.catalog import DocumentKind
 from sync import records
 from sync.field_checks import (Check, PHONE, boolean, code, day, fields_of, flag, integer, json_list, json_object,
@@ -135,6 +136,8 @@ def _rules(origin: str) -> dict[str, dict[str, Check]]:
             "dissatisfied_with": json_list(limits.COMPOSED, code(DissatisfiedWith, "不满意方面"), len(DissatisfiedWith)),
             "comment": note, "corrected_from": code(("",) + tuple(c.value for c in Satisfaction), "原满意度"),
             "correction_reason": note, "rehandled": flag},
+        records.EVALUATION: {"channel": code(EvaluationChannel, "评价渠道"),
+                             "satisfaction": code(Satisfaction, "满意度"), "comment": note, "evaluated_at": stamp},
         records.MEDIATION: {
             "status": code((mediation.OPEN, mediation.CONCLUDED), "调解状态"),
             "outcome": optional(code(MediationOutcome, "调解结果")), "opened_at": stamp, "concluded_at": maybe_stamp,

@@ -51,3 +51,12 @@ def test_the_visit_queue_of_a_demo_center(tmp_path):
     assert due and all(d["due_at"] > d["closed_at"] for d in due)
     text = run("visits", "queue", "--db", str(db), "--as", "visitor")
     assert "回访时限" in text.stdout
+
+
+def test_evaluations_imported_by_the_command(center_file, tmp_path):  # noqa: F811
+    """`main.py visits import-evaluations`: a bad row exits 1 naming it; nothing is taken."""
+    bad = tmp_path / "评价.csv"
+    bad.write_text("工单编号,评价渠道,评价结果,评价内容,评价时间\n320102-20991231-0001,短信,满意,,2026-11-20 10:00\n",
+                   encoding="utf-8")
+    result = run("visits", "import-evaluations", "--db", str(center_file), str(bad))
+    assert result.returncode == 1 and "第 2 行" in result.stdout and "找不到工单" in result.stdout, result.stderr

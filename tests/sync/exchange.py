@@ -283,6 +283,9 @@ def fresh(kind: str, data: dict) -> dict:
     copy = dict(data, uid=str(uuid.uuid4()))
     if kind == records.VISIT:  # a ticket has one visit a round: a new one is a later round
         copy["round"] = 2 + next(_ROUNDS) % 990
+    if kind == records.EVALUATION:  # one evaluation a ticket and channel: a new one by another channel
+        others = [c for c in ("keypad", "web", "sms") if c != data.get("channel")]
+        copy["channel"] = others[next(_ROUNDS) % len(others)]
     if records.BY_NAME[kind].has_rev:
         copy["rev"] = 1
     for child in records.BY_NAME[kind].children:
