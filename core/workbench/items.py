@@ -115,10 +115,11 @@ def _extensions() -> list[WorkItem]:
 
 
 def _visits(actor: Actor, now: dt.datetime, conf: reminders.ReminderSettings, limit: int) -> list[WorkItem]:
-    """回访 due, on the visit's own clock (core.visits.queue): 催办 near its end, 督办 once past."""
+    """回访 due, on the visit's own clock (core.visits.queue): 催办 near its end, 督办 once past — never
+    the escalated levels of a unit's clock, which would bury the units' late work under the visits."""
     return [WorkItem("待回访" if d.round == 1 else f"第 {d.round} 次回访（二次办理后）", d.ticket_id, d.number, d.title,
-                     d.unit, d.due_at, reminders.level_at(now, clock.parse_stamp(d.closed_at),
-                                                          clock.parse_stamp(d.due_at), conf), False)
+                     d.unit, d.due_at, min(reminders.OVERDUE, reminders.level_at(
+                         now, clock.parse_stamp(d.closed_at), clock.parse_stamp(d.due_at), conf)), False)
             for d in visit_queue.queue(actor, now, limit)]
 
 

@@ -41,3 +41,20 @@ def test_return_visits_due_are_on_the_workbench_with_their_clock(operator, dispa
     (visit,) = [i for i in workbench.my_work(manager) if i.task == "待回访"]
     assert visit.ticket_id == ticket and visit.due_at > clock.stamp() and visit.level == 0
     assert not [i for i in workbench.my_work(dispatcher) if i.task == "待回访"]  # the dispatcher does not visit
+
+
+def test_a_late_visit_is_at_most_督办_and_never_buries_the_units_escalated_work(operator, dispatcher, manager,
+                                                                              frozen_clock):
+    """A visit days past its clock is 督办, not 升级督办: the units' escalated clocks stay on top."""
+    from core.dispatch.handling import FeedbackInput
+    from core.deadlines import reminders
+
+    city = make_unit("区城市管理局")
+    ticket = register(operator, hours_ago=24 * 20)
+    (lead,) = send(dispatcher, ticket, city)
+    dispatch.sign_off(dispatcher, lead, "刘科长")
+    handling.record_feedback(dispatcher, FeedbackInput(lead, "resolved", {"measures": "已处理", "caller_told": "已告知"}))
+    handling.review_feedback(dispatcher, lead, True)
+    frozen_clock.set(frozen_clock.now + dt.timedelta(days=12))
+    (visit,) = [i for i in workbench.my_work(manager) if i.task == "待回访"]
+    assert visit.level == reminders.OVERDUE
