@@ -27,6 +27,7 @@ from desktop import theme
 from desktop.errors import show_error
 from desktop.widgets.forms import KeyButton, choices, text_box
 from desktop.widgets.parts import GREEN, GREY, error_label, fill_table, hint_label, read_only_table, say
+from desktop.widgets.settings_box import SettingsBox
 from desktop.worker import LatestRead, Runner, refresh_on_changes
 
 QUEUE_COLUMNS = ("工单编号", "标题", "诉求人", "回访时限", "轮次")  # the rest is on the sheet
@@ -412,6 +413,18 @@ class VisitsView(QTabWidget):
         self.record = RecordPanel(actor, runner) if actor.can(Permission.VISIT) else None
         if self.record is not None:
             self.addTab(self.record, "回访记录")
+        self.settings: SettingsBox | None = None
+        if actor.can(Permission.VISIT_MANAGE):
+            self.settings = SettingsBox(
+                "回访设置", record.VisitSettings, record.settings, lambda conf: record.save_settings(actor, conf), runner,
+                "visit", "回访设置已保存，回访队列下一次刷新起按此列出。",
+                "投诉、举报和二次办理后的工单总是回访（12345 5.4.1）；抽样比例只用于咨询、求助、建议类工单的第一次回访。",
+                {"within_days": " 个工作日", "attempts": " 次", "share_percent": " %", "window_days": " 天"})
+            holder = QWidget()
+            holder_layout = QVBoxLayout(holder)
+            holder_layout.addWidget(self.settings)
+            holder_layout.addStretch(1)
+            self.addTab(holder, "回访设置")
 
     def focus_start(self) -> None:
         current = self.currentWidget()

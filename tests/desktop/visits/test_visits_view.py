@@ -163,3 +163,17 @@ def test_a_manager_corrects_a_score_by_keyboard_and_a_reason_is_required(qtbot, 
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.table.item(0, 5).text() == "基本满意")
     assert panel.table.item(0, 6).text() == "不满意"  # the first score stays in sight
     assert not _view(qtbot, visitor, runner).record.button.isVisibleTo(area)  # a visitor cannot correct
+
+
+def test_a_manager_sets_the_sample_and_the_clock_and_the_queue_follows(qtbot, operator, dispatcher, manager, units,  # noqa: F811
+                                                                      runner):
+    closed(operator, dispatcher, units, category="consult", caller_phone="13900000009")
+    area = _view(qtbot, manager, runner)
+    panel, box = area.visits, area.settings
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    qtbot.waitUntil(lambda: box.spins["share_percent"].value() == 100)
+    box.spins["share_percent"].setValue(0)  # no consults in the sample
+    box.save()
+    qtbot.waitUntil(lambda: box.status.text().startswith("回访设置已保存"))
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0)  # the queue heard the setting change
+    assert record.settings().share_percent == 0
