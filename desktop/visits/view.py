@@ -420,6 +420,7 @@ class VisitsView(QTabWidget):
                 "visit", "回访设置已保存，回访队列下一次刷新起按此列出。",
                 "投诉、举报和二次办理后的工单总是回访（12345 5.4.1）；抽样比例只用于咨询、求助、建议类工单的第一次回访。",
                 {"within_days": " 个工作日", "attempts": " 次", "share_percent": " %", "window_days": " 天"})
+            self.settings.setMaximumWidth(760)  # numbers, not a page of text
             holder = QWidget()
             holder_layout = QVBoxLayout(holder)
             holder_layout.addWidget(self.settings)
