@@ -13,7 +13,7 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
+from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.errors import HotlineError, ValidationError
@@ -25,6 +25,7 @@ from core.visits.record import VisitInput
 from core.vocab import DissatisfiedWith, Satisfaction, Solved, UnitContacted
 from desktop import theme
 from desktop.errors import show_error
+from desktop.progress import one_at_a_time
 from desktop.widgets.forms import KeyButton, choices, text_box
 from desktop.widgets.parts import GREEN, GREY, error_label, fill_table, hint_label, read_only_table, say
 from desktop.widgets.settings_box import SettingsBox
@@ -191,25 +192,27 @@ class VisitPanel(QWidget):
                           self.comment.toPlainText())
 
     def save(self) -> None:
-        if self.sheet is None:
+        if self.sheet is None or not self.save_button.isEnabled():
             return
         ticket_id, data = self.sheet.due.ticket_id, self._typed()
         self._write(lambda: record.record_visit(self.actor, ticket_id, data), "已保存回访。")
 
     def missed(self) -> None:
-        if self.sheet is None:
+        if self.sheet is None or not self.missed_button.isEnabled():
             return
         ticket_id, note = self.sheet.due.ticket_id, self.comment.toPlainText()
         self._write(lambda: record.record_attempt(self.actor, ticket_id, note), "已记录未接通。")
 
     def refused(self) -> None:
-        if self.sheet is None:
+        if self.sheet is None or not self.refused_button.isEnabled():
             return
         ticket_id, note = self.sheet.due.ticket_id, self.comment.toPlainText()
         self._write(lambda: record.record_refusal(self.actor, ticket_id, note), "已记录诉求人不接受回访。")
 
     def _write(self, fn, done_text: str) -> None:  # type: ignore[no-untyped-def]
         number = self.sheet.due.number if self.sheet else ""
+        was_at = QApplication.focusWidget()
+        self._enable(False)  # a second Ctrl+S while this one is written sends nothing
 
         def done(_result: object) -> None:
             say(self.status, f"{number}：{done_text}", GREEN)
@@ -218,6 +221,10 @@ class VisitPanel(QWidget):
             self.table.setFocus()
 
         def failed(exc: BaseException) -> None:
+            self._enable(True)
+            self._dissatisfied_changed()
+            if was_at is not None and self.isAncestorOf(was_at):
+                was_at.setFocus()  # back where the person was, to put the answer right
             if isinstance(exc, ValidationError):  # what was chosen stays; the message names what is missing
                 self.errors.setText("\n".join(exc.fields.values()))
                 self.errors.show()
@@ -375,6 +382,7 @@ class RecordPanel(QWidget):
         if rows and self.table.currentRow() < 0:
             self.table.selectRow(0)
 
+    @one_at_a_time  # Ctrl+E again while a correction is saved opens nothing more
     def correct(self) -> None:
         row = self.table.currentRow()
         if not self.actor.can(Permission.VISIT_CORRECT) or not 0 <= row < len(self.rows):

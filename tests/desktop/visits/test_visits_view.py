@@ -177,3 +177,20 @@ def test_a_manager_sets_the_sample_and_the_clock_and_the_queue_follows(qtbot, op
     qtbot.waitUntil(lambda: box.status.text().startswith("回访设置已保存"))
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0)  # the queue heard the setting change
     assert record.settings().share_percent == 0
+
+
+def test_ctrl_s_pressed_twice_saves_one_visit_and_shows_no_error(qtbot, operator, dispatcher, visitor, units,  # noqa: F811
+                                                                 runner):
+    ticket = closed(operator, dispatcher, units)
+    view = _view(qtbot, visitor, runner)
+    panel = view.visits
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    panel.open_row(0)
+    qtbot.waitUntil(lambda: panel.sheet is not None)
+    for box, label in ((panel.contacted, "已联系"), (panel.solved, "解决"), (panel.satisfaction, "满意")):
+        box.setCurrentIndex(box.findText(label))
+    qtbot.keyClick(panel, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(panel, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.sheet is None and "已保存回访" in panel.status.text())
+    qtbot.wait(100)
+    assert record.ReturnVisit.select().count() == 1 and not panel.errors.isVisible() and ticket
