@@ -80,11 +80,6 @@ class VisitDue:
     attempts: int  # calls of this round that reached nobody
 
 
-def in_sample(ticket_id: int, share_percent: int) -> bool:
-    """The same tickets are always drawn (as _QUEUE draws them): by their id, not by chance at each read."""
-    return ticket_id * 2654435761 % 4294967296 % 100 < share_percent
-
-
 def due_at(closed_at: str, within_days: int, calendar: workcalendar.WorkCalendar | None = None) -> str:
     calendar = calendar or workcalendar.current()
     day, _provisional = calendar.working_day_after(clock.parse_stamp(closed_at).date(), within_days)
@@ -141,14 +136,6 @@ def sheet(actor: Actor, ticket_id: int, now: dt.datetime | None = None) -> Visit
     phrases = tuple((title, text.replace("{称呼}", call).replace("{问题}", f"“{due.title}”问题"))
                     for title, text in PHRASES)
     return VisitSheet(due, content, result, lines, phrases, earlier)
-
-
-def ended_status(ticket_id: int) -> str:
-    """The status of the ticket's latest round, or '' when no visit was recorded (for reads)."""
-    row = raw_connection().execute("SELECT status FROM return_visit WHERE ticket_id = ? ORDER BY round DESC LIMIT 1",
-                                   (ticket_id,)).fetchone()
-    return row[0] if row else ""
-
 
 
 @dataclass(frozen=True)

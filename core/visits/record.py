@@ -22,8 +22,8 @@ from core.errors import Conflict, ValidationError
 from core.roles import Actor, Permission
 from core.service import existing, local_origin, write
 from core.tickets.timeline import add_event, load_ticket, touch, when
-from core.vocab import (SATISFACTION_LEVELS, AssignmentRole, AssignmentStatus, Category, DissatisfiedWith, EventKind,
-                        Satisfaction, Solved, Stage, Status, UnitContacted, VisitStatus)
+from core.vocab import (AssignmentRole, AssignmentStatus, DissatisfiedWith, EventKind, Satisfaction, Solved,
+                        Stage, Status, UnitContacted, VisitStatus)
 from db.models import Assignment, ReturnVisit, Setting, Ticket
 
 MAX_ATTEMPTS_KEPT = 20  # failed calls a round keeps (the settings allow at most 10)
@@ -124,7 +124,7 @@ def _visitable(ticket: Ticket) -> None:
         raise Conflict(f"工单 {ticket.number} 没有诉求人的联系电话，无法回访。")
 
 
-def _open_round(actor: Actor, ticket: Ticket, now: dt.datetime) -> ReturnVisit:
+def _open_round(ticket: Ticket, now: dt.datetime) -> ReturnVisit:
     """This round's visit row, made on the first thing recorded about it."""
     round_ = current_round(ticket.id)
     row = ReturnVisit.get_or_none((ReturnVisit.ticket == ticket.id) & (ReturnVisit.round == round_))
@@ -148,7 +148,7 @@ def _visit_write(actor: Actor, ticket_id: int, action: str, at: dt.datetime | No
     with write(actor, Permission.VISIT, action, "return_visit") as tx:
         ticket = load_ticket(ticket_id)
         _visitable(ticket)
-        row = _open_round(actor, ticket, now)
+        row = _open_round(ticket, now)
         yield ticket, row, clock.stamp(when(at, "at", "回访时间", now))
         tx.object_uid = row.uid
 
@@ -255,12 +255,3 @@ def decide_rehandling(actor: Actor, visit_id: int, note: str) -> int:
                   {"round": row.round, "count": count, "note": note.strip(), "unit": lead.unit.uid})
         tx.object_uid = row.uid
         return count
-
-
-def satisfied_levels() -> tuple[str, ...]:
-    """Which levels count as satisfied (issue 18 makes it a setting): 非常满意, 满意, 基本满意."""
-    return tuple(code for code, level in SATISFACTION_LEVELS.items() if level >= 3)
-
-
-def always_visited(ticket: Ticket, round_: int) -> bool:
-    return ticket.category in (Category.COMPLAINT.value, Category.REPORT.value) or round_ > 1

@@ -303,7 +303,7 @@ class RehandlingPanel(QWidget):
 
     def rehandle(self) -> None:
         row = self.table.currentRow()
-        if not 0 <= row < len(self.rows):
+        if not 0 <= row < len(self.rows) or not self.button.isEnabled():
             return
         chosen = self.rows[row]
         note, ok = QInputDialog.getMultiLineText(self, f"二次办理 · {chosen.number}",
@@ -311,12 +311,18 @@ class RehandlingPanel(QWidget):
         if not ok:
             return
 
+        self.button.setEnabled(False)  # a second Ctrl+H while this one is written asks nothing
+
         def done(count: int) -> None:
             say(self.status, f"{chosen.number} 已退回{chosen.unit}二次办理（第 {count} 次）。", GREEN)
             self.refresh()
 
-        self.runner.write(lambda: record.decide_rehandling(self.actor, chosen.visit_id, note), done,
-                          lambda exc: show_error(self, exc), owner=self)
+        def failed(exc: BaseException) -> None:
+            self.button.setEnabled(True)
+            show_error(self, exc)
+
+        self.runner.write(lambda: record.decide_rehandling(self.actor, chosen.visit_id, note), done, failed,
+                          owner=self)
 
     def focus_start(self) -> None:
         self.table.setFocus()
